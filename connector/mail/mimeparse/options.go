@@ -1,0 +1,60 @@
+package mimeparse
+
+// Default limits applied by Parse when an Options field is zero.
+const (
+	// DefaultMaxSize is the raw size above which only the headers and the
+	// first text part are read (25 MiB, the intake's default cap).
+	DefaultMaxSize = 25 << 20
+	// DefaultMaxTextBytes caps the decoded text kept in Message.Text and
+	// Message.HTML (each).
+	DefaultMaxTextBytes = 1 << 20
+	// DefaultMaxParts caps the number of MIME parts visited.
+	DefaultMaxParts = 1000
+	// DefaultMaxDepth caps multipart and message/rfc822 nesting.
+	DefaultMaxDepth = 16
+	// DefaultMaxHeaderBytes caps the size of one header block.
+	DefaultMaxHeaderBytes = 1 << 20
+)
+
+// Options bound the work and memory of Parse. The zero value uses the
+// defaults above.
+type Options struct {
+	// MaxSize: when the raw mail is larger, Parse keeps the headers and the
+	// first text part only and sets Message.Oversize.
+	MaxSize int
+	// MaxTextBytes caps the bytes kept in Message.Text and Message.HTML;
+	// longer text is cut and a problem is recorded.
+	MaxTextBytes int
+	// MaxAttachmentBytes caps the total attachment data kept; attachments
+	// beyond it keep their name and size but no Data (Omitted is set).
+	// Zero means MaxSize.
+	MaxAttachmentBytes int
+	// MaxParts caps the number of MIME parts visited.
+	MaxParts int
+	// MaxDepth caps nesting of multiparts and attached messages.
+	MaxDepth int
+	// MaxHeaderBytes caps one header block.
+	MaxHeaderBytes int
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxSize <= 0 {
+		o.MaxSize = DefaultMaxSize
+	}
+	if o.MaxTextBytes <= 0 {
+		o.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if o.MaxAttachmentBytes <= 0 {
+		o.MaxAttachmentBytes = o.MaxSize
+	}
+	if o.MaxParts <= 0 {
+		o.MaxParts = DefaultMaxParts
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	return o
+}
