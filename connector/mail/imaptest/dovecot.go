@@ -1,0 +1,255 @@
+package imaptest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// DovecotPath is where Debian's dovecot-imapd installs the server.
+const DovecotPath = "/usr/sbin/dovecot"
+
+// startTimeout bounds how long StartDovecot waits for the listener.
+const startTimeout = 10 * time.Second
+
+// StartDovecot starts a private Dovecot (IMAP only, passwd-file users,
+// maildir) in a fresh directory under the system temp dir, listening on a
+// free 127.0.0.1 port, and stops it on t.Cleanup. It must run as root.
+//
+// When Dovecot cannot run here the test is skipped, or failed when
+// B24DESK_REQUIRE_DOVECOT=1 or CI=true.
+func StartDovecot(t testing.TB) *Server {
+	t.Helper()
+	if reason := dovecotUnavailable(); reason != "" {
+		if DovecotRequired() {
+			t.Fatalf("imaptest: Dovecot is required (B24DESK_REQUIRE_DOVECOT=1 or CI=true) but %s", reason)
+		}
+		t.Skipf("imaptest: skipping Dovecot test: %s (set B24DESK_REQUIRE_DOVECOT=1 to fail instead)", reason)
+	}
+	var lastErr error
+	for range 3 { // a free port can be taken between probe and bind: retry
+		srv, err := startDovecot(t)
+		if err == nil {
+			return srv
+		}
+		lastErr = err
+	}
+	t.Fatalf("imaptest: start Dovecot: %v", lastErr)
+	return nil
+}
+
+// DovecotRequired reports whether a missing Dovecot must fail the tests.
+func DovecotRequired() bool {
+	return os.Getenv("B24DESK_REQUIRE_DOVECOT") == "1" || os.Getenv("CI") == "true"
+}
+
+func dovecotUnavailable() string {
+	if _, err := os.Stat(DovecotPath); err != nil {
+		return DovecotPath + " is not installed (apt-get install dovecot-imapd)"
+	}
+	if os.Geteuid() != 0 {
+		return "the test does not run as root"
+	}
+	if _, err := user.Lookup("dovecot"); err != nil {
+		return "system user dovecot is missing"
+	}
+	return ""
+}
+
+type dovecot struct {
+	dir   string
+	mu    sync.Mutex // serialises writes to the users file
+	uid   int
+	gid   int
+	users string
+}
+
+func startDovecot(t testing.TB) (*Server, error) {
+	// Not t.TempDir(): its path can exceed the unix socket length limit and
+	// its parents are not traversable by the dovecot user.
+	dir, err := os.MkdirTemp("", "b24d-dc-")
+	if err != nil {
+		return nil, err
+	}
+	cleanupDir := true
+	defer func() {
+		if cleanupDir {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	u, err := user.Lookup("dovecot")
+	if err != nil {
+		return nil, err
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	d := &dovecot{dir: dir, uid: uid, gid: gid, users: filepath.Join(dir, "users")}
+	for _, sub := range []string{"run", "state", "mail"} {
+		p := filepath.Join(dir, sub)
+		if err := os.Mkdir(p, 0o755); err != nil {
+			return nil, err
+		}
+		if sub != "run" {
+			if err := os.Chown(p, uid, gid); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := os.WriteFile(d.users, nil, 0o644); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(dir, "dovecot.conf")
+	if err := os.WriteFile(conf, []byte(dovecotConfig(dir, port)), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(DovecotPath, "-F", "-c", conf)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out strings.Builder
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("run %s: %w", DovecotPath, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	// A throw-away instance: kill the whole process group at once rather
+	// than wait a second for Dovecot's graceful shutdown.
+	stop := func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if err := waitListening(addr, exited); err != nil {
+		stop()
+		log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
+		return nil, fmt.Errorf("%w; output: %s; log: %s", err, out.String(), tail(log, 2000))
+	}
+	cleanupDir = false
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			if log, err := os.ReadFile(filepath.Join(dir, "dovecot.log")); err == nil {
+				t.Logf("dovecot.log (tail):\n%s", tail(log, 4000))
+			}
+		}
+		_ = os.RemoveAll(dir)
+	})
+	return &Server{Kind: KindDovecot, Addr: addr, users: d}, nil
+}
+
+// addUser appends a passwd-file line; Dovecot re-reads the file when it
+// changes.
+func (d *dovecot) addUser(user, pass string) error {
+	if strings.ContainsAny(user+pass, ":\n\r") {
+		return errors.New("user or password contains ':' or a line break")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f, err := os.OpenFile(d.users, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "%s:{PLAIN}%s\n", user, pass)
+	return errors.Join(err, f.Close())
+}
+
+func dovecotConfig(dir string, port int) string {
+	return strings.NewReplacer("DIR", dir, "PORT", strconv.Itoa(port)).Replace(`protocols = imap
+listen = 127.0.0.1
+base_dir = DIR/run
+state_dir = DIR/state
+log_path = DIR/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_location = maildir:DIR/mail/%u
+first_valid_uid = 1
+default_login_user = dovenull
+default_internal_user = dovecot
+default_internal_group = dovecot
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u DIR/users
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=DIR/mail/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = PORT
+  }
+}
+service anvil {
+  chroot =
+}
+protocol imap {
+  mail_max_userip_connections = 1000
+}
+`)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitListening polls until addr accepts a connection, Dovecot exits, or
+// startTimeout passes.
+func waitListening(addr string, exited <-chan struct{}) error {
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+			return nil
+		}
+		select {
+		case <-exited:
+			return errors.New("dovecot exited during start")
+		case <-deadline.C:
+			return fmt.Errorf("dovecot did not listen on %s within %v", addr, startTimeout)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}
