@@ -2,9 +2,9 @@ package imaptest
 
 import (
 	"cmp"
-	"slices"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
