@@ -26,7 +26,10 @@ type decodedText struct {
 	text     string
 	charset  string
 	detected bool
-	problem  string
+	// problem describes a repair; severe problems (text possibly garbled)
+	// make the message Partial, notes about a corrected charset do not.
+	problem string
+	severe  bool
 }
 
 // decodeText converts raw (transfer-decoded) bytes in the declared charset to
@@ -43,7 +46,9 @@ func decodeText(raw []byte, declared string) decodedText {
 		if utf8.Valid(raw) {
 			return decodedText{text: string(raw), charset: "utf-8"}
 		}
-		return detect(raw, "declared utf-8 but the bytes are not UTF-8")
+		d := detect(raw, "declared utf-8 but the bytes are not UTF-8")
+		d.severe = d.charset == "utf-8"
+		return d
 	}
 	if isSingleByteCyrillic(declared) && !isASCII(raw) {
 		if utf8.Valid(raw) {
@@ -60,11 +65,13 @@ func decodeText(raw []byte, declared string) decodedText {
 	r, err := charset.Reader(declared, bytes.NewReader(raw))
 	if err != nil {
 		d := detect(raw, "unknown charset "+quoteShort(declared))
+		d.severe = true
 		return d
 	}
 	out, err := io.ReadAll(r)
 	if err != nil {
 		d := detect(raw, "charset "+declared+": "+err.Error())
+		d.severe = true
 		return d
 	}
 	return decodedText{text: strings.ToValidUTF8(string(out), "\uFFFD"), charset: declared}

@@ -95,7 +95,7 @@ func looseAddress(s string) (Address, bool) {
 		}
 		name := strings.Trim(strings.TrimSpace(s[:i]), `"' `)
 		addr = strings.TrimSpace(addr)
-		if addr == "" && name == "" {
+		if !strings.Contains(addr, "@") {
 			return Address{}, false
 		}
 		return Address{Name: decodeHeader(name), Addr: strings.ToLower(fixHeaderText(addr))}, true

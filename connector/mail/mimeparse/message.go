@@ -107,7 +107,8 @@ type Message struct {
 	// Oversize is true when the mail exceeded Options.MaxSize: only the
 	// headers and the first text part were read.
 	Oversize bool
-	// Partial is true when a part could not be read; Problems says why.
+	// Partial is true when a part could not be read fully; Problems says
+	// why, and also lists harmless repairs (e.g. a corrected charset).
 	Partial  bool
 	Problems []string
 }
@@ -132,6 +133,13 @@ func (m *Message) Summary() string {
 		b.WriteString(" spam")
 	}
 	return b.String()
+}
+
+// note records a repair that lost nothing (e.g. a corrected charset).
+func (m *Message) note(format string, args ...any) {
+	if len(m.Problems) < 50 {
+		m.Problems = append(m.Problems, fmt.Sprintf(format, args...))
+	}
 }
 
 func (m *Message) problem(format string, args ...any) {

@@ -1,8 +1,8 @@
 package mimeparse
 
 import (
-	"bytes"
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -186,8 +186,11 @@ func (w *walker) text(ctype, cs string, r io.Reader) content {
 		}
 	}
 	d := decodeText(data, cs)
-	if d.problem != "" {
+	switch {
+	case d.problem != "" && d.severe:
 		w.msg.problem("%s", d.problem)
+	case d.problem != "":
+		w.msg.note("%s", d.problem)
 	}
 	c := content{charset: d.charset, detected: d.detected}
 	if ctype == "text/html" {
