@@ -1,0 +1,133 @@
+package store
+
+// migration is one step of the schema. Steps are applied in order, each in
+// its own transaction, and never edited once released: a change is a new
+// step appended to the list.
+type migration struct {
+	name string
+	sql  string
+}
+
+// migrations is the schema history; len(migrations) is the version this
+// binary writes (PRAGMA user_version).
+var migrations = []migration{
+	{name: "mail intake: cursors, messages, thread index, settings", sql: `
+CREATE TABLE mailbox_cursors (
+	mailbox     TEXT PRIMARY KEY,
+	uidvalidity INTEGER NOT NULL DEFAULT 0,
+	last_uid    INTEGER NOT NULL DEFAULT 0,
+	last_ok_at  INTEGER
+);
+CREATE TABLE messages (
+	id          INTEGER PRIMARY KEY,
+	dedupe_key  TEXT NOT NULL UNIQUE,
+	mailbox     TEXT NOT NULL DEFAULT '',
+	uidvalidity INTEGER NOT NULL DEFAULT 0,
+	uid         INTEGER NOT NULL DEFAULT 0,
+	message_id  TEXT NOT NULL DEFAULT '',
+	state       TEXT NOT NULL DEFAULT 'spooled',
+	raw         BLOB,
+	lead_id     INTEGER NOT NULL DEFAULT 0,
+	error       TEXT NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL
+);
+CREATE INDEX messages_state ON messages(state, id);
+CREATE INDEX messages_created ON messages(created_at);
+CREATE TABLE thread_index (
+	message_id TEXT PRIMARY KEY,
+	lead_id    INTEGER NOT NULL,
+	direction  TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX thread_index_lead ON thread_index(lead_id);
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+`},
+	{name: "tickets, escalation steps, routing, event dedupe", sql: `
+CREATE TABLE tickets (
+	lead_id              INTEGER PRIMARY KEY,
+	origin_id            TEXT UNIQUE,
+	type                 TEXT NOT NULL DEFAULT '',
+	status               TEXT NOT NULL DEFAULT '',
+	assignee             INTEGER NOT NULL DEFAULT 0,
+	tier                 TEXT NOT NULL DEFAULT '',
+	priority             TEXT NOT NULL DEFAULT '',
+	policy               TEXT NOT NULL DEFAULT '',
+	requester            TEXT NOT NULL DEFAULT '',
+	created_at           INTEGER NOT NULL,
+	first_response_due   INTEGER,
+	first_response_met   INTEGER,
+	next_response_due    INTEGER,
+	next_response_met    INTEGER,
+	resolution_due       INTEGER,
+	resolution_met       INTEGER,
+	paused_since         INTEGER,
+	paused_total_seconds INTEGER NOT NULL DEFAULT 0,
+	next_due_at          INTEGER,
+	sla_state            TEXT NOT NULL DEFAULT '',
+	last_date_modify     INTEGER,
+	last_written         TEXT NOT NULL DEFAULT '{}',
+	closed_at            INTEGER,
+	deleted              INTEGER NOT NULL DEFAULT 0,
+	updated_at           INTEGER NOT NULL
+);
+CREATE INDEX tickets_next_due ON tickets(next_due_at) WHERE next_due_at IS NOT NULL;
+CREATE INDEX tickets_open ON tickets(lead_id) WHERE closed_at IS NULL AND deleted = 0;
+CREATE TABLE escalation_steps_done (
+	lead_id INTEGER NOT NULL,
+	target  TEXT NOT NULL,
+	step    TEXT NOT NULL,
+	done_at INTEGER NOT NULL,
+	PRIMARY KEY (lead_id, target, step)
+);
+CREATE TABLE routing_state (
+	pool     TEXT PRIMARY KEY,
+	position INTEGER NOT NULL
+);
+CREATE TABLE event_dedupe (
+	event_key TEXT PRIMARY KEY,
+	seen_at   INTEGER NOT NULL
+);
+CREATE INDEX event_dedupe_seen ON event_dedupe(seen_at);
+`},
+	{name: "outbox", sql: `
+CREATE TABLE outbox (
+	id              INTEGER PRIMARY KEY,
+	kind            TEXT NOT NULL,
+	payload         TEXT NOT NULL,
+	dedupe_key      TEXT NOT NULL UNIQUE,
+	group_key       TEXT NOT NULL DEFAULT '',
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at INTEGER NOT NULL,
+	state           TEXT NOT NULL DEFAULT 'pending',
+	last_error      TEXT NOT NULL DEFAULT '',
+	result          TEXT,
+	created_at      INTEGER NOT NULL,
+	updated_at      INTEGER NOT NULL
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+CREATE INDEX outbox_group ON outbox(group_key, id);
+CREATE INDEX outbox_finished ON outbox(updated_at) WHERE state IN ('done', 'dropped');
+`},
+	{name: "oauth tokens, portal schema map", sql: `
+CREATE TABLE oauth_tokens (
+	id            INTEGER PRIMARY KEY CHECK (id = 1),
+	access_token  TEXT NOT NULL,
+	refresh_token TEXT NOT NULL,
+	expires_at    INTEGER,
+	updated_at    INTEGER NOT NULL
+);
+CREATE TABLE schema_map (
+	kind  TEXT NOT NULL,
+	key   TEXT NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (kind, key)
+);
+`},
+}
+
+// SchemaVersion is the schema version this binary writes.
+func SchemaVersion() int { return len(migrations) }

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Ticket is a lead b24desk manages, with its SLA times. Zero times mean
+// "not set". NextDueAt is the earliest deadline (or warning point) the SLA
+// tick must look at; the tick reads only tickets whose NextDueAt has come.
+type Ticket struct {
+	LeadID    int64
+	OriginID  string // ORIGIN_ID the lead was created with ("" for hand-made leads)
+	Type      string
+	Status    string
+	Assignee  int64
+	Tier      string
+	Priority  string
+	Policy    string
+	Requester string // requester e-mail address
+	CreatedAt time.Time
+
+	FirstResponseDue, FirstResponseMet time.Time
+	NextResponseDue, NextResponseMet   time.Time
+	ResolutionDue, ResolutionMet       time.Time
+	PausedSince                        time.Time
+	PausedTotal                        time.Duration // whole seconds are kept
+
+	NextDueAt      time.Time
+	SLAState       string
+	LastDateModify time.Time       // last DATE_MODIFY seen from the portal
+	LastWritten    json.RawMessage // fields b24desk last wrote (echo detection)
+	ClosedAt       time.Time
+	Deleted        bool
+	UpdatedAt      time.Time
+}
+
+const ticketCols = `lead_id, origin_id, type, status, assignee, tier, priority, policy, requester, created_at,
+first_response_due, first_response_met, next_response_due, next_response_met, resolution_due, resolution_met,
+paused_since, paused_total_seconds, next_due_at, sla_state, last_date_modify, last_written, closed_at, deleted, updated_at`
+
+func scanTicket(sc interface{ Scan(...any) error }) (Ticket, error) {
+	var t Ticket
+	var origin sql.NullString
+	var created, updated int64
+	var frd, frm, nrd, nrm, rd, rm, ps, nd, ldm, closed sql.NullInt64
+	var paused int64
+	var written string
+	err := sc.Scan(&t.LeadID, &origin, &t.Type, &t.Status, &t.Assignee, &t.Tier, &t.Priority, &t.Policy,
+		&t.Requester, &created, &frd, &frm, &nrd, &nrm, &rd, &rm, &ps, &paused, &nd, &t.SLAState, &ldm,
+		&written, &closed, &t.Deleted, &updated)
+	if err != nil {
+		return Ticket{}, err
+	}
+	t.OriginID = origin.String
+	t.CreatedAt, t.UpdatedAt = fromTSNN(created), fromTSNN(updated)
+	t.FirstResponseDue, t.FirstResponseMet = fromTS(frd), fromTS(frm)
+	t.NextResponseDue, t.NextResponseMet = fromTS(nrd), fromTS(nrm)
+	t.ResolutionDue, t.ResolutionMet = fromTS(rd), fromTS(rm)
+	t.PausedSince, t.PausedTotal = fromTS(ps), time.Duration(paused)*time.Second
+	t.NextDueAt, t.LastDateModify, t.ClosedAt = fromTS(nd), fromTS(ldm), fromTS(closed)
+	t.LastWritten = json.RawMessage(written)
+	return t, nil
+}
+
+// UpsertTicket writes the whole ticket (insert or replace by lead ID). Read,
+// change and upsert inside WithTx to avoid lost updates.
+func (a access) UpsertTicket(ctx context.Context, t Ticket, now time.Time) error {
+	if t.LeadID <= 0 {
+		return fmt.Errorf("upsert ticket: invalid lead ID %d", t.LeadID)
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now
+	}
+	written := string(t.LastWritten)
+	if written == "" {
+		written = "{}"
+	} else if !json.Valid(t.LastWritten) {
+		return fmt.Errorf("upsert ticket %d: last written is not JSON", t.LeadID)
+	}
+	var origin any
+	if t.OriginID != "" {
+		origin = t.OriginID
+	}
+	_, err := a.q.ExecContext(ctx, `INSERT INTO tickets (`+ticketCols+`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(lead_id) DO UPDATE SET origin_id = excluded.origin_id, type = excluded.type,
+	status = excluded.status, assignee = excluded.assignee, tier = excluded.tier,
+	priority = excluded.priority, policy = excluded.policy, requester = excluded.requester,
+	created_at = excluded.created_at, first_response_due = excluded.first_response_due,
+	first_response_met = excluded.first_response_met, next_response_due = excluded.next_response_due,
+	next_response_met = excluded.next_response_met, resolution_due = excluded.resolution_due,
+	resolution_met = excluded.resolution_met, paused_since = excluded.paused_since,
+	paused_total_seconds = excluded.paused_total_seconds, next_due_at = excluded.next_due_at,
+	sla_state = excluded.sla_state, last_date_modify = excluded.last_date_modify,
+	last_written = excluded.last_written, closed_at = excluded.closed_at, deleted = excluded.deleted,
+	updated_at = excluded.updated_at`,
+		t.LeadID, origin, t.Type, t.Status, t.Assignee, t.Tier, t.Priority, t.Policy, t.Requester,
+		tsNN(t.CreatedAt), ts(t.FirstResponseDue), ts(t.FirstResponseMet), ts(t.NextResponseDue),
+		ts(t.NextResponseMet), ts(t.ResolutionDue), ts(t.ResolutionMet), ts(t.PausedSince),
+		int64(t.PausedTotal/time.Second), ts(t.NextDueAt), t.SLAState, ts(t.LastDateModify), written,
+		ts(t.ClosedAt), t.Deleted, tsNN(now))
+	if err != nil {
+		return fmt.Errorf("upsert ticket %d: %w", t.LeadID, err)
+	}
+	return nil
+}
+
+// Ticket returns the ticket of the lead, or ErrNotFound.
+func (a access) Ticket(ctx context.Context, leadID int64) (Ticket, error) {
+	t, err := scanTicket(a.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE lead_id = ?`, leadID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Ticket{}, fmt.Errorf("ticket %d: %w", leadID, ErrNotFound)
+	}
+	if err != nil {
+		return Ticket{}, fmt.Errorf("get ticket %d: %w", leadID, err)
+	}
+	return t, nil
+}
+
+// TicketByOrigin returns the ticket created with the ORIGIN_ID, or ErrNotFound.
+func (a access) TicketByOrigin(ctx context.Context, originID string) (Ticket, error) {
+	t, err := scanTicket(a.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE origin_id = ?`, originID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Ticket{}, fmt.Errorf("ticket with origin %q: %w", originID, ErrNotFound)
+	}
+	if err != nil {
+		return Ticket{}, fmt.Errorf("get ticket by origin: %w", err)
+	}
+	return t, nil
+}
+
+// DueTickets returns open tickets whose NextDueAt is at or before now,
+// earliest first, at most limit (≤ 0 means 100). It reads the next-due index
+// only, never all tickets.
+func (a access) DueTickets(ctx context.Context, now time.Time, limit int) ([]Ticket, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	return a.listTickets(ctx, `SELECT `+ticketCols+` FROM tickets
+WHERE next_due_at IS NOT NULL AND next_due_at <= ? AND closed_at IS NULL AND deleted = 0
+ORDER BY next_due_at, lead_id LIMIT ?`, tsNN(now), limit)
+}
+
+// OpenTickets returns tickets neither closed nor deleted with a lead ID
+// above afterID, by lead ID, at most limit (≤ 0 means 500): page with the
+// last ID returned.
+func (a access) OpenTickets(ctx context.Context, afterID int64, limit int) ([]Ticket, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	return a.listTickets(ctx, `SELECT `+ticketCols+` FROM tickets
+WHERE closed_at IS NULL AND deleted = 0 AND lead_id > ? ORDER BY lead_id LIMIT ?`, afterID, limit)
+}
+
+func (a access) listTickets(ctx context.Context, query string, args ...any) ([]Ticket, error) {
+	rows, err := a.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tickets: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
