@@ -2,12 +2,180 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"time"
+	_ "time/tzdata" // calendars name IANA zones; do not depend on the host's zoneinfo
+
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/rules"
 )
 
-// cmdRules is a placeholder until its issue lands.
+const rulesUsage = `Usage:
+  b24desk rules check FILE
+  b24desk rules test FILE (--mail MSG.eml | --lead LEAD.json) [--at RFC3339] [--json]
+
+check reads a rules file and lists every problem as FILE:LINE:COL: path: message
+(exit 2), or prints a one-line summary (exit 0; warnings are listed too).
+
+test dry-runs the rules on one mail or one lead: which classify rules matched
+and why, type, priority, tier, route and assignee, the SLA policy, deadlines
+and when each escalation step would fire. --at sets the arrival time (default:
+the mail's Date header or the lead's DATE_CREATE, else now).
+
+Examples:
+  b24desk rules check config/rules.example.yaml
+  b24desk rules test config/rules.example.yaml --mail testdata/outage.eml
+  b24desk rules test rules.yaml --mail msg.eml --at 2026-03-06T18:30:00+03:00 --json
+  b24desk rules test rules.yaml --lead lead.json    # crm.lead.get output or its result
+`
+
+// cmdRules checks a rules file or dry-runs it on a mail or a lead.
 func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "b24desk rules: not built yet")
-	return exitFailed
+	if len(args) == 0 {
+		fmt.Fprint(stderr, rulesUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, rulesUsage)
+		return exitOK
+	case "check":
+		return rulesCheck(args[1:], stdout, stderr)
+	case "test":
+		return rulesTest(args[1:], stdout, stderr, clock.System{})
+	}
+	fmt.Fprintf(stderr, "b24desk rules: unknown subcommand %q\n\n%s", args[0], rulesUsage)
+	return exitUsage
+}
+
+// parseArgs parses flags that may come before or after the positional
+// arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func rulesCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rules check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil || len(pos) != 1 {
+		if err == nil {
+			fmt.Fprintf(stderr, "b24desk rules check: want exactly one FILE\n\n%s", rulesUsage)
+		}
+		return exitUsage
+	}
+	r, code := loadRules(pos[0], stdout, stderr, clock.System{}.Now())
+	if r == nil {
+		return code
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d types, %d pools, %d calendars, %d tiers, %d classify rules, %d route rules, %d SLA policies\n",
+		pos[0], len(r.Types), len(r.Pools), len(r.Calendars), len(r.Tiers), len(r.ClassifyRules), len(r.RouteRules), len(r.SLA))
+	return exitOK
+}
+
+// loadRules loads a rules file and prints its warnings and problems. It
+// returns nil and the exit code when the file cannot be used.
+func loadRules(path string, stdout, stderr io.Writer, now time.Time) (*rules.Rules, int) {
+	r, warns, err := rules.Load(path, now)
+	for _, w := range warns {
+		w.Msg = "warning: " + w.Msg
+		fmt.Fprintln(stdout, w.String())
+	}
+	var probs rules.Problems
+	if errors.As(err, &probs) {
+		for _, p := range probs {
+			fmt.Fprintln(stdout, p.String())
+		}
+		fmt.Fprintf(stderr, "b24desk rules: %s: %d problem(s)\n", path, len(probs))
+		return nil, exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk rules: %v\n", err)
+		return nil, exitUsage
+	}
+	return r, exitOK
+}
+
+func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
+	fs := flag.NewFlagSet("rules test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
+	mailPath := fs.String("mail", "", "a raw mail (.eml) to dry-run")
+	leadPath := fs.String("lead", "", "a lead as JSON (crm.lead.get output) to dry-run")
+	at := fs.String("at", "", "arrival time, RFC 3339 (default: the mail's Date, else now)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 || (*mailPath == "") == (*leadPath == "") {
+		fmt.Fprintf(stderr, "b24desk rules test: want one FILE and exactly one of --mail or --lead\n\n%s", rulesUsage)
+		return exitUsage
+	}
+	var when time.Time
+	if *at != "" {
+		if when, err = time.Parse(time.RFC3339, *at); err != nil {
+			fmt.Fprintf(stderr, "b24desk rules test: --at %q is not RFC 3339 (e.g. 2026-03-06T18:30:00+03:00)\n", *at)
+			return exitUsage
+		}
+	}
+	r, code := loadRules(pos[0], stderr, stderr, clk.Now())
+	if r == nil {
+		return code
+	}
+	var in rules.Input
+	var sent time.Time
+	if *mailPath != "" {
+		in, sent, err = readMailInput(*mailPath)
+	} else {
+		in, sent, err = readLeadInput(*leadPath)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk rules test: %v\n", err)
+		return exitFailed
+	}
+	if when.IsZero() {
+		when = sent
+	}
+	if when.IsZero() {
+		when = clk.Now()
+	}
+	d := r.Decide(in, rules.RouteState{}, when)
+	if *asJSON {
+		if err := writeDecisionJSON(stdout, r, d); err != nil {
+			fmt.Fprintf(stderr, "b24desk rules test: %v\n", err)
+			return exitFailed
+		}
+		return exitOK
+	}
+	writeDecisionText(stdout, r, &in, d, when)
+	return exitOK
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(none)"
+	}
+	return s
 }
