@@ -1,0 +1,153 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/clock"
+)
+
+// OfflinePollerOptions configures NewOfflinePoller.
+type OfflinePollerOptions struct {
+	Client   Client   // required; must run in an app (OAuth) context
+	Recorder Recorder // required
+	// Notify wakes the worker after new changes were recorded; may be nil.
+	Notify  func()
+	Clock   clock.Clock
+	Logger  zerolog.Logger
+	Metrics Metrics
+	// Limit is the page size of event.offline.get (default and maximum 50).
+	Limit int
+	// MaxPages bounds the pages read by one PollOnce (default 100), so a
+	// busy portal cannot keep one poll running forever.
+	MaxPages int
+}
+
+// OfflinePoller reads the portal's offline event queue, for portals that
+// cannot reach the daemon's webhook.
+type OfflinePoller struct {
+	o   OfflinePollerOptions
+	log zerolog.Logger
+}
+
+// NewOfflinePoller checks the options and returns a poller.
+func NewOfflinePoller(o OfflinePollerOptions) (*OfflinePoller, error) {
+	if o.Client == nil || o.Recorder == nil {
+		return nil, errors.New("events: offline poller needs a client and a recorder")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.Metrics == nil {
+		o.Metrics = NopMetrics{}
+	}
+	if o.Limit <= 0 || o.Limit > 50 {
+		o.Limit = 50
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = 100
+	}
+	return &OfflinePoller{o: o, log: o.Logger.With().Str("component", "events").Str("mode", "offline").Logger()}, nil
+}
+
+// offlinePage is the result of event.offline.get.
+type offlinePage struct {
+	ProcessID bitrix.FlexString `json:"process_id"`
+	Events    []offlineEvent    `json:"events"`
+}
+
+type offlineEvent struct {
+	ID        bitrix.FlexString `json:"ID"`
+	Timestamp bitrix.FlexTime   `json:"TIMESTAMP_X"`
+	EventName string            `json:"EVENT_NAME"`
+	EventData json.RawMessage   `json:"EVENT_DATA"`
+	MessageID bitrix.FlexString `json:"MESSAGE_ID"`
+}
+
+// leadID reads EVENT_DATA.FIELDS.ID; 0 when absent or not a positive integer.
+func (e offlineEvent) leadID() int {
+	var data struct {
+		Fields struct {
+			ID bitrix.FlexInt `json:"ID"`
+		} `json:"FIELDS"`
+	}
+	if json.Unmarshal(e.EventData, &data) != nil || data.Fields.ID <= 0 || data.Fields.ID > maxLeadID {
+		return 0
+	}
+	return int(data.Fields.ID)
+}
+
+// PollOnce reads the offline queue page by page (event.offline.get with
+// clear=0), records every lead event, and only after all of a page's events
+// are recorded clears that page (event.offline.clear with its process_id).
+// On any error the page stays in the portal's queue and the next poll reads
+// it again; recording it twice is harmless (dedupe keys). It returns how
+// many new changes were recorded.
+func (p *OfflinePoller) PollOnce(ctx context.Context) (int, error) {
+	recorded := 0
+	defer func() {
+		if recorded > 0 && p.o.Notify != nil {
+			p.o.Notify()
+		}
+	}()
+	for range p.o.MaxPages {
+		resp, err := p.o.Client.Call(ctx, "event.offline.get", map[string]any{"limit": p.o.Limit, "clear": 0})
+		if err != nil {
+			return recorded, fmt.Errorf("offline events: %w", err)
+		}
+		var page offlinePage
+		if err := json.Unmarshal(resp.Result, &page); err != nil {
+			return recorded, fmt.Errorf("offline events: decode event.offline.get: %w", err)
+		}
+		if len(page.Events) == 0 {
+			return recorded, nil
+		}
+		n, err := p.recordPage(ctx, page)
+		recorded += n
+		if err != nil {
+			return recorded, err
+		}
+		if _, err := p.o.Client.Call(ctx, "event.offline.clear", map[string]any{"process_id": string(page.ProcessID)}); err != nil {
+			return recorded, fmt.Errorf("offline events: clear: %w", err)
+		}
+		if len(page.Events) < p.o.Limit {
+			return recorded, nil
+		}
+	}
+	return recorded, nil
+}
+
+func (p *OfflinePoller) recordPage(ctx context.Context, page offlinePage) (int, error) {
+	now := p.o.Clock.Now()
+	recorded := 0
+	for _, e := range page.Events {
+		name := strings.ToUpper(strings.TrimSpace(e.EventName))
+		id := e.leadID()
+		if !isLeadEvent(name) || id == 0 {
+			p.o.Metrics.EventIgnored("offline")
+			continue
+		}
+		at := e.Timestamp.Time
+		if at.IsZero() {
+			at = now
+		} else {
+			p.o.Metrics.EventLag(now.Sub(at))
+		}
+		key := dedupeKey("offline", name, id, at) + ":" + string(e.ID) + ":" + string(e.MessageID)
+		isNew, err := p.o.Recorder.Record(ctx, Change{LeadID: id, Event: name, At: at}, key)
+		if err != nil {
+			return recorded, fmt.Errorf("offline events: record lead %d: %w", id, err)
+		}
+		p.o.Metrics.EventReceived("offline", name, isNew)
+		if isNew {
+			recorded++
+		}
+	}
+	return recorded, nil
+}
