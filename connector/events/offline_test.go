@@ -38,8 +38,8 @@ func TestOfflinePoller(t *testing.T) {
 		portal.offline = append(portal.offline, offlineRow(i, "ONCRMLEADUPDATE", strconv.Itoa(i), "2026-05-14T10:00:00+03:00"))
 	}
 	portal.offline = append(portal.offline,
-		offlineRow(61, "ONCRMDEALADD", "5", "2026-05-14T10:00:00+03:00"),              // not a lead event
-		offlineRow(62, "ONCRMLEADDELETE", 9, "2026-05-14T10:00:01+03:00"),             // numeric ID
+		offlineRow(61, "ONCRMDEALADD", "5", "2026-05-14T10:00:00+03:00"),                // not a lead event
+		offlineRow(62, "ONCRMLEADDELETE", 9, "2026-05-14T10:00:01+03:00"),               // numeric ID
 		map[string]any{"ID": "63", "EVENT_NAME": "ONCRMLEADADD", "EVENT_DATA": []any{}}, // no ID
 	)
 	rec := &flakyRecorder{q: NewMemoryQueue(), fail: true}
