@@ -43,6 +43,10 @@ type APIError struct {
 	Description string // error_description, may be empty
 	Method      string // REST method, e.g. crm.lead.add
 	Kind        error  // one of the sentinels above
+
+	gen     uint64 // OAuth token generation the request used (for the shared refresh)
+	resetAt int64  // operating_reset_at of a 429 answer, when given
+	notSent bool   // the portal certainly did not execute the request
 }
 
 func (e *APIError) Error() string {
