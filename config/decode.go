@@ -78,10 +78,12 @@ func (l *loader) decode(n *yaml.Node, v reflect.Value, path string, depth int) {
 	case v.Type() == timeType || v.Kind() != reflect.Struct && v.Kind() != reflect.Slice:
 		if n.Kind != yaml.ScalarNode {
 			l.addAt(at, path, "must be a single value, not a %s", kindName(n))
+			l.failed[path] = true
 			return
 		}
 		if isNull && v.Kind() != reflect.String {
 			l.addAt(at, path, "needs a value")
+			l.failed[path] = true
 			return
 		}
 		if isNull {
@@ -91,6 +93,7 @@ func (l *loader) decode(n *yaml.Node, v reflect.Value, path string, depth int) {
 		}
 		if msg := setScalar(v, n.Value, n.Tag); msg != "" {
 			l.addAt(at, path, "%s", msg)
+			l.failed[path] = true
 			return
 		}
 		l.secretValue(path, v, at)

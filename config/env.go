@@ -52,8 +52,10 @@ func (l *loader) override(v reflect.Value, path, env string) {
 	}
 	at := origin{env: env}
 	l.origins[path] = at
+	delete(l.failed, path)
 	if msg := setScalar(v, text, ""); msg != "" {
 		l.addAt(at, path, "%s", msg)
+		l.failed[path] = true
 		return
 	}
 	if v.Type() == secretType {

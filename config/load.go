@@ -45,6 +45,7 @@ type loader struct {
 	readFile func(string) ([]byte, error)
 	problems Problems
 	origins  map[string]origin
+	failed   map[string]bool // paths whose value did not parse
 	secrets  map[string]*secretSource
 	root     origin
 }
@@ -62,6 +63,7 @@ func newLoader(file, dir string, env func(string) (string, bool), readFile func(
 	return &loader{
 		file: file, dir: dir, env: env, readFile: readFile,
 		origins: map[string]origin{},
+		failed:  map[string]bool{},
 		secrets: map[string]*secretSource{},
 		root:    origin{line: 1, col: 1},
 	}
@@ -124,8 +126,12 @@ func (l *loader) addAt(o origin, path, format string, args ...any) {
 }
 
 // add records a problem at the position of path, or of its nearest ancestor
-// that was written down, or of the document.
+// that was written down, or of the document. A value that did not parse was
+// reported already and is not checked again.
 func (l *loader) add(path, format string, args ...any) {
+	if l.failed[path] {
+		return
+	}
 	l.addAt(l.at(path), path, format, args...)
 }
 

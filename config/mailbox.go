@@ -54,8 +54,8 @@ type Mailbox struct {
 	Spam string `yaml:"spam"`
 	// CCParticipants copies known participants on staff answers.
 	CCParticipants bool `yaml:"cc_participants"`
-	Ack             Ack  `yaml:"ack"`
-	SMTP            SMTP `yaml:"smtp"`
+	Ack            Ack  `yaml:"ack"`
+	SMTP           SMTP `yaml:"smtp"`
 }
 
 // IMAP is how a mailbox is read.
