@@ -120,6 +120,9 @@ func (w *walker) multipart(ctype string, params map[string]string, r io.Reader, 
 	var out content
 	var alts []content
 	for {
+		if w.oversize && w.gotText {
+			break // oversize: headers and the first text part only
+		}
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
