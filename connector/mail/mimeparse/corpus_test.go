@@ -59,7 +59,7 @@ func TestCorpus(t *testing.T) {
 		"undeclared-cp1251.eml": {subject: "Ошибка при оплате", fromName: "Ольга",
 			text: []string{"При оплате тарифа выдаётся ошибка"}, charset: "windows-1251", detected: true},
 		"undeclared-cp866.eml": {text: []string{"Проверка старой кодировки"}, charset: "ibm866", detected: true},
-		"wrong-charset.eml": {text: []string{"Не могу войти в личный кабинет"}, charset: "windows-1251", detected: true},
+		"wrong-charset.eml":    {text: []string{"Не могу войти в личный кабинет"}, charset: "windows-1251", detected: true},
 		"html-only.eml": {fromName: "Bob Smith", text: []string{"Hello support,\n\nThe export fails:", "- first step\n- second step",
 			"the help page (https://portal.example/help).\nThanks"}, notText: []string{"alert", "color:red", "<"}, charset: "utf-8"},
 		"attachments-cyrillic.eml": {text: []string{"Высылаю документы."},
