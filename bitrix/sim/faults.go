@@ -1,0 +1,155 @@
+package sim
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Faults are failures the portal simulates on demand (SetFaults). Rates
+// are shares of requests in [0, 1].
+type Faults struct {
+	Latency      time.Duration // added before every answer
+	Error500Rate float64       // 500 INTERNAL_SERVER_ERROR (not executed)
+	Error503Rate float64       // 503 QUERY_LIMIT_EXCEEDED whatever the bucket says (not executed)
+	HTMLRate     float64       // a non-JSON HTML page with HTMLStatus (not executed)
+	HTMLStatus   int           // default 502
+	Down         bool          // every request fails: 502 HTML page, or a closed connection with DownClose
+	DownClose    bool
+
+	// WriteTimeout: a write is applied, then the answer hangs until the
+	// client gives up (or WriteTimeoutAfter passes: then 504 HTML).
+	WriteTimeout      bool
+	WriteTimeoutAfter time.Duration
+	// LateWrite: a write is held until the client gives up and applied
+	// LateWriteDelay after that (a lost answer of a write still in flight).
+	LateWrite      bool
+	LateWriteDelay time.Duration
+
+	// MovedTo is the domain-change mode: every request not already on this
+	// base URL (scheme://host[/path]) is answered 302 with the same path and
+	// query under it. Serve the portal there too.
+	MovedTo string
+}
+
+// SetFaults replaces the active faults; the zero Faults switches them off.
+func (p *Portal) SetFaults(f Faults) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.st.faults = f
+}
+
+// transportFault answers a request with a fault before it is parsed, and
+// reports whether it did.
+func (p *Portal) transportFault(w http.ResponseWriter, r *http.Request, name string) bool {
+	p.mu.Lock()
+	f := p.st.faults
+	roll := func(rate float64) bool { return rate > 0 && p.st.rng.Float64() < rate }
+	e500, e503, html := roll(f.Error500Rate), roll(f.Error503Rate), roll(f.HTMLRate)
+	p.mu.Unlock()
+	if f.Latency > 0 {
+		sleep(r.Context(), f.Latency)
+	}
+	switch {
+	case f.MovedTo != "" && !onBase(r, f.MovedTo):
+		u := strings.TrimRight(f.MovedTo, "/") + "/rest/" + restPath(r.URL.Path)
+		if r.URL.RawQuery != "" {
+			u += "?" + r.URL.RawQuery
+		}
+		w.Header().Set("Location", u)
+		w.WriteHeader(http.StatusFound)
+		p.record(name, http.StatusFound, "")
+	case f.Down && f.DownClose:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				p.record(name, 0, "")
+				return true
+			}
+		}
+		writeHTML(w, http.StatusBadGateway, "502 Bad Gateway")
+		p.record(name, http.StatusBadGateway, "")
+	case f.Down:
+		writeHTML(w, http.StatusBadGateway, "502 Bad Gateway")
+		p.record(name, http.StatusBadGateway, "")
+	case e500:
+		writeJSON(w, 500, errf(500, "INTERNAL_SERVER_ERROR", "Internal server error").body())
+		p.record(name, 500, "INTERNAL_SERVER_ERROR")
+	case e503:
+		writeJSON(w, 503, errf(503, "QUERY_LIMIT_EXCEEDED", "Too many requests").body())
+		p.record(name, 503, "QUERY_LIMIT_EXCEEDED")
+	case html:
+		st := f.HTMLStatus
+		if st == 0 {
+			st = http.StatusBadGateway
+		}
+		writeHTML(w, st, http.StatusText(st))
+		p.record(name, st, "")
+	default:
+		return false
+	}
+	return true
+}
+
+func restPath(path string) string {
+	if i := strings.Index(path, "/rest/"); i >= 0 {
+		return path[i+len("/rest/"):]
+	}
+	return strings.TrimLeft(path, "/")
+}
+
+// onBase reports whether r arrived on the base URL.
+func onBase(r *http.Request, base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return true
+	}
+	return strings.EqualFold(u.Host, r.Host) && strings.HasPrefix(r.URL.Path, strings.TrimRight(u.Path, "/")+"/rest/")
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// hang keeps a write's answer until the client gives up, or answers 504.
+func (p *Portal) hang(r *http.Request, w http.ResponseWriter, f Faults) {
+	if f.WriteTimeoutAfter <= 0 {
+		<-r.Context().Done()
+		return
+	}
+	if sleep(r.Context(), f.WriteTimeoutAfter) {
+		writeHTML(w, http.StatusGatewayTimeout, "504 Gateway Time-out")
+	}
+}
+
+// lateWrite holds a write until the client gives up (at most 60 s, then it
+// answers 504), and applies it LateWriteDelay later.
+func (p *Portal) lateWrite(r *http.Request, w http.ResponseWriter, m method, c *call, f Faults) {
+	if sleep(r.Context(), 60*time.Second) {
+		writeHTML(w, http.StatusGatewayTimeout, "504 Gateway Time-out")
+	}
+	p.record(c.method, 0, "")
+	c.ctx = context.Background()
+	stop := p.events.stop
+	go func() {
+		t := time.NewTimer(f.LateWriteDelay)
+		defer t.Stop()
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		_, _ = m.fn(c)
+	}()
+}

@@ -1,0 +1,54 @@
+package sim
+
+import (
+	"strings"
+	"time"
+)
+
+// Notification is an im.notify notification as the portal keeps it.
+type Notification struct {
+	ID      int
+	UserID  int
+	Message string
+	Type    string // SYSTEM or USER
+	Tag     string
+	SubTag  string
+	At      time.Time
+}
+
+func (p *Portal) notifySystem(c *call) (outcome, *apiError) { return p.notify(c, "SYSTEM") }
+
+func (p *Portal) notifyPersonal(c *call) (outcome, *apiError) { return p.notify(c, "USER") }
+
+// notifyAny is im.notify: TYPE picks system or personal.
+func (p *Portal) notifyAny(c *call) (outcome, *apiError) {
+	t := strings.ToUpper(c.params.str("TYPE", "type"))
+	if t != "SYSTEM" {
+		t = "USER"
+	}
+	return p.notify(c, t)
+}
+
+func (p *Portal) notify(c *call, typ string) (outcome, *apiError) {
+	user, ok := c.params.num("USER_ID", "to", "TO", "user_id")
+	if !ok || user <= 0 {
+		return outcome{}, errf(400, "USER_ID_EMPTY", "Recipient ID not specified")
+	}
+	msg := c.params.str("MESSAGE", "message")
+	if strings.TrimSpace(msg) == "" {
+		return outcome{}, errf(400, "MESSAGE_EMPTY", "Message text not specified")
+	}
+	n := Notification{ID: p.st.next("notify"), UserID: user, Message: msg, Type: typ,
+		Tag: c.params.str("TAG", "tag"), SubTag: c.params.str("SUB_TAG", "sub_tag"), At: p.clk.Now()}
+	if n.Tag != "" {
+		kept := p.st.notes[:0]
+		for _, old := range p.st.notes {
+			if old.Tag != n.Tag || old.UserID != n.UserID {
+				kept = append(kept, old)
+			}
+		}
+		p.st.notes = kept
+	}
+	p.st.notes = append(p.st.notes, n)
+	return plain(n.ID), nil
+}
