@@ -2,12 +2,117 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/clock"
 )
 
-// cmdSim is a placeholder until its issue lands.
+const simUsage = `Usage: b24desk sim [--listen ADDR] [--tls --cert-out FILE] [--rate N --burst N | --no-limits]
+
+Serve the Bitrix24 portal simulator: the REST API subset b24desk uses, with
+the real envelopes, errors, limits, batch, paging and lead events. It prints
+the inbound webhook URL and the application token, and serves until
+interrupted.
+
+Example:
+  b24desk sim --listen 127.0.0.1:8024 --tls --cert-out /tmp/sim.pem
+  NODE_EXTRA_CA_CERTS=/tmp/sim.pem node client.js   # trust the certificate
+
+Flags:
+`
+
+// cmdSim serves the portal simulator over HTTP(S).
 func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "b24desk sim: not built yet")
-	return exitFailed
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8024", "address to listen on (port 0: any free port)")
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a self-signed certificate for 127.0.0.1/localhost")
+	certOut := fs.String("cert-out", "", "with --tls: write the certificate PEM to this file")
+	rate := fs.Float64("rate", 2, "leaky bucket drain, requests per second")
+	burst := fs.Int("burst", 50, "leaky bucket capacity")
+	noLimits := fs.Bool("no-limits", false, "switch the request limits off")
+	operating := fs.Duration("operating-limit", 0, "per-method operating time limit per 10 minutes (0: off)")
+	eventDelay := fs.Duration("event-delay", time.Second, "delay before a lead event is pushed")
+	help := fs.Bool("help", false, "show this help")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), simUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *help {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if fs.NArg() > 0 || (*certOut != "" && !*useTLS) || *rate <= 0 || *burst <= 0 {
+		fmt.Fprintln(stderr, "b24desk sim: bad arguments (see b24desk sim --help)")
+		return exitUsage
+	}
+	log := zerolog.New(stderr).With().Timestamp().Logger()
+	p := sim.New(sim.Options{Clock: clock.System{}, Logger: log, Rate: *rate, Burst: *burst, NoLimits: *noLimits,
+		OperatingLimit: *operating, EventDelay: *eventDelay})
+	defer p.Close()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk sim: %v\n", err)
+		return exitFailed
+	}
+	scheme := "http"
+	if *useTLS {
+		cfg, pemBytes, err := p.TLSConfig()
+		if err != nil {
+			_ = ln.Close()
+			fmt.Fprintf(stderr, "b24desk sim: %v\n", err)
+			return exitFailed
+		}
+		if *certOut != "" {
+			if err := os.WriteFile(*certOut, pemBytes, 0o644); err != nil {
+				_ = ln.Close()
+				fmt.Fprintf(stderr, "b24desk sim: write certificate: %v\n", err)
+				return exitFailed
+			}
+		}
+		ln = tls.NewListener(ln, cfg)
+		scheme = "https"
+	}
+	base := scheme + "://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "webhook URL:        %s\n", p.WebhookURL(base))
+	fmt.Fprintf(stdout, "application token:  %s\n", p.AppToken())
+	fmt.Fprintf(stdout, "OAuth token URL:    %s (client_id %s)\n", p.OAuthURL(base), p.ClientID())
+	if *certOut != "" {
+		fmt.Fprintf(stdout, "certificate PEM:    %s\n", *certOut)
+	}
+
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+		return exitOK
+	case err := <-errc:
+		fmt.Fprintf(stderr, "b24desk sim: %v\n", err)
+		return exitFailed
+	}
 }
