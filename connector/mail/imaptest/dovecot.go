@@ -68,7 +68,7 @@ func dovecotUnavailable() string {
 
 type dovecot struct {
 	dir   string
-	mu    sync.Mutex // serialises writes to the users file
+	mu    sync.Mutex // serialises writes to the users directory
 	uid   int
 	gid   int
 	users string
@@ -108,7 +108,7 @@ func startDovecot(t testing.TB) (*Server, error) {
 			}
 		}
 	}
-	if err := os.WriteFile(d.users, nil, 0o644); err != nil {
+	if err := os.Mkdir(d.users, 0o755); err != nil {
 		return nil, err
 	}
 	port, err := freePort()
@@ -163,20 +163,16 @@ func startDovecot(t testing.TB) (*Server, error) {
 	return &Server{Kind: KindDovecot, Addr: addr, users: d}, nil
 }
 
-// addUser appends a passwd-file line; Dovecot re-reads the file when it
-// changes.
+// addUser writes the user's own passwd-file (the passdb path has %u in it):
+// a new file is read fresh on the user's first login, while an appended
+// shared file could be missed within its mtime's second.
 func (d *dovecot) addUser(user, pass string) error {
-	if strings.ContainsAny(user+pass, ":\n\r") {
-		return errors.New("user or password contains ':' or a line break")
+	if strings.ContainsAny(user+pass, ":\n\r/") || user == "" || user[0] == '.' {
+		return errors.New("user or password contains ':', '/' or a line break, or the user name is empty or starts with '.'")
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	f, err := os.OpenFile(d.users, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(f, "%s:{PLAIN}%s\n", user, pass)
-	return errors.Join(err, f.Close())
+	return os.WriteFile(filepath.Join(d.users, user), fmt.Appendf(nil, "%s:{PLAIN}%s\n", user, pass), 0o644)
 }
 
 func dovecotConfig(dir string, port int) string {
@@ -196,7 +192,7 @@ default_internal_user = dovecot
 default_internal_group = dovecot
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u DIR/users
+  args = scheme=PLAIN username_format=%u DIR/users/%u
 }
 userdb {
   driver = static
@@ -204,12 +200,21 @@ userdb {
 }
 service imap-login {
   chroot =
+  service_count = 0
+  process_min_avail = 1
   inet_listener imap {
     port = PORT
   }
 }
+service imap {
+  process_min_avail = 2
+}
 service anvil {
   chroot =
+  # No auth penalty: tests log in with wrong passwords on purpose.
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 protocol imap {
   mail_max_userip_connections = 1000
