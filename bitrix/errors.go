@@ -33,6 +33,9 @@ var (
 	// met a timeout or a 5xx. It may or may not have been applied: the caller
 	// looks the record up by its key before trying again.
 	ErrOutcomeUnknown = errors.New("outcome unknown")
+	// ErrSkipped: a batch command that the portal did not run because an
+	// earlier command failed with halt set. Safe to send again.
+	ErrSkipped = errors.New("not executed: batch halted")
 )
 
 // APIError is a failed Bitrix24 call. It never contains a secret: Method is

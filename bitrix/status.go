@@ -1,0 +1,58 @@
+package bitrix
+
+import "context"
+
+// Status is one entry of a CRM dictionary (crm.status.list): a lead stage
+// (ENTITY_ID "STATUS") or a source, i.e. a ticket type ("SOURCE").
+type Status struct {
+	ID        FlexInt    `json:"ID"`
+	EntityID  FlexString `json:"ENTITY_ID"`
+	StatusID  FlexString `json:"STATUS_ID"`
+	Name      FlexString `json:"NAME"`
+	Sort      FlexInt    `json:"SORT"`
+	System    FlexBool   `json:"SYSTEM"`
+	Color     FlexString `json:"COLOR"`
+	Semantics FlexString `json:"SEMANTICS"`
+}
+
+// StatusItem is one entry of crm.status.entity.items.
+type StatusItem struct {
+	Name     FlexString `json:"NAME"`
+	Sort     FlexInt    `json:"SORT"`
+	StatusID FlexString `json:"STATUS_ID"`
+}
+
+// StatusList returns the entries of dictionary entityID ("SOURCE",
+// "STATUS"...).
+func (c *Client) StatusList(ctx context.Context, entityID string) ([]Status, error) {
+	resp, err := c.Call(ctx, "crm.status.list", map[string]any{
+		"filter": map[string]any{"ENTITY_ID": entityID},
+		"order":  map[string]any{"SORT": "ASC"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decodeList[Status]("crm.status.list", resp.Result)
+}
+
+// StatusEntityItems returns the entries of dictionary entityID through
+// crm.status.entity.items.
+func (c *Client) StatusEntityItems(ctx context.Context, entityID string) ([]StatusItem, error) {
+	resp, err := c.Call(ctx, "crm.status.entity.items", map[string]any{"entityId": entityID})
+	if err != nil {
+		return nil, err
+	}
+	return decodeList[StatusItem]("crm.status.entity.items", resp.Result)
+}
+
+// StatusAdd creates a dictionary entry (fields: ENTITY_ID, STATUS_ID, NAME,
+// SORT...) and returns its numeric ID. A duplicate STATUS_ID fails with
+// ERROR_CORE (ErrInvalid).
+func (c *Client) StatusAdd(ctx context.Context, fields map[string]any) (int64, error) {
+	return c.callID(ctx, "crm.status.add", map[string]any{"fields": fields})
+}
+
+// StatusUpdate changes the entry with numeric ID id.
+func (c *Client) StatusUpdate(ctx context.Context, id int64, fields map[string]any) error {
+	return c.callOK(ctx, "crm.status.update", map[string]any{"id": id, "fields": fields})
+}

@@ -1,0 +1,44 @@
+package bitrix
+
+import "context"
+
+// UserField is a lead user field (crm.lead.userfield.list).
+type UserField struct {
+	ID            FlexInt    `json:"ID"`
+	EntityID      FlexString `json:"ENTITY_ID"`
+	FieldName     FlexString `json:"FIELD_NAME"`
+	UserTypeID    FlexString `json:"USER_TYPE_ID"`
+	XMLID         FlexString `json:"XML_ID"`
+	Sort          FlexInt    `json:"SORT"`
+	Multiple      FlexBool   `json:"MULTIPLE"`
+	Mandatory     FlexBool   `json:"MANDATORY"`
+	EditFormLabel FlexMap    `json:"EDIT_FORM_LABEL"`
+	List          []EnumItem `json:"LIST"`
+}
+
+// LeadUserFieldList returns the lead user fields matching filter (e.g.
+// {"FIELD_NAME": "UF_CRM_B24D_SLA_DUE"}; nil for all).
+func (c *Client) LeadUserFieldList(ctx context.Context, filter map[string]any) ([]UserField, error) {
+	p := map[string]any{}
+	if len(filter) > 0 {
+		p["filter"] = filter
+	}
+	resp, err := c.Call(ctx, "crm.lead.userfield.list", p)
+	if err != nil {
+		return nil, err
+	}
+	return decodeList[UserField]("crm.lead.userfield.list", resp.Result)
+}
+
+// LeadUserFieldAdd creates a lead user field (fields: USER_TYPE_ID,
+// FIELD_NAME without or with the UF_CRM_ prefix, LABEL, MULTIPLE, LIST...)
+// and returns its ID.
+func (c *Client) LeadUserFieldAdd(ctx context.Context, fields map[string]any) (int64, error) {
+	return c.callID(ctx, "crm.lead.userfield.add", map[string]any{"fields": fields})
+}
+
+// LeadUserFieldUpdate changes the lead user field with ID id (e.g. its
+// enumeration LIST).
+func (c *Client) LeadUserFieldUpdate(ctx context.Context, id int64, fields map[string]any) error {
+	return c.callOK(ctx, "crm.lead.userfield.update", map[string]any{"id": id, "fields": fields})
+}

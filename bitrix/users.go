@@ -1,0 +1,98 @@
+package bitrix
+
+import "context"
+
+// User is a portal user (user.get).
+type User struct {
+	ID           FlexInt    `json:"ID"`
+	Active       FlexBool   `json:"ACTIVE"`
+	Name         FlexString `json:"NAME"`
+	LastName     FlexString `json:"LAST_NAME"`
+	Email        FlexString `json:"EMAIL"`
+	WorkPosition FlexString `json:"WORK_POSITION"`
+	Departments  []FlexInt  `json:"UF_DEPARTMENT"`
+}
+
+// Department is a company department (department.get).
+type Department struct {
+	ID     FlexInt    `json:"ID"`
+	Name   FlexString `json:"NAME"`
+	Sort   FlexInt    `json:"SORT"`
+	Parent FlexInt    `json:"PARENT"`
+	Head   FlexInt    `json:"UF_HEAD"`
+}
+
+// UserGet returns every user matching filter (e.g. {"ACTIVE": true,
+// "UF_DEPARTMENT": 5}), paging through all pages.
+func (c *Client) UserGet(ctx context.Context, filter map[string]any) ([]User, error) {
+	var all []User
+	start := 0
+	for {
+		p := map[string]any{"start": start}
+		if len(filter) > 0 {
+			p["FILTER"] = filter
+		}
+		resp, err := c.Call(ctx, "user.get", p)
+		if err != nil {
+			return nil, err
+		}
+		page, err := decodeList[User]("user.get", resp.Result)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if resp.Next == nil || *resp.Next <= start || len(page) == 0 {
+			return all, nil
+		}
+		start = *resp.Next
+	}
+}
+
+// DepartmentGet returns the departments matching filter (ID, PARENT,
+// UF_HEAD...; nil for all), paging through all pages.
+func (c *Client) DepartmentGet(ctx context.Context, filter map[string]any) ([]Department, error) {
+	var all []Department
+	start := 0
+	for {
+		p := map[string]any{"start": start}
+		for k, v := range filter {
+			p[k] = v
+		}
+		resp, err := c.Call(ctx, "department.get", p)
+		if err != nil {
+			return nil, err
+		}
+		page, err := decodeList[Department]("department.get", resp.Result)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if resp.Next == nil || *resp.Next <= start || len(page) == 0 {
+			return all, nil
+		}
+		start = *resp.Next
+	}
+}
+
+// DuplicateFindByComm finds CRM entities of entityType ("LEAD", "CONTACT",
+// "COMPANY") with one of the values (at most 20) of communication type typ
+// ("EMAIL" or "PHONE"); the answer maps entity type to IDs.
+func (c *Client) DuplicateFindByComm(ctx context.Context, typ string, values []string, entityType string) (map[string][]int64, error) {
+	var raw FlexMap
+	if err := c.callInto(ctx, "crm.duplicate.findbycomm", map[string]any{
+		"type": typ, "values": values, "entity_type": entityType,
+	}, &raw); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]int64, len(raw))
+	for k, v := range raw {
+		ids, err := decodeList[FlexInt]("crm.duplicate.findbycomm", v)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			out[k] = append(out[k], int64(id))
+		}
+	}
+	return out, nil
+}
