@@ -385,3 +385,28 @@ func testAppend(t *testing.T, s *imaptest.Server) {
 		t.Fatalf("Sent = %+v", sent)
 	}
 }
+
+func TestXOAuth2NotOffered(t *testing.T) {
+	s := imaptest.StartMemory(t)
+	user, pass := s.NewUser(t)
+	cfg := testConfig(s, user, pass, nil)
+	cfg.Auth = imapbox.AuthXOAuth2
+	cfg.Token = func(context.Context) (string, error) { return "token-secret", nil }
+	_, err := imapbox.Dial(t.Context(), cfg)
+	if !errors.Is(err, imapbox.ErrNotSupported) || strings.Contains(err.Error(), "token-secret") {
+		t.Fatalf("Dial = %v, want ErrNotSupported without the token", err)
+	}
+}
+
+func TestNotSelected(t *testing.T) {
+	s := imaptest.StartMemory(t)
+	user, pass := s.NewUser(t)
+	box, err := imapbox.Dial(t.Context(), testConfig(s, user, pass, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer box.Close()
+	if _, err := box.FetchSince(t.Context(), 0, 1); !errors.Is(err, imapbox.ErrNotSelected) {
+		t.Errorf("FetchSince before Select = %v, want ErrNotSelected", err)
+	}
+}
