@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,9 @@ func (b *Box) FetchSince(ctx context.Context, lastUID uint32, max int) ([]Fetche
 	}
 	if max <= 0 {
 		max = 100
+	}
+	if lastUID == math.MaxUint32 {
+		return nil, nil // no UID can follow
 	}
 	// Every EXISTS told so far is covered by this fetch.
 	select {
