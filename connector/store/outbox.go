@@ -120,17 +120,22 @@ func (a access) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outb
 		limit = 50
 	}
 	return a.listOutbox(ctx, `SELECT `+outboxCols+` FROM outbox o
-WHERE o.state IN ('pending', 'unknown') AND o.next_attempt_at <= ?
-  AND (o.group_key = '' OR NOT EXISTS (SELECT 1 FROM outbox e
-       WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked')))
+WHERE o.next_attempt_at <= ? AND `+runnable+`
 ORDER BY o.next_attempt_at, o.id LIMIT ?`, tsNN(now), limit)
 }
 
-// NextOutboxDue returns the earliest next attempt time of a pending or
-// unknown row (found false when there is none).
+// runnable is the condition of a pending or unknown row not blocked by an
+// earlier unfinished row of its group.
+const runnable = `o.state IN ('pending', 'unknown')
+  AND (o.group_key = '' OR NOT EXISTS (SELECT 1 FROM outbox e
+       WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked')))`
+
+// NextOutboxDue returns the earliest next attempt time of a row DueOutbox
+// could return (found false when there is none: rows waiting behind a
+// parked row do not count).
 func (a access) NextOutboxDue(ctx context.Context) (t time.Time, found bool, err error) {
 	var n sql.NullInt64
-	err = a.q.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'unknown')`).Scan(&n)
+	err = a.q.QueryRowContext(ctx, `SELECT MIN(o.next_attempt_at) FROM outbox o WHERE `+runnable).Scan(&n)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next outbox due: %w", err)
 	}

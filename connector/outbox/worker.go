@@ -1,0 +1,197 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/connector/store"
+)
+
+// Run delivers due rows until ctx ends. It sleeps until the next row is due
+// (at most Config.MaxIdle, so that a moved clock is noticed) or Enqueue wakes
+// it. It returns nil when ctx ends.
+func (o *Outbox) Run(ctx context.Context) error {
+	for {
+		n, err := o.RunOnce(ctx, o.clk.Now())
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			o.log.Error().Err(err).Msg("outbox round failed")
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		wait := o.cfg.MaxIdle
+		if next, found, err := o.store.NextOutboxDue(ctx); err == nil && found {
+			wait = min(wait, max(next.Sub(o.clk.Now()), 10*time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-o.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// RunOnce takes the rows due at now (at most Config.Batch, groups in order)
+// and tries each once. It returns how many rows it handled.
+func (o *Outbox) RunOnce(ctx context.Context, now time.Time) (int, error) {
+	rows, err := o.store.DueOutbox(ctx, now, o.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	for i, row := range rows {
+		if err := o.process(ctx, row, now); err != nil {
+			return i, err
+		}
+	}
+	return len(rows), nil
+}
+
+// Flush runs rounds at the clock's current time until no row is due (rows
+// delayed into the future stay). For tests and the demo.
+func (o *Outbox) Flush(ctx context.Context) error {
+	for range 10000 {
+		n, err := o.RunOnce(ctx, o.clk.Now())
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+	return errors.New("outbox flush: rows keep becoming due")
+}
+
+// process tries one row once. Its error is a state database failure; portal
+// failures are recorded in the row.
+func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
+	log := o.log.With().Int64("row", row.ID).Str("kind", row.Kind).Str("dedupe_key", row.DedupeKey).Logger()
+	kind, _ := o.kind(row.Kind)
+	if kind == nil {
+		return o.park(ctx, row, now, fmt.Errorf("%w %q", ErrUnknownKind, row.Kind))
+	}
+	sendRow, err := o.resolve(ctx, row)
+	if err != nil {
+		return o.park(ctx, row, now, err)
+	}
+	if row.State == store.OutboxUnknown {
+		res, found, err := kind.Lookup(ctx, o.portal, sendRow)
+		if err != nil {
+			log.Warn().Err(err).Msg("lookup after unknown outcome failed")
+			return o.failed(ctx, row, now, err, false)
+		}
+		if found {
+			log.Info().Msg("write found in the portal after unknown outcome")
+			return o.finish(ctx, row, now, res)
+		}
+	}
+	// Saved before the call: a crash during the call leaves an unknown row
+	// that is looked up first.
+	row.Attempts++
+	row.State = store.OutboxUnknown
+	row.NextAttemptAt = now.Add(o.cfg.UnknownDelay)
+	if err := o.store.UpdateOutbox(ctx, row, now); err != nil {
+		return err
+	}
+	res, err := kind.Do(ctx, o.portal, sendRow)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // the row stays unknown: looked up next time
+		}
+		log.Warn().Err(err).Int("attempts", row.Attempts).Msg("portal write failed")
+		return o.failed(ctx, row, now, err, true)
+	}
+	return o.finish(ctx, row, now, res)
+}
+
+// finish marks the row done and runs its hooks in one transaction.
+func (o *Outbox) finish(ctx context.Context, row Row, now time.Time, result json.RawMessage) error {
+	if len(result) == 0 || !json.Valid(result) {
+		result = json.RawMessage("null")
+	}
+	_, hooks := o.kind(row.Kind)
+	err := o.store.WithTx(ctx, func(tx *store.Tx) error {
+		done := row
+		done.State, done.LastError, done.Result = store.OutboxDone, "", result
+		if err := tx.UpdateOutbox(ctx, done, now); err != nil {
+			return err
+		}
+		for _, h := range hooks {
+			if err := h(ctx, tx, done, result); err != nil {
+				return fmt.Errorf("completion hook: %w", err)
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// The write happened but its completion did not commit: keep the row
+	// unknown so that it is found and completed again later.
+	o.log.Error().Err(err).Int64("row", row.ID).Str("kind", row.Kind).Msg("row done in the portal, completion failed")
+	row.State = store.OutboxUnknown
+	row.LastError = err.Error()
+	row.NextAttemptAt = now.Add(max(o.backoff(row.Attempts), o.cfg.UnknownDelay))
+	return o.store.UpdateOutbox(ctx, row, now)
+}
+
+// failed records a failed call (sent: Do; otherwise a lookup).
+func (o *Outbox) failed(ctx context.Context, row Row, now time.Time, err error, sent bool) error {
+	row.LastError = err.Error()
+	switch {
+	case errors.Is(err, bitrix.ErrRateLimited), errors.Is(err, bitrix.ErrOperatingLimit):
+		// Not executed: only a delay, the attempt does not count.
+		if sent {
+			row.Attempts--
+			row.State = store.OutboxPending
+		}
+		d := o.cfg.LimitDelay
+		if errors.Is(err, bitrix.ErrOperatingLimit) {
+			d = o.cfg.OperatingDelay
+		}
+		row.NextAttemptAt = now.Add(d)
+	case errors.Is(err, bitrix.ErrOutcomeUnknown):
+		row.State = store.OutboxUnknown
+		row.NextAttemptAt = now.Add(o.cfg.UnknownDelay)
+	case bitrix.Retryable(err), errors.Is(err, bitrix.ErrUnauthorized), errors.Is(err, bitrix.ErrOverloaded):
+		if o.cfg.MaxAttempts > 0 && row.Attempts >= o.cfg.MaxAttempts {
+			return o.park(ctx, row, now, err)
+		}
+		// Whether a failed write was applied is for the kind's lookup to
+		// say: the row stays unknown when it was sent (lookups of
+		// idempotent kinds report "not found" and cost nothing).
+		if !sent && row.State == store.OutboxUnknown {
+			row.Attempts++ // a failing lookup counts as an attempt
+		}
+		d := o.backoff(row.Attempts)
+		if sent {
+			d = max(d, o.cfg.UnknownDelay)
+		}
+		row.NextAttemptAt = now.Add(d)
+	default:
+		return o.park(ctx, row, now, err)
+	}
+	return o.store.UpdateOutbox(ctx, row, now)
+}
+
+func (o *Outbox) park(ctx context.Context, row Row, now time.Time, err error) error {
+	o.log.Error().Err(err).Int64("row", row.ID).Str("kind", row.Kind).Str("dedupe_key", row.DedupeKey).
+		Msg("row parked: it needs an operator (outbox retry/drop)")
+	row.State = store.OutboxParked
+	row.LastError = err.Error()
+	return o.store.UpdateOutbox(ctx, row, now)
+}
+
+func (o *Outbox) backoff(attempts int) time.Duration {
+	return delayAfter(o.cfg.Backoff, attempts, o.cfg.Jitter, o.cfg.Rand)
+}
