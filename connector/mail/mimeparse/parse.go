@@ -20,7 +20,11 @@ var ErrUnreadable = errors.New("mail is unreadable")
 // mail has no readable header; every other defect is recorded in
 // Message.Problems with Message.Partial set.
 func Parse(raw []byte, opts Options) (*Message, error) {
-	opts = opts.withDefaults()
+	return parse(raw, opts.withDefaults(), 0)
+}
+
+// parse reads a mail nested level message/rfc822 parts deep.
+func parse(raw []byte, opts Options, level int) (*Message, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, fmt.Errorf("%w: empty", ErrUnreadable)
 	}
@@ -40,8 +44,8 @@ func Parse(raw []byte, opts Options) (*Message, error) {
 	lr.n = math.MaxInt64
 	readHeader(m, h)
 
-	w := &walker{opts: opts, msg: m, oversize: m.Oversize}
-	c := w.entity(h, br, 0, "")
+	w := &walker{opts: opts, msg: m, oversize: m.Oversize, level: level}
+	c := w.entity(h, br, 0, "").resolve()
 	m.Text = w.capText(normalizeNewlines(c.text), "text")
 	m.HTML = w.capText(c.html, "html")
 	m.Charset, m.CharsetDetected = c.charset, c.detected

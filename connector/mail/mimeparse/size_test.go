@@ -148,3 +148,20 @@ func BenchmarkParse20KB(b *testing.B) {
 		}
 	}
 }
+
+func TestParseNestedMessagesBounded(t *testing.T) {
+	raw := "From: a@b.c\r\n" + strings.Repeat("Content-Type: message/rfc822\r\n\r\nFrom: a@b.c\r\n", 20000) + "\r\nend\r\n"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	m, err := Parse([]byte(raw), Options{})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Partial {
+		t.Error("deep attached messages not reported")
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(40*len(raw)) {
+		t.Errorf("Parse allocated %d bytes for a %d-byte mail", alloc, len(raw))
+	}
+}

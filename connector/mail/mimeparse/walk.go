@@ -21,6 +21,7 @@ type walker struct {
 	attBytes int
 	gotText  bool
 	inReport bool
+	level    int // nesting of the message being walked (attached messages)
 }
 
 // content is the body text found under one entity.
@@ -30,9 +31,21 @@ type content struct {
 	hasPlain bool
 	charset  string
 	detected bool
+	// htmlText is true while text still has to be made from html (done
+	// lazily: an HTML alternative of a plain text part is never converted).
+	htmlText bool
+}
+
+// resolve makes the text of an HTML-only content.
+func (c content) resolve() content {
+	if c.htmlText {
+		c.text, c.htmlText = htmlToText(c.html), false
+	}
+	return c
 }
 
 func (c *content) add(o content, sep string) {
+	o = o.resolve()
 	if o.text != "" {
 		if c.text != "" {
 			c.text += sep
@@ -106,7 +119,7 @@ func (w *walker) entity(h textproto.Header, r io.Reader, depth int, parent strin
 }
 
 func (w *walker) multipart(ctype string, params map[string]string, r io.Reader, depth int) content {
-	if depth >= w.opts.MaxDepth {
+	if w.level+depth >= w.opts.MaxDepth {
 		w.msg.problem("MIME nesting deeper than %d: skipped", w.opts.MaxDepth)
 		return content{}
 	}
@@ -156,7 +169,7 @@ func pickAlternative(alts []content) content {
 	}
 	if out.text == "" {
 		for _, c := range alts {
-			if c.text != "" {
+			if c = c.resolve(); c.text != "" {
 				out = c
 				break
 			}
@@ -197,8 +210,7 @@ func (w *walker) text(ctype, cs string, r io.Reader) content {
 	}
 	c := content{charset: d.charset, detected: d.detected}
 	if ctype == "text/html" {
-		c.html = d.text
-		c.text = htmlToText(d.text)
+		c.html, c.htmlText = d.text, true
 	} else {
 		c.text = strings.TrimRight(normalizeNewlines(d.text), " \n")
 		c.hasPlain = true
@@ -248,13 +260,25 @@ func (w *walker) attachedMessage(h textproto.Header, r io.Reader, filename strin
 	if err != nil && !errors.Is(err, errTooLong) {
 		w.msg.problem("attached message: %s", shortErr(err))
 	}
-	nested, nerr := Parse(data, Options{MaxSize: len(data) + 1, MaxTextBytes: w.opts.MaxTextBytes, MaxParts: w.opts.MaxParts - w.parts, MaxDepth: max(1, w.opts.MaxDepth-depth-1), MaxHeaderBytes: w.opts.MaxHeaderBytes})
+	var nested *Message
+	nerr := errors.New("attached message nested too deep")
+	if level := w.level + depth + 1; level < w.opts.MaxDepth {
+		o := w.opts
+		o.MaxSize, o.MaxParts = len(data)+1, max(1, w.opts.MaxParts-w.parts)
+		nested, nerr = parse(data, o, level)
+	} else {
+		w.msg.problem("attached messages nested deeper than %d: not read", w.opts.MaxDepth)
+	}
 	a := Attachment{Filename: sanitizeFilename(filename), ContentType: "message/rfc822", Size: size, Data: data}
 	if errors.Is(err, errTooLong) || w.oversize {
 		a.Data, a.Omitted = nil, true
 	}
 	w.attBytes += len(a.Data)
 	if nerr == nil && nested != nil {
+		for _, p := range nested.Problems {
+			w.msg.note("attached message: %s", p)
+		}
+		w.msg.Partial = w.msg.Partial || nested.Partial
 		if w.msg.AttachedMessageID == "" {
 			w.msg.AttachedMessageID = nested.MessageID
 		}
