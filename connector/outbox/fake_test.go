@@ -177,3 +177,5 @@ func (f *fakePortal) commentsWith(marker string) int {
 	}
 	return n
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,0 +1,201 @@
+package outbox
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/rs/zerolog"
+)
+
+// crashAfter wraps a portal: after the n-th successful write it "crashes"
+// (cancels the run) before the outbox can record the answer.
+type crashAfter struct {
+	Portal
+	method string
+	cancel context.CancelFunc
+}
+
+func (c *crashAfter) Call(ctx context.Context, method string, params any) (*bitrix.Response, error) {
+	resp, err := c.Portal.Call(ctx, method, params)
+	if err == nil && method == c.method && c.cancel != nil {
+		c.cancel()
+		c.cancel = nil
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+// TestSimulatorExactlyOnce runs a new ticket's writes against the portal
+// simulator over real HTTP under its injected faults, and checks that the
+// portal holds exactly one record per dedupe key.
+func TestSimulatorExactlyOnce(t *testing.T) {
+	tests := []struct {
+		name   string
+		faults sim.Faults
+		crash  string // method after which the process dies
+		rounds int    // rounds under the fault before it is switched off
+		lookup string // the lookup the fault must have caused
+	}{
+		{name: "timeout with the write applied", faults: sim.Faults{WriteTimeout: true}, rounds: 1, lookup: "crm.lead.list"},
+		{name: "write applied after the client gave up", faults: sim.Faults{LateWrite: true, LateWriteDelay: 50 * time.Millisecond}, rounds: 1, lookup: "crm.lead.list"},
+		{name: "503 storm", faults: sim.Faults{Error503Rate: 1}, rounds: 2},
+		{name: "500 errors", faults: sim.Faults{Error500Rate: 1}, rounds: 2},
+		{name: "portal down", faults: sim.Faults{Down: true, DownClose: true}, rounds: 3},
+		{name: "crash after lead.add", crash: "crm.lead.add", lookup: "crm.lead.list"},
+		{name: "crash after the comment", crash: "crm.timeline.comment.add", lookup: "crm.timeline.comment.list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := clock.NewManual(t0)
+			portal := sim.New(sim.Options{Clock: clk, NoLimits: true})
+			t.Cleanup(portal.Close)
+			srv := httptest.NewServer(portal)
+			t.Cleanup(srv.Close)
+			tmpl := portal.AddTemplate(sim.Template{Name: "Tech"})
+			client, err := bitrix.New(bitrix.Config{WebhookURL: portal.WebhookURL(srv.URL),
+				Timeout: 300 * time.Millisecond, MaxRetries: 1, Rate: 200, Burst: 50, RetryWait: time.Millisecond, Clock: clk})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			wrapped := &crashAfter{Portal: client, method: tt.crash}
+			var st *store.Store
+			var ob *Outbox
+			open := func() {
+				st, err = store.Open(context.Background(), dir, zerolog.Nop())
+				if err != nil {
+					t.Fatal(err)
+				}
+				ob = New(st, wrapped, clk, zerolog.Nop(), Config{Jitter: -1})
+			}
+			open()
+			t.Cleanup(func() { _ = st.Close() })
+
+			origin := "mail:sim-1"
+			group := GroupFor(origin)
+			err = st.WithTx(context.Background(), func(tx *store.Tx) error {
+				for _, e := range []Entry{
+					{Kind: KindLeadAdd, DedupeKey: origin, GroupKey: group,
+						Payload: map[string]any{"fields": map[string]any{"TITLE": "Printer on fire"}}},
+					{Kind: KindWorkflowStart, DedupeKey: origin + ":wf", GroupKey: group, Payload: map[string]any{
+						"TEMPLATE_ID": tmpl, "DOCUMENT_ID": []string{"crm", "CCrmDocumentLead", "LEAD_" + LeadID}}},
+					{Kind: KindTimelineComment, DedupeKey: origin + ":comment", GroupKey: group,
+						Payload: map[string]any{"fields": map[string]any{"ENTITY_ID": LeadID, "ENTITY_TYPE": "lead", "COMMENT": "hello"}}},
+					{Kind: KindTodoAdd, DedupeKey: origin + ":todo", GroupKey: group, Payload: map[string]any{
+						"ownerTypeId": 1, "ownerId": LeadID, "deadline": "2026-05-14T13:00:00+03:00", "title": "SLA", "description": "first response"}},
+					{Kind: KindNotify, DedupeKey: origin + ":notify", GroupKey: group,
+						Payload: map[string]any{"USER_ID": 1, "MESSAGE": "new ticket"}},
+				} {
+					if _, _, err := ob.Enqueue(context.Background(), tx, e); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			portal.SetFaults(tt.faults)
+			for round := 0; round < 100; round++ {
+				if round == tt.rounds {
+					portal.SetFaults(sim.Faults{})
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				if tt.crash != "" {
+					wrapped.cancel = cancel
+				}
+				err := ob.Flush(ctx)
+				crashed := ctx.Err() != nil
+				cancel()
+				if crashed {
+					if err := st.Close(); err != nil {
+						t.Fatal(err)
+					}
+					wrapped.method = "" // crash once
+					open()
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				stats, err := ob.Stats(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if stats.Depth == 0 {
+					break
+				}
+				if tt.faults.LateWrite {
+					time.Sleep(100 * time.Millisecond) // let the held write land, as it would within 90 s
+				}
+				next, found, _ := st.NextOutboxDue(context.Background())
+				if !found {
+					t.Fatalf("stuck: %+v", stats)
+				}
+				clk.Set(later(clk.Now().Add(time.Second), next))
+			}
+
+			stats, _ := ob.Stats(context.Background())
+			if stats.Depth != 0 || stats.Parked != 0 {
+				rows, _ := st.OutboxInState(context.Background(), store.OutboxParked, 0)
+				t.Fatalf("not delivered: %+v %+v", stats, rows)
+			}
+			if tt.lookup != "" {
+				looked := false
+				for _, c := range portal.Calls() {
+					looked = looked || c.Method == tt.lookup
+				}
+				if !looked {
+					t.Fatalf("the fault caused no %s lookup: it did not fire", tt.lookup)
+				}
+			}
+			if n := portal.LeadCount(); n != 1 {
+				t.Fatalf("%d leads in the portal, want 1", n)
+			}
+			lead := portal.Leads()[0]
+			if lead["ORIGIN_ID"] != origin || lead["ORIGINATOR_ID"] != OriginatorID {
+				t.Fatalf("lead origin = %v/%v", lead["ORIGINATOR_ID"], lead["ORIGIN_ID"])
+			}
+			leadID, _ := LeadIDFromResult([]byte(strings.TrimSpace(toString(lead["ID"]))))
+			comments := portal.Comments(int(leadID))
+			if len(comments) != 1 || !strings.Contains(comments[0].Text, Marker(origin+":comment")) {
+				t.Fatalf("comments on lead %d: %+v", leadID, comments)
+			}
+			if todos := portal.Todos(); len(todos) != 1 || todos[0].LeadID != int(leadID) {
+				t.Fatalf("todos: %+v", todos)
+			}
+			if notes := portal.Notifications(); len(notes) != 1 {
+				t.Fatalf("notifications: %+v", notes)
+			}
+			var starts int
+			for _, w := range portal.WorkflowStarts() {
+				if !w.Auto && w.LeadID == int(leadID) {
+					starts++
+				}
+			}
+			if starts != 1 {
+				t.Fatalf("%d workflow starts, want 1", starts)
+			}
+		})
+	}
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		b, _ := jsonMarshal(x)
+		return string(b)
+	}
+}
