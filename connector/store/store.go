@@ -82,20 +82,47 @@ func OpenReadOnly(ctx context.Context, dir string, log zerolog.Logger) (*Store, 
 	}
 	s := &Store{access: access{q: db}, db: db, dir: dir,
 		log: log.With().Str("component", "store").Logger()}
-	v, err := s.version(ctx)
-	if err != nil {
+	if err := s.checkCurrent(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
-	switch {
-	case v > len(migrations):
+	return s, nil
+}
+
+// OpenShared opens the state in dir for a CLI command that runs next to the
+// daemon and must write a little (an OAuth token refresh, the schema map
+// recorded by setup): no lock and no migration; SQLite's own locking keeps
+// the writes safe. It refuses a schema other than the one this binary writes.
+func OpenShared(ctx context.Context, dir string, log zerolog.Logger) (*Store, error) {
+	path := filepath.Join(dir, DBFileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open state %s: %w", dir, err)
+	}
+	db, err := openDB(path, false)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{access: access{q: db}, db: db, dir: dir,
+		log: log.With().Str("component", "store").Logger()}
+	if err := s.checkCurrent(ctx); err != nil {
 		_ = s.Close()
-		return nil, fmt.Errorf("state dir %s: %w (schema %d, binary knows %d)", dir, ErrSchemaTooNew, v, len(migrations))
-	case v < len(migrations):
-		_ = s.Close()
-		return nil, fmt.Errorf("state dir %s: %w (schema %d, binary writes %d; run the daemon once)", dir, ErrSchemaOutdated, v, len(migrations))
+		return nil, err
 	}
 	return s, nil
+}
+
+func (s *Store) checkCurrent(ctx context.Context) error {
+	v, err := s.version(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v > len(migrations):
+		return fmt.Errorf("state dir %s: %w (schema %d, binary knows %d)", s.dir, ErrSchemaTooNew, v, len(migrations))
+	case v < len(migrations):
+		return fmt.Errorf("state dir %s: %w (schema %d, binary writes %d; run the daemon once)", s.dir, ErrSchemaOutdated, v, len(migrations))
+	}
+	return nil
 }
 
 func openDB(path string, readOnly bool) (*sql.DB, error) {
