@@ -23,8 +23,14 @@ type Calendar struct {
 
 	week    [7][]span      // by time.Weekday
 	special map[int][]span // by day number: holidays (nil), shortened and transferred days
-	dataEnd int            // last day number named in holidays, shortened or workdays; 0 if none
-	always  bool           // open 24 hours a day, 7 days a week
+	// dense holds special days as a slice from denseFrom when they span at
+	// most maxDenseDays (lookups on the hot path); denseSet marks entries.
+	dense     [][]span
+	denseSet  []bool
+	denseFrom int
+	weekTotal time.Duration // working time of a week without special days
+	dataEnd   int           // last day number named in holidays, shortened or workdays; 0 if none
+	always    bool          // open 24 hours a day, 7 days a week
 }
 
 // AlwaysOpen reports whether the calendar is open around the clock every day
@@ -43,10 +49,9 @@ func (c *Calendar) HolidayDataEnd() (time.Time, bool) {
 
 // IsOpen reports whether t falls inside working hours.
 func (c *Calendar) IsOpen(t time.Time) bool {
-	day := c.dayOf(t)
-	mid, next := c.midnight(day), c.midnight(day+1)
-	for _, sp := range c.hoursOf(day) {
-		a, b := c.bounds(day, mid, next, sp)
+	it := c.days(c.dayOf(t))
+	for _, sp := range c.hoursOf(it.day) {
+		a, b := it.bounds(sp)
 		if !t.Before(a) && t.Before(b) {
 			return true
 		}
@@ -60,12 +65,10 @@ func (c *Calendar) IsWorkingDay(t time.Time) bool { return len(c.hoursOf(c.dayOf
 // NextOpen returns t itself when the calendar is open at t, else the start of
 // the next working interval.
 func (c *Calendar) NextOpen(t time.Time) time.Time {
-	day := c.dayOf(t)
-	mid := c.midnight(day)
+	it := c.days(c.dayOf(t))
 	for i := 0; i < maxCalendarDays; i++ {
-		next := c.midnight(day + 1)
-		for _, sp := range c.hoursOf(day) {
-			a, b := c.bounds(day, mid, next, sp)
+		for _, sp := range c.hoursOf(it.day) {
+			a, b := it.bounds(sp)
 			if !b.After(t) {
 				continue
 			}
@@ -74,7 +77,7 @@ func (c *Calendar) NextOpen(t time.Time) time.Time {
 			}
 			return t
 		}
-		day, mid = day+1, next
+		it.advance()
 	}
 	return t
 }
@@ -86,12 +89,14 @@ func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return start
 	}
-	day := c.dayOf(start)
-	mid := c.midnight(day)
+	it := c.days(c.dayOf(start))
 	for i := 0; i < maxCalendarDays; i++ {
-		next := c.midnight(day + 1)
-		for _, sp := range c.hoursOf(day) {
-			a, b := c.bounds(day, mid, next, sp)
+		for i > 0 && d > c.weekTotal && it.canJumpWeek() {
+			d -= c.weekTotal
+			it.jumpWeek()
+		}
+		for _, sp := range c.hoursOf(it.day) {
+			a, b := it.bounds(sp)
 			if !b.After(start) {
 				continue
 			}
@@ -104,7 +109,7 @@ func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 				d -= avail
 			}
 		}
-		day, mid = day+1, next
+		it.advance()
 	}
 	return start.Add(d)
 }
@@ -116,12 +121,14 @@ func (c *Calendar) Elapsed(a, b time.Time) time.Duration {
 		return -c.Elapsed(b, a)
 	}
 	var sum time.Duration
-	day := c.dayOf(a)
-	mid := c.midnight(day)
-	for mid.Before(b) {
-		next := c.midnight(day + 1)
-		for _, sp := range c.hoursOf(day) {
-			x, y := c.bounds(day, mid, next, sp)
+	it := c.days(c.dayOf(a))
+	for it.mid.Before(b) {
+		for it.mid.After(a) && !it.mid.Add(7*24*time.Hour).After(b) && it.canJumpWeek() {
+			sum += c.weekTotal
+			it.jumpWeek()
+		}
+		for _, sp := range c.hoursOf(it.day) {
+			x, y := it.bounds(sp)
 			if x.Before(a) {
 				x = a
 			}
@@ -132,7 +139,7 @@ func (c *Calendar) Elapsed(a, b time.Time) time.Duration {
 				sum += y.Sub(x)
 			}
 		}
-		day, mid = day+1, next
+		it.advance()
 	}
 	return sum
 }
@@ -159,9 +166,9 @@ func (c *Calendar) AddWorkingDays(start time.Time, n int) time.Time {
 	if len(hours) == 0 {
 		return s
 	}
-	mid, next := c.midnight(day), c.midnight(day+1)
-	open, _ := c.bounds(day, mid, next, hours[0])
-	_, closing := c.bounds(day, mid, next, hours[len(hours)-1])
+	it := c.days(day)
+	open, _ := it.bounds(hours[0])
+	_, closing := it.bounds(hours[len(hours)-1])
 	y, m, d := civilFromDays(day)
 	t := time.Date(y, m, d, h, mi, sec, ls.Nanosecond(), c.Location)
 	if t.Before(open) {
@@ -173,12 +180,47 @@ func (c *Calendar) AddWorkingDays(start time.Time, n int) time.Time {
 	return t
 }
 
+// maxDenseDays bounds the dense special-day table (about 20 years).
+const maxDenseDays = 7400
+
 // hoursOf returns the working intervals of a day number.
 func (c *Calendar) hoursOf(day int) []span {
-	if s, ok := c.special[day]; ok {
+	if c.denseSet != nil {
+		if i := day - c.denseFrom; i >= 0 && i < len(c.denseSet) && c.denseSet[i] {
+			return c.dense[i]
+		}
+	} else if s, ok := c.special[day]; ok {
 		return s
 	}
 	return c.week[weekdayOf(day)]
+}
+
+// index builds the dense special-day table when the days are close enough
+// together; the parser calls it once the calendar is complete.
+func (c *Calendar) index() {
+	c.weekTotal = 0
+	for _, spans := range c.week {
+		for _, sp := range spans {
+			c.weekTotal += time.Duration(sp.to-sp.from) * time.Minute
+		}
+	}
+	if len(c.special) == 0 {
+		return
+	}
+	lo, hi := c.dataEnd, c.dataEnd
+	for d := range c.special {
+		lo = min(lo, d)
+		hi = max(hi, d)
+	}
+	if hi-lo >= maxDenseDays {
+		return
+	}
+	c.denseFrom = lo
+	c.dense = make([][]span, hi-lo+1)
+	c.denseSet = make([]bool, hi-lo+1)
+	for d, s := range c.special {
+		c.dense[d-lo], c.denseSet[d-lo] = s, true
+	}
 }
 
 // dayOf returns the local day number of t.
@@ -193,25 +235,107 @@ func (c *Calendar) midnight(day int) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, c.Location)
 }
 
-// bounds turns a span of a day into instants; mid and next are the day's and
-// the following day's midnights. Days without a clock change use plain
-// offsets; a day with one builds each bound from the wall clock.
-func (c *Calendar) bounds(day int, mid, next time.Time, sp span) (time.Time, time.Time) {
-	if next.Sub(mid) == 24*time.Hour {
-		return mid.Add(time.Duration(sp.from) * time.Minute), mid.Add(time.Duration(sp.to) * time.Minute)
-	}
-	return c.wall(day, mid, next, sp.from), c.wall(day, mid, next, sp.to)
+// dayIter walks local days. It finds each midnight with time.Date only
+// around clock changes; within one zone period a midnight is the previous
+// one plus 24 hours, which keeps long walks cheap.
+type dayIter struct {
+	c         *Calendar
+	day       int
+	mid, next time.Time // this day's and the next day's midnight
+	// zoneEnd is the end of the zone period of mid (zero: none); aligned
+	// says mid is a wall-clock 00:00. nextZoneEnd and nextAligned are the
+	// same for next.
+	zoneEnd, nextZoneEnd time.Time
+	aligned, nextAligned bool
 }
 
-func (c *Calendar) wall(day int, mid, next time.Time, minute int) time.Time {
+func (c *Calendar) days(day int) dayIter {
+	it := dayIter{c: c, day: day}
+	it.mid = c.midnight(day)
+	it.zoneEnd, it.aligned = c.zoneOf(it.mid)
+	it.following()
+	return it
+}
+
+// zoneOf returns the end of the zone period of a midnight and whether it
+// is a wall-clock 00:00 (a clock change at midnight moves it).
+func (c *Calendar) zoneOf(m time.Time) (time.Time, bool) {
+	_, end := m.ZoneBounds()
+	h, mi, s := m.In(c.Location).Clock()
+	return end, h == 0 && mi == 0 && s == 0
+}
+
+// following sets next, the midnight after mid.
+func (it *dayIter) following() {
+	if cand := it.mid.Add(24 * time.Hour); it.aligned && (it.zoneEnd.IsZero() || cand.Before(it.zoneEnd)) {
+		it.next, it.nextZoneEnd, it.nextAligned = cand, it.zoneEnd, true
+		return
+	}
+	it.next = it.c.midnight(it.day + 1)
+	it.nextZoneEnd, it.nextAligned = it.c.zoneOf(it.next)
+}
+
+func (it *dayIter) advance() {
+	it.day++
+	it.mid, it.zoneEnd, it.aligned = it.next, it.nextZoneEnd, it.nextAligned
+	it.following()
+}
+
+// bounds turns a span of the day into instants. Days without a clock change
+// use plain offsets; a day with one builds each bound from the wall clock.
+func (it *dayIter) bounds(sp span) (time.Time, time.Time) {
+	if it.next.Sub(it.mid) == 24*time.Hour {
+		return it.mid.Add(time.Duration(sp.from) * time.Minute), it.mid.Add(time.Duration(sp.to) * time.Minute)
+	}
+	return it.wall(sp.from), it.wall(sp.to)
+}
+
+func (it *dayIter) wall(minute int) time.Time {
 	switch minute {
 	case 0:
-		return mid
+		return it.mid
 	case 1440:
-		return next
+		return it.next
 	}
-	y, m, d := civilFromDays(day)
-	return time.Date(y, m, d, minute/60, minute%60, 0, 0, c.Location)
+	y, m, d := civilFromDays(it.day)
+	return time.Date(y, m, d, minute/60, minute%60, 0, 0, it.c.Location)
+}
+
+// canJumpWeek reports whether the seven days from it.day are a plain week:
+// no special day and no clock change, so they hold exactly weekTotal.
+func (it *dayIter) canJumpWeek() bool {
+	if !it.aligned || it.c.weekTotal == 0 {
+		return false
+	}
+	if !it.zoneEnd.IsZero() && !it.mid.Add(8*24*time.Hour).Before(it.zoneEnd) {
+		return false
+	}
+	c := it.c
+	if c.denseSet != nil {
+		lo, hi := it.day-c.denseFrom, it.day+7-c.denseFrom
+		if hi <= 0 || lo >= len(c.denseSet) {
+			return true
+		}
+		for i := max(lo, 0); i < min(hi, len(c.denseSet)); i++ {
+			if c.denseSet[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for d := it.day; d < it.day+7; d++ {
+		if _, ok := c.special[d]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+// jumpWeek moves seven days ahead; canJumpWeek must hold.
+func (it *dayIter) jumpWeek() {
+	it.day += 7
+	it.mid = it.mid.Add(7 * 24 * time.Hour)
+	it.following()
 }
 
 // weekdayOf returns the weekday of a day number (day 0 = 1970-01-01, a

@@ -110,3 +110,20 @@ func TestPropHolidaysNeverCounted(t *testing.T) {
 		}
 	})
 }
+
+// TestPropWeekJumpsAgreeWithDayWalk checks the whole-week shortcut against
+// the plain day-by-day walk (weekTotal 0 turns the shortcut off).
+func TestPropWeekJumpsAgreeWithDayWalk(t *testing.T) {
+	forEachCalendar(t, func(t *rapid.T, c *Calendar) {
+		plain := *c
+		plain.weekTotal = 0
+		s, d := genStart(t), genDur(t, "d")
+		if x, y := c.Add(s, d), plain.Add(s, d); !x.Equal(y) {
+			t.Fatalf("Add(%s, %s): jumps %s, days %s", s, d, x, y)
+		}
+		e := genStart(t)
+		if x, y := c.Elapsed(s, e), plain.Elapsed(s, e); x != y {
+			t.Fatalf("Elapsed(%s, %s): jumps %s, days %s", s, e, x, y)
+		}
+	})
+}

@@ -72,7 +72,10 @@ type parser struct {
 	classifyNode  *yaml.Node
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var (
+	yamlLine       = regexp.MustCompile(`line (\d+)`)
+	yamlLinePrefix = regexp.MustCompile(`^line \d+: `)
+)
 
 func (p *parser) yamlError(err error) {
 	msg := err.Error()
@@ -87,6 +90,7 @@ func (p *parser) yamlError(err error) {
 		msg = te.Errors[0]
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = yamlLinePrefix.ReplaceAllString(msg, "")
 	p.add(line, 1, "", "invalid YAML: "+msg)
 }
 

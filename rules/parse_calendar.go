@@ -70,6 +70,7 @@ func (p *parser) calendars(n *yaml.Node, path string) {
 			c.Location = time.UTC
 		}
 		c.always = isAlways(c)
+		c.index()
 		p.r.Calendars[k.Value] = c
 	})
 }

@@ -24,6 +24,15 @@ func defaultOp(field string) (string, bool) {
 	return "", false
 }
 
+// when reads a rule's `when:`; an invalid one never matches (the file is
+// refused anyway), so it does not count as a catch-all.
+func (p *parser) when(n *yaml.Node, path string) *Cond {
+	if c := p.cond(n, path); c != nil {
+		return c
+	}
+	return &Cond{kind: condAny, text: "invalid condition"}
+}
+
 // cond reads a `when:` mapping. Several keys in one mapping must all hold.
 func (p *parser) cond(n *yaml.Node, path string) *Cond {
 	if !p.noAlias(n, path) {

@@ -34,7 +34,7 @@ func (p *parser) sla(n *yaml.Node, path string) {
 				}
 				names[pol.Name] = true
 			},
-			"when": func(v *yaml.Node, path string) { pol.When = p.cond(v, path) },
+			"when": func(v *yaml.Node, path string) { pol.When = p.when(v, path) },
 			"calendar": func(v *yaml.Node, path string) {
 				s, ok := p.str(v, path)
 				if !ok {

@@ -196,7 +196,15 @@ func (p *parser) poolNames() []string {
 	return out
 }
 
-func (p *parser) known(names []string) string {
+func (p *parser) known(all []string) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, n := range all {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
 	if len(names) == 0 {
 		return ""
 	}
@@ -243,7 +251,7 @@ func (p *parser) tiers(n *yaml.Node, path string) {
 				}
 				names[t.Name] = true
 			},
-			"when": func(v *yaml.Node, path string) { t.When = p.cond(v, path) },
+			"when": func(v *yaml.Node, path string) { t.When = p.when(v, path) },
 		})
 		p.require(v, ip, seen, "name")
 		p.r.Tiers = append(p.r.Tiers, t)
@@ -286,7 +294,7 @@ func (p *parser) classify(n *yaml.Node, path string) {
 		c := ClassifyRule{Name: fmt.Sprintf("rule %d", i+1)}
 		seen := p.fields(v, ip, map[string]handler{
 			"name":     func(v *yaml.Node, path string) { c.Name, _ = p.str(v, path) },
-			"when":     func(v *yaml.Node, path string) { c.When = p.cond(v, path) },
+			"when":     func(v *yaml.Node, path string) { c.When = p.when(v, path) },
 			"set":      func(v *yaml.Node, path string) { c.Set = p.setFields(v, path) },
 			"continue": func(v *yaml.Node, path string) { c.Continue, _ = p.boolean(v, path) },
 		})
@@ -301,7 +309,7 @@ func (p *parser) route(n *yaml.Node, path string) {
 		rr := RouteRule{Name: fmt.Sprintf("route %d", i+1)}
 		seen := p.fields(v, ip, map[string]handler{
 			"name": func(v *yaml.Node, path string) { rr.Name, _ = p.str(v, path) },
-			"when": func(v *yaml.Node, path string) { rr.When = p.cond(v, path) },
+			"when": func(v *yaml.Node, path string) { rr.When = p.when(v, path) },
 			"assign": func(v *yaml.Node, path string) {
 				if s, ok := p.str(v, path); ok {
 					rr.Assign = s
