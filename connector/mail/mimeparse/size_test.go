@@ -161,7 +161,7 @@ func TestParseNestedMessagesBounded(t *testing.T) {
 	if !m.Partial {
 		t.Error("deep attached messages not reported")
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(40*len(raw)) {
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > uint64(20*len(raw)) {
 		t.Errorf("Parse allocated %d bytes for a %d-byte mail", alloc, len(raw))
 	}
 }

@@ -248,6 +248,11 @@ func (w *walker) attachment(h textproto.Header, ctype, disp, filename, parent st
 	w.msg.Attachments = append(w.msg.Attachments, a)
 }
 
+// maxAttachedLevels is how deep attached messages are read (a forward of a
+// forward of a forward); deeper ones are kept as files only, since each
+// level copies its part.
+const maxAttachedLevels = 3
+
 // attachedMessage records a message/rfc822 part as an attachment, takes its
 // Message-ID for bounce lookup and returns its text as a forwarded block
 // (not for the returned copy inside a bounce report).
@@ -262,12 +267,12 @@ func (w *walker) attachedMessage(h textproto.Header, r io.Reader, filename strin
 	}
 	var nested *Message
 	nerr := errors.New("attached message nested too deep")
-	if level := w.level + depth + 1; level < w.opts.MaxDepth {
+	if level := w.level + 1; level <= maxAttachedLevels && w.level+depth+1 < w.opts.MaxDepth {
 		o := w.opts
 		o.MaxSize, o.MaxParts = len(data)+1, max(1, w.opts.MaxParts-w.parts)
 		nested, nerr = parse(data, o, level)
 	} else {
-		w.msg.problem("attached messages nested deeper than %d: not read", w.opts.MaxDepth)
+		w.msg.problem("attached message nested too deep: kept as a file, not read")
 	}
 	a := Attachment{Filename: sanitizeFilename(filename), ContentType: "message/rfc822", Size: size, Data: data}
 	if errors.Is(err, errTooLong) || w.oversize {
