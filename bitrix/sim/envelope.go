@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -82,7 +81,7 @@ func (p *Portal) fmtTime(t time.Time) string {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := appendJSON(make([]byte, 0, 1024), v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":"INTERNAL_SERVER_ERROR","error_description":"Internal server error"}`)

@@ -42,7 +42,7 @@ func (p *Portal) leadAdd(c *call) (outcome, *apiError) {
 func (p *Portal) createLead(fields params, user int) *lead {
 	id := p.st.next("lead")
 	now := p.fmtTime(p.clk.Now())
-	l := &lead{id: id, f: map[string]string{}, uf: map[string]any{}, multi: map[string][]multiValue{}}
+	l := &lead{id: id, f: make(map[string]string, 24), uf: map[string]any{}, multi: map[string][]multiValue{}}
 	l.f["STATUS_ID"] = "NEW"
 	l.f["OPENED"] = "Y"
 	l.f["ASSIGNED_BY_ID"] = idStr(user)

@@ -53,7 +53,7 @@ func (s selection) has(name string, uf, multi bool) bool {
 // renderLead returns a lead as the portal's JSON row: IDs as strings,
 // missing values as null.
 func (p *Portal) renderLead(l *lead, sel selection) map[string]any {
-	row := map[string]any{}
+	row := make(map[string]any, len(p.defs)+len(p.st.userFields))
 	for _, d := range p.defs {
 		if d.multiple {
 			if len(l.multi[d.name]) == 0 || !sel.has(d.name, false, true) {
