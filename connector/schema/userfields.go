@@ -1,0 +1,248 @@
+package schema
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/b24desk/b24desk/bitrix"
+)
+
+// portalField is a lead user field as crm.lead.userfield.list returns it,
+// with the enumeration items' XML_IDs (bitrix.UserField leaves them out).
+type portalField struct {
+	ID         bitrix.FlexInt    `json:"ID"`
+	FieldName  bitrix.FlexString `json:"FIELD_NAME"`
+	UserTypeID bitrix.FlexString `json:"USER_TYPE_ID"`
+	Multiple   bitrix.FlexBool   `json:"MULTIPLE"`
+	List       []portalItem      `json:"LIST"`
+}
+
+type portalItem struct {
+	ID    bitrix.FlexString `json:"ID"`
+	Value bitrix.FlexString `json:"VALUE"`
+	XMLID bitrix.FlexString `json:"XML_ID"`
+}
+
+// listUserFields reads every lead user field.
+func (e *ensurer) listUserFields(ctx context.Context) (map[string]portalField, error) {
+	resp, err := e.c.Call(ctx, "crm.lead.userfield.list", map[string]any{"order": map[string]any{"ID": "ASC"}})
+	if err != nil {
+		return nil, fmt.Errorf("read the lead user fields: %w", err)
+	}
+	rows, err := decodeRows[portalField](resp.Result)
+	if err != nil {
+		return nil, fmt.Errorf("read the lead user fields: %w", err)
+	}
+	out := make(map[string]portalField, len(rows))
+	for _, f := range rows {
+		out[string(f.FieldName)] = f
+	}
+	return out, nil
+}
+
+// decodeRows decodes a list that may come as [] or as an object keyed by
+// index ({} or [] when empty).
+func decodeRows[T any](raw json.RawMessage) ([]T, error) {
+	var list []T
+	if json.Unmarshal(raw, &list) == nil {
+		return list, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, errors.New("unexpected result: not a list")
+	}
+	for _, v := range m {
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return nil, fmt.Errorf("unexpected result: %w", err)
+		}
+		list = append(list, x)
+	}
+	return list, nil
+}
+
+// fields creates the missing lead user fields and enumeration items, then
+// records the fields and item IDs as crm.lead.fields shows them.
+func (e *ensurer) fields(ctx context.Context) error {
+	have, err := e.listUserFields(ctx)
+	if err != nil {
+		return err
+	}
+	wrote := false
+	for _, f := range Fields(e.opts.Canned) {
+		pf, ok := have[f.Name]
+		if !ok {
+			if err := e.createField(ctx, f); err != nil {
+				return err
+			}
+			wrote = wrote || !e.opts.DryRun
+			continue
+		}
+		if string(pf.UserTypeID) != f.Type {
+			e.rep.add(VerbProblem, "field %s exists with type %s, b24desk needs %s: delete it in the portal (CRM settings → Custom fields → Leads) and run setup again",
+				f.Name, pf.UserTypeID, f.Type)
+			continue
+		}
+		missing := missingItems(f, pf)
+		if len(missing) == 0 {
+			e.rep.add(VerbExists, "field %s (%s)", f.Name, f.Type)
+			continue
+		}
+		if err := e.addItems(ctx, f, pf, missing); err != nil {
+			return err
+		}
+		wrote = wrote || !e.opts.DryRun
+	}
+	if wrote {
+		if have, err = e.listUserFields(ctx); err != nil {
+			return err
+		}
+	}
+	return e.record(ctx, have)
+}
+
+func (e *ensurer) createField(ctx context.Context, f Field) error {
+	what := fmt.Sprintf("field %s (%s) «%s»%s", f.Name, f.Type, f.Label, itemsText(f.Items))
+	if e.opts.DryRun {
+		e.rep.add(VerbWouldCreate, "%s", what)
+		return nil
+	}
+	fields := map[string]any{
+		"FIELD_NAME":   strings.TrimPrefix(f.Name, "UF_CRM_"),
+		"USER_TYPE_ID": f.Type,
+		"XML_ID":       f.Name,
+		"LABEL":        f.Label,
+		"MULTIPLE":     yn(f.Multiple),
+		"MANDATORY":    "N",
+	}
+	if f.MultiLine {
+		fields["SETTINGS"] = map[string]any{"ROWS": 5}
+	}
+	if f.Type == TypeEnumeration && len(f.Items) > 0 {
+		fields["LIST"] = itemRows(f.Items, 0)
+	}
+	if _, err := e.c.LeadUserFieldAdd(ctx, fields); err != nil {
+		if !errors.Is(err, bitrix.ErrOutcomeUnknown) {
+			return fmt.Errorf("create field %s: %w", f.Name, err)
+		}
+		// The add may have happened: the next list shows it; a duplicate
+		// add would fail on the name, so nothing is doubled.
+		have, lerr := e.listUserFields(ctx)
+		if _, ok := have[f.Name]; lerr != nil || !ok {
+			return fmt.Errorf("create field %s: %w", f.Name, err)
+		}
+	}
+	e.rep.add(VerbCreated, "%s", what)
+	return nil
+}
+
+func (e *ensurer) addItems(ctx context.Context, f Field, pf portalField, missing []Item) error {
+	what := fmt.Sprintf("field %s items%s", f.Name, itemsText(missing))
+	if e.opts.DryRun {
+		e.rep.add(VerbWouldUpdate, "%s", what)
+		return nil
+	}
+	err := e.c.LeadUserFieldUpdate(ctx, int64(pf.ID), map[string]any{"LIST": itemRows(missing, len(pf.List))})
+	if err != nil {
+		return fmt.Errorf("add items to field %s: %w", f.Name, err)
+	}
+	e.rep.add(VerbUpdated, "%s", what)
+	return nil
+}
+
+// missingItems lists f's items the portal field lacks (matched by XML_ID,
+// or by label for items an admin made by hand).
+func missingItems(f Field, pf portalField) []Item {
+	var out []Item
+	for _, it := range f.Items {
+		if _, ok := findItem(it, pf.List); !ok {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func findItem(it Item, list []portalItem) (string, bool) {
+	for _, p := range list {
+		if string(p.XMLID) == it.Key {
+			return string(p.ID), true
+		}
+	}
+	for _, p := range list {
+		if string(p.XMLID) == "" && string(p.Value) == it.Label {
+			return string(p.ID), true
+		}
+	}
+	return "", false
+}
+
+func itemRows(items []Item, offset int) []any {
+	rows := make([]any, 0, len(items))
+	for i, it := range items {
+		rows = append(rows, map[string]any{"VALUE": it.Label, "XML_ID": it.Key, "SORT": 10 * (offset + i + 1), "DEF": "N"})
+	}
+	return rows
+}
+
+func itemsText(items []Item) string {
+	if len(items) == 0 {
+		return ""
+	}
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = it.Key + "=«" + it.Label + "»"
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+func yn(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}
+
+// record puts into the map the fields crm.lead.fields shows (what
+// crm.lead.update accepts) and their enumeration item IDs.
+func (e *ensurer) record(ctx context.Context, have map[string]portalField) error {
+	described, err := e.c.LeadFields(ctx)
+	if err != nil {
+		return fmt.Errorf("read crm.lead.fields: %w", err)
+	}
+	for _, f := range Fields(e.opts.Canned) {
+		info, ok := described[f.Name]
+		if !ok {
+			if _, listed := have[f.Name]; listed {
+				e.rep.add(VerbProblem, "field %s exists but crm.lead.fields does not show it: check its rights in the portal", f.Name)
+			}
+			continue
+		}
+		if info.Type != f.Type {
+			continue // reported as a problem above
+		}
+		e.m().fields[f.Name] = true
+		if f.Type != TypeEnumeration {
+			continue
+		}
+		valid := map[string]bool{}
+		var described []portalItem
+		for _, it := range info.Items {
+			valid[fmt.Sprint(int64(it.ID))] = true
+			described = append(described, portalItem{ID: bitrix.FlexString(fmt.Sprint(int64(it.ID))), Value: it.Value})
+		}
+		for _, it := range f.Items {
+			id, ok := findItem(it, have[f.Name].List)
+			if !ok || !valid[id] {
+				// No XML_ID to go by: fall back to the label crm.lead.fields shows.
+				id, ok = findItem(it, described)
+			}
+			if ok {
+				e.m().setEnum(f.Name, it.Key, id)
+			}
+		}
+	}
+	return nil
+}
