@@ -69,7 +69,7 @@ func NewReconciler(o ReconcilerOptions) (*Reconciler, error) {
 type scanMode int
 
 const (
-	scanFrom  scanMode = iota // DATE_MODIFY >= from (first page)
+	scanFrom  scanMode = iota // DATE_MODIFY >= dm, rows up to (dm, lastID) already seen
 	scanTies                  // DATE_MODIFY = dm and ID > lastID
 	scanAfter                 // DATE_MODIFY > dm
 )
@@ -84,9 +84,10 @@ const (
 // rows before it, so the next run looks at that row again. It returns how
 // many changes the Sink accepted.
 //
-// Pages are read by keyset (DATE_MODIFY, then ID within one second), not by
-// offset: a lead modified during the scan moves to the end of the order, and
-// an offset would then skip a row.
+// Pages are read by keyset (from the last row's DATE_MODIFY, skipping the
+// rows of that second already seen; by ID when a whole page shares one
+// second), not by offset: a lead modified during the scan moves to the end
+// of the order, and an offset would then skip a row.
 func (r *Reconciler) RunOnce(ctx context.Context, now time.Time) (int, error) {
 	r.runMu.Lock()
 	defer r.runMu.Unlock()
@@ -128,6 +129,9 @@ func (r *Reconciler) RunOnce(ctx context.Context, now time.Time) (int, error) {
 			return found, r.finish(ctx, mark, newMark, fmt.Errorf("reconcile: %w", err))
 		}
 		for _, row := range page {
+			if mode == scanFrom && row.DateModify.Equal(dm) && int(row.ID) <= lastID {
+				continue // seen on the previous page
+			}
 			accepted, err := r.consider(ctx, row, now)
 			if err != nil {
 				return found, r.finish(ctx, mark, newMark, err)
@@ -141,9 +145,14 @@ func (r *Reconciler) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		}
 		switch {
 		case len(page) >= listPageSize:
-			// More rows may share the last row's second: read them by ID.
-			last := page[len(page)-1]
-			dm, lastID, mode = last.DateModify.Time, int(last.ID), scanTies
+			// Go on from the last row. When the whole page shares one second,
+			// more rows of that second may follow: read them by ID, since
+			// a >= filter would return the same page again.
+			first, last := page[0], page[len(page)-1]
+			dm, lastID, mode = last.DateModify.Time, int(last.ID), scanFrom
+			if first.DateModify.Equal(last.DateModify.Time) {
+				mode = scanTies
+			}
 		case mode == scanTies:
 			mode = scanAfter // the second dm is done
 		default:
