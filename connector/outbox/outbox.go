@@ -248,3 +248,9 @@ func (o *Outbox) Stats(ctx context.Context) (Stats, error) {
 	}
 	return out, nil
 }
+
+// List returns rows in the state, oldest first, at most limit (≤ 0: 100),
+// for the operator command.
+func (o *Outbox) List(ctx context.Context, state store.OutboxState, limit int) ([]Row, error) {
+	return o.store.OutboxInState(ctx, state, limit)
+}

@@ -165,3 +165,14 @@ func TestWithTxRollsBack(t *testing.T) {
 		t.Fatal("rolled back write is visible")
 	}
 }
+
+func nopLog() zerolog.Logger { return zerolog.Nop() }
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
