@@ -96,7 +96,7 @@ func (w *walker) entity(h textproto.Header, r io.Reader, depth int, parent strin
 	isBody := (ctype == "text/plain" || ctype == "text/html") && disp != "attachment" && filename == ""
 	switch {
 	case isBody:
-		return w.text(ctype, params["charset"], body)
+		return w.text(ctype, params, body)
 	case ctype == "message/rfc822" || ctype == "message/global":
 		return w.attachedMessage(h, body, filename, depth)
 	case ctype == "message/delivery-status" || ctype == "message/global-delivery-status":
@@ -187,7 +187,7 @@ func pickAlternative(alts []content) content {
 }
 
 // text decodes a body text part.
-func (w *walker) text(ctype, cs string, r io.Reader) content {
+func (w *walker) text(ctype string, params map[string]string, r io.Reader) content {
 	if w.oversize && w.gotText {
 		_, _ = countPart(r)
 		return content{}
@@ -201,7 +201,7 @@ func (w *walker) text(ctype, cs string, r io.Reader) content {
 			w.msg.problem("%s part: %s", ctype, shortErr(err))
 		}
 	}
-	d := decodeText(data, cs)
+	d := decodeText(data, params["charset"])
 	switch {
 	case d.problem != "" && d.severe:
 		w.msg.problem("%s", d.problem)
@@ -212,7 +212,11 @@ func (w *walker) text(ctype, cs string, r io.Reader) content {
 	if ctype == "text/html" {
 		c.html, c.htmlText = d.text, true
 	} else {
-		c.text = strings.TrimRight(normalizeNewlines(d.text), " \n")
+		text := normalizeNewlines(d.text)
+		if strings.EqualFold(params["format"], "flowed") {
+			text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
+		}
+		c.text = strings.TrimRight(text, " \n")
 		c.hasPlain = true
 	}
 	return c
