@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"net/mail"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -94,11 +93,19 @@ func (c *Cond) explain(ev *eval) string {
 
 // eval is one evaluation: the input plus values computed once per input.
 type eval struct {
-	in        *Input
-	body      string
-	lower     map[string]string
-	fromLower string
+	in   *Input
+	body string
+	// folded body and subject, computed on first use.
+	bodyFold, subjectFold string
+	bodyDone, subjectDone bool
 }
+
+// Which values foldOf caches.
+const (
+	cacheNone = iota
+	cacheBody
+	cacheSubject
+)
 
 func newEval(in *Input, bodyLimit int) *eval {
 	if bodyLimit <= 0 {
@@ -107,20 +114,21 @@ func newEval(in *Input, bodyLimit int) *eval {
 	return &eval{in: in, body: truncateUTF8(in.Body, bodyLimit)}
 }
 
-// lowerOf returns strings.ToLower(s), cached for the body.
-func (ev *eval) lowerOf(s string, cache bool) string {
-	if !cache {
-		return strings.ToLower(s)
+// foldOf returns s case-folded, cached for the body and the subject.
+func (ev *eval) foldOf(s string, cache int) string {
+	switch cache {
+	case cacheBody:
+		if !ev.bodyDone {
+			ev.bodyFold, ev.bodyDone = foldString(s), true
+		}
+		return ev.bodyFold
+	case cacheSubject:
+		if !ev.subjectDone {
+			ev.subjectFold, ev.subjectDone = foldString(s), true
+		}
+		return ev.subjectFold
 	}
-	if ev.lower == nil {
-		ev.lower = map[string]string{}
-	}
-	if l, ok := ev.lower[s]; ok {
-		return l
-	}
-	l := strings.ToLower(s)
-	ev.lower[s] = l
-	return l
+	return foldString(s)
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a rune.
@@ -155,23 +163,24 @@ const (
 // when any of them does.
 type matcher struct {
 	op  string
-	res []*regexp.Regexp
-	vs  []string // lower-cased operands for contains, equals, in, domain
+	res []compiledRegex
+	vs  []string // operands: folded for contains, lower-case for equals, in, domain
 }
 
-func (m *matcher) match(v string, ev *eval, cacheLower bool) bool {
+func (m *matcher) match(v string, ev *eval, cache int) bool {
 	switch m.op {
 	case opRegex:
-		for _, re := range m.res {
-			if re.MatchString(v) {
+		folded := func() string { return ev.foldOf(v, cache) }
+		for i := range m.res {
+			if m.res[i].match(v, folded) {
 				return true
 			}
 		}
 		return false
 	case opContains:
-		lv := ev.lowerOf(v, cacheLower)
+		fv := ev.foldOf(v, cache)
 		for _, x := range m.vs {
-			if strings.Contains(lv, x) {
+			if strings.Contains(fv, x) {
 				return true
 			}
 		}
@@ -216,43 +225,43 @@ type leaf struct {
 	want   bool
 }
 
-// values returns the field's values for the input; the bool says whether
-// they may be cached lower-cased (the body).
-func (l *leaf) values(ev *eval) ([]string, bool) {
+// values returns the field's values for the input and which cache their
+// folded form uses.
+func (l *leaf) values(ev *eval) ([]string, int) {
 	in := ev.in
 	switch l.field {
 	case "from":
-		return []string{in.From}, false
+		return []string{in.From}, cacheNone
 	case "from_name":
-		return []string{in.FromName}, false
+		return []string{in.FromName}, cacheNone
 	case "from_domain":
-		return []string{in.From}, false
+		return []string{in.From}, cacheNone
 	case "to":
-		return in.To, false
+		return in.To, cacheNone
 	case "cc":
-		return in.Cc, false
+		return in.Cc, cacheNone
 	case "subject":
-		return []string{in.Subject}, false
+		return []string{in.Subject}, cacheSubject
 	case "body":
-		return []string{ev.body}, true
+		return []string{ev.body}, cacheBody
 	case "mailbox":
-		return []string{in.Mailbox}, false
+		return []string{in.Mailbox}, cacheNone
 	case "header":
-		return in.Headers[l.key], false
+		return in.Headers[l.key], cacheNone
 	case "type":
-		return []string{in.Ticket.Type}, false
+		return []string{in.Ticket.Type}, cacheNone
 	case "priority":
-		return []string{in.Ticket.Priority}, false
+		return []string{in.Ticket.Priority}, cacheNone
 	case "tier":
-		return []string{in.Ticket.Tier}, false
+		return []string{in.Ticket.Tier}, cacheNone
 	case "status":
-		return []string{in.Ticket.Status}, false
+		return []string{in.Ticket.Status}, cacheNone
 	case "assignee":
-		return []string{in.Ticket.Assignee}, false
+		return []string{in.Ticket.Assignee}, cacheNone
 	case "lead":
-		return []string{in.Lead[l.key]}, false
+		return []string{in.Lead[l.key]}, cacheNone
 	}
-	return nil, false
+	return nil, cacheNone
 }
 
 func (l *leaf) eval(ev *eval) bool {

@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"net/textproto"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -171,7 +170,7 @@ func (p *parser) fieldCond(v *yaml.Node, path, field, key string) *Cond {
 	for i, s := range vals {
 		switch m.op {
 		case opRegex:
-			re, err := regexp.Compile(s)
+			re, err := compileRegex(s)
 			if err != nil {
 				p.errf(nodes[i], opPath, "bad regex %q: %s", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 				continue
@@ -179,6 +178,8 @@ func (p *parser) fieldCond(v *yaml.Node, path, field, key string) *Cond {
 			m.res = append(m.res, re)
 		case opDomain:
 			m.vs = append(m.vs, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@")))
+		case opContains:
+			m.vs = append(m.vs, foldString(s))
 		default:
 			m.vs = append(m.vs, strings.ToLower(s))
 		}
