@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/b24desk/b24desk/bitrix"
 )
 
 // leadAdd creates a lead carrying ORIGINATOR_ID=b24desk and ORIGIN_ID (the
@@ -43,7 +45,8 @@ func (leadAdd) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, erro
 	}
 	id, err := LeadIDFromResult(resp.Result)
 	if err != nil {
-		return nil, fmt.Errorf("crm.lead.add: %w", err)
+		// The lead may exist: let the lookup decide.
+		return nil, fmt.Errorf("crm.lead.add: %w: %v", bitrix.ErrOutcomeUnknown, err)
 	}
 	return json.RawMessage(strconv.FormatInt(id, 10)), nil
 }

@@ -50,6 +50,9 @@ func TestSimulatorExactlyOnce(t *testing.T) {
 		{name: "portal down", faults: sim.Faults{Down: true, DownClose: true}, rounds: 3},
 		{name: "crash after lead.add", crash: "crm.lead.add", lookup: "crm.lead.list"},
 		{name: "crash after the comment", crash: "crm.timeline.comment.add", lookup: "crm.timeline.comment.list"},
+		{name: "crash after the to-do", crash: "crm.activity.todo.add", lookup: "crm.activity.list"},
+		{name: "crash after the workflow start", crash: "bizproc.workflow.start", lookup: "bizproc.workflow.instances"},
+		{name: "crash after the notification", crash: "im.notify.system.add"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
