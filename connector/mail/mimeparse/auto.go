@@ -99,14 +99,35 @@ func classify(m *Message, h textproto.Header) {
 	if m.HasReturnPath && m.ReturnPath == "" {
 		set(AutoBounce, "empty Return-Path")
 	}
-	if m.Auto == AutoBounce && m.Bounce == nil && m.AttachedMessageID != "" {
-		m.Bounce = &Bounce{OriginalMessageID: m.AttachedMessageID}
-	}
-	if m.Bounce != nil && m.Bounce.OriginalMessageID == "" {
-		m.Bounce.OriginalMessageID = m.AttachedMessageID
+	if m.Auto == AutoBounce {
+		if m.Bounce == nil {
+			m.Bounce = &Bounce{}
+		}
+		if m.Bounce.OriginalMessageID == "" {
+			m.Bounce.OriginalMessageID = m.AttachedMessageID
+		}
+		if m.Bounce.OriginalMessageID == "" {
+			// Bounces without a report (qmail and others) quote the
+			// original's header in the text.
+			m.Bounce.OriginalMessageID = quotedMessageID(m.Text)
+		}
 	}
 	m.SuppressAutoReply = m.Auto != AutoNone || suppress != "" && suppress != "none"
 	m.Spam = get("X-Spam-Flag") == "yes" || strings.HasPrefix(get("X-Spam-Status"), "yes")
+}
+
+// quotedMessageID finds a "Message-ID: <…>" line in text (possibly
+// indented or quoted with ">").
+func quotedMessageID(text string) string {
+	for line := range strings.Lines(text) {
+		l := strings.TrimLeft(line, " \t>")
+		if len(l) > 11 && strings.EqualFold(l[:11], "message-id:") {
+			if id := firstMsgID(l[11:]); id != "" {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 func hasAutoSubject(subject string) bool {

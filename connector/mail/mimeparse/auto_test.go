@@ -70,3 +70,17 @@ func TestBounceWithRFC822Headers(t *testing.T) {
 		t.Errorf("Text = %q", m.Text)
 	}
 }
+
+func TestBounceWithoutReport(t *testing.T) {
+	raw := "From: MAILER-DAEMON@mx.example\r\nSubject: failure notice\r\nContent-Type: text/plain\r\n\r\n" +
+		"Hi. This is the qmail-send program.\r\n<nobody@example.org>:\r\nSorry, no mailbox here by that name.\r\n\r\n" +
+		"--- Below this line is a copy of the message.\r\n\r\nReturn-Path: <support@desk.example>\r\n" +
+		"Message-ID: <out-77@desk.example>\r\nSubject: [#77] x\r\n"
+	m, err := Parse([]byte(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Auto != AutoBounce || m.Bounce == nil || m.Bounce.OriginalMessageID != "out-77@desk.example" {
+		t.Fatalf("Auto = %v, Bounce = %+v", m.Auto, m.Bounce)
+	}
+}

@@ -43,7 +43,8 @@ type Attachment struct {
 // Bounce holds what a delivery-status report says about a failed delivery.
 type Bounce struct {
 	// OriginalMessageID is the Message-ID of the mail that bounced, from
-	// the attached message/rfc822 or text/rfc822-headers part.
+	// the attached message/rfc822 or text/rfc822-headers part, else from a
+	// "Message-ID:" line quoted in the text.
 	OriginalMessageID string
 	// Recipients are the final recipients the report names as failed (or
 	// all it names, when no Action is given).
@@ -94,7 +95,8 @@ type Message struct {
 	// rule decided it.
 	Auto       Auto
 	AutoReason string
-	// Bounce is set for delivery-status reports.
+	// Bounce is set for every mail classified AutoBounce (with the fields
+	// that could be found) and for delivery-status reports.
 	Bounce *Bounce
 	// Spam is true for X-Spam-Flag: YES or X-Spam-Status: Yes.
 	Spam bool
