@@ -1,0 +1,230 @@
+package mail
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/mail/mimeparse"
+	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// statusJunk is the lead stage spam is created in (spam: junk).
+const statusJunk = "JUNK"
+
+// draft is what the lead.add hook needs to record the new ticket.
+type draft struct {
+	Ticket    store.Ticket `json:"ticket"`
+	MessageID string       `json:"message_id,omitempty"`
+	Row       string       `json:"row"`
+}
+
+// leadAddKey is the outbox dedupe key of a mail's lead.add.
+func leadAddKey(origin string) string { return "mail.lead:" + origin }
+
+// newTicket decides type, priority, tier, assignee and SLA with the rules
+// and queues the lead.add (and the type's workflow) in the lead's group.
+func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Message, origin string,
+	related int64, oversize bool, row store.Message, now time.Time) (outcome, error) {
+	key := leadAddKey(origin)
+	if _, err := tx.OutboxRowByKey(ctx, key); err == nil {
+		// The same mail came in another mailbox (or again): one ticket.
+		return outcome{state: store.MessageTicketed, result: ResultDuplicate, wait: wait{Outbox: key, Quarantine: oversize}}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return outcome{}, err
+	}
+	if t, err := tx.TicketByOrigin(ctx, origin); err == nil {
+		return outcome{state: store.MessageTicketed, result: ResultDuplicate, wait: wait{Lead: t.LeadID, Quarantine: oversize}}, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return outcome{}, err
+	}
+	r := i.opts.Rules()
+	if r == nil {
+		return outcome{}, errors.New("no rules loaded")
+	}
+	st, err := routeState(ctx, tx, r)
+	if err != nil {
+		return outcome{}, err
+	}
+	d := r.Decide(i.input(msg), st, now)
+	for pool, pos := range d.State.Next {
+		if pos != st.Next[pool] {
+			if err := tx.SetRoutingPosition(ctx, pool, pos); err != nil {
+				return outcome{}, err
+			}
+		}
+	}
+	status := "NEW"
+	if len(r.Statuses.New) > 0 {
+		status = r.Statuses.New[0]
+	}
+	if msg.Spam {
+		status = statusJunk
+	}
+	first, last := splitName(msg.From)
+	fields := map[string]any{
+		"TITLE":              mimeparse.CleanSubjectTag(msg.Subject, i.opts.Threading.TagFormat),
+		"NAME":               first,
+		"SOURCE_ID":          d.Type,
+		"SOURCE_DESCRIPTION": strings.TrimSpace(i.name + " " + msg.MessageID),
+		"ORIGINATOR_ID":      outbox.OriginatorID,
+		"ORIGIN_ID":          origin,
+		"STATUS_ID":          status,
+		schema.FieldTier:     d.Tier,
+	}
+	if last != "" {
+		fields["LAST_NAME"] = last
+	}
+	if msg.From.Addr != "" {
+		fields["EMAIL"] = []map[string]string{{"VALUE": msg.From.Addr, "VALUE_TYPE": "WORK"}}
+	}
+	for k, v := range d.Fields {
+		fields[k] = v
+	}
+	if d.Route.User > 0 {
+		fields["ASSIGNED_BY_ID"] = d.Route.User
+	}
+	m := i.opts.Schema()
+	enum := func(field, value string) {
+		if m == nil || value == "" {
+			return
+		}
+		if id, ok := m.EnumID(field, value); ok {
+			fields[field] = id
+		}
+	}
+	enum(schema.FieldPriority, d.Priority)
+	enum(schema.FieldSLAState, schema.StateOK)
+	var firstDue, resolutionDue time.Time
+	for _, t := range d.Schedule.Targets {
+		switch t.Target {
+		case rules.FirstResponse:
+			firstDue = t.Due
+		case rules.Resolution:
+			resolutionDue = t.Due
+		}
+	}
+	if !firstDue.IsZero() {
+		fields[schema.FieldSLADue] = firstDue.Format(time.RFC3339)
+	}
+	var attachRaw []byte
+	if msg.Partial {
+		attachRaw = row.Raw
+	}
+	files, left := i.files(msg, attachRaw)
+	if len(files) > 0 {
+		fields[schema.FieldFiles] = fileData(files)
+	}
+	fields["COMMENTS"] = comments(msg, related, oversize, left, i.opts.Mailbox.MaxSize)
+
+	group := outbox.GroupFor(origin)
+	if _, _, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
+		Kind: outbox.KindLeadAdd, DedupeKey: key, GroupKey: group,
+		Payload: map[string]any{"fields": fields, "params": map[string]any{"REGISTER_SONET_EVENT": "Y"}},
+	}); err != nil {
+		return outcome{}, err
+	}
+	if err := i.workflow(ctx, tx, r, m, d.Type, origin, group); err != nil {
+		return outcome{}, err
+	}
+	nextDue, _ := d.Schedule.Next(nil, now)
+	written, _ := json.Marshal(map[string]any{"STATUS_ID": status, "SOURCE_ID": d.Type,
+		"ASSIGNED_BY_ID": fields["ASSIGNED_BY_ID"], schema.FieldSLADue: fields[schema.FieldSLADue]})
+	dr := draft{Row: row.DedupeKey, MessageID: msg.MessageID, Ticket: store.Ticket{
+		OriginID: origin, Type: d.Type, Status: status, Assignee: int64(d.Route.User), Tier: d.Tier,
+		Priority: d.Priority, Policy: d.Schedule.Policy, Requester: strings.ToLower(msg.From.Addr),
+		CreatedAt: now, FirstResponseDue: firstDue, ResolutionDue: resolutionDue, NextDueAt: nextDue,
+		SLAState: schema.StateOK, LastWritten: written,
+	}}
+	if err := putJSON(ctx, tx, draftPrefix+origin, dr); err != nil {
+		return outcome{}, err
+	}
+	return outcome{state: store.MessageTicketed, result: ResultTicket, ticket: d.Type,
+		wait: wait{Outbox: key, Quarantine: oversize}}, nil
+}
+
+// workflow queues the type's business process unless setup found that its
+// template already starts on creation (AUTO_EXECUTE 1 or 3).
+func (i *Intake) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, m *schema.Map, typ, origin, group string) error {
+	t, ok := r.TypeByCode(typ)
+	if !ok || t.WorkflowTemplate <= 0 {
+		return nil
+	}
+	if m != nil {
+		if auto, found := m.Template(t.WorkflowTemplate); found && (auto == 1 || auto == 3) {
+			return nil
+		}
+	}
+	_, _, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
+		Kind: outbox.KindWorkflowStart, DedupeKey: "mail.workflow:" + origin, GroupKey: group,
+		Payload: map[string]any{
+			"TEMPLATE_ID": t.WorkflowTemplate,
+			"DOCUMENT_ID": []string{"crm", "CCrmDocumentLead", "LEAD_" + outbox.LeadID},
+			"PARAMETERS":  map[string]any{},
+		},
+	})
+	return err
+}
+
+// routeState reads the round-robin positions of every pool.
+func routeState(ctx context.Context, tx *store.Tx, r *rules.Rules) (rules.RouteState, error) {
+	st := rules.RouteState{Next: map[string]int{}}
+	for name := range r.Pools {
+		pos, err := tx.RoutingPosition(ctx, name)
+		if err != nil {
+			return st, err
+		}
+		st.Next[name] = pos
+	}
+	return st, nil
+}
+
+// input converts a parsed mail into what the rules see.
+func (i *Intake) input(msg *mimeparse.Message) rules.Input {
+	in := rules.Input{
+		Mailbox: i.name, From: strings.ToLower(msg.From.Addr), FromName: msg.From.Name,
+		Subject: msg.Subject, Body: msg.Text, Headers: msg.Header, Size: int64(msg.Size),
+	}
+	for _, a := range msg.To {
+		in.To = append(in.To, a.Addr)
+	}
+	for _, a := range msg.Cc {
+		in.Cc = append(in.Cc, a.Addr)
+	}
+	for _, a := range msg.Attachments {
+		in.Attachments = append(in.Attachments, rules.Attachment{Name: a.Filename, ContentType: a.ContentType, Size: int64(a.Size)})
+	}
+	return in
+}
+
+// comments renders the lead's COMMENTS: the customer's text HTML-escaped,
+// then notes (a related ticket, an oversize original, files left out,
+// parsing problems).
+func comments(msg *mimeparse.Message, related int64, oversize bool, left []string, maxSize any) string {
+	var notes []string
+	if related > 0 {
+		notes = append(notes, fmt.Sprintf("Связано с обращением #%d / Related to ticket #%d", related, related))
+	}
+	if oversize {
+		notes = append(notes, fmt.Sprintf("Письмо больше допустимого размера (%v): здесь заголовки и первая текстовая часть, оригинал в карантине / The mail exceeds the size cap (%v): headers and first text part only, the original is in the quarantine folder", maxSize, maxSize))
+	}
+	if len(left) > 0 {
+		notes = append(notes, leftOutNote(left))
+	}
+	if msg.Partial {
+		notes = append(notes, "Письмо разобрано не полностью, оригинал приложен (original.eml) / The mail was only partly readable; the original is attached")
+	}
+	var b strings.Builder
+	b.WriteString(mimeparse.EscapeHTML(strings.TrimSpace(msg.Text)))
+	for _, n := range notes {
+		b.WriteString("<br>\n<br>\n" + mimeparse.EscapeHTML(n))
+	}
+	return b.String()
+}
+

@@ -1,0 +1,18 @@
+package mail
+
+import (
+	"context"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/store"
+)
+
+// Tickets is what the intake tells the ticket engine (the daemon's SLA
+// engine implements it). CustomerReplied runs inside the transaction that
+// queues the reply comment: the engine starts the next-response target,
+// moves a waiting ticket to the rules' on_customer_reply stage and reopens
+// a closed ticket (the intake calls it for closed tickets only within the
+// reopen window).
+type Tickets interface {
+	CustomerReplied(ctx context.Context, tx *store.Tx, leadID int64, at time.Time) error
+}
