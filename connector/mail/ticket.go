@@ -227,4 +227,3 @@ func comments(msg *mimeparse.Message, related int64, oversize bool, left []strin
 	}
 	return b.String()
 }
-
