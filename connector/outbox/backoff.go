@@ -5,18 +5,20 @@ import (
 	"time"
 )
 
-// DefaultBackoff is the retry schedule after transient failures: the n-th
-// attempt waits DefaultBackoff[n-1], the last entry repeating.
-var DefaultBackoff = []time.Duration{
-	5 * time.Second, 15 * time.Second, time.Minute, 5 * time.Minute,
-	15 * time.Minute, time.Hour,
+// DefaultBackoff returns the retry schedule after transient failures: the
+// n-th attempt waits entry n-1, the last entry repeating.
+func DefaultBackoff() []time.Duration {
+	return []time.Duration{
+		5 * time.Second, 15 * time.Second, time.Minute, 5 * time.Minute,
+		15 * time.Minute, time.Hour,
+	}
 }
 
 // delayAfter returns the wait after the attempts-th failed attempt, with
 // ±jitter (a fraction) drawn from rnd.
 func delayAfter(schedule []time.Duration, attempts int, jitter float64, rnd func() float64) time.Duration {
 	if len(schedule) == 0 {
-		schedule = DefaultBackoff
+		schedule = DefaultBackoff()
 	}
 	i := max(attempts-1, 0)
 	i = min(i, len(schedule)-1)

@@ -41,7 +41,7 @@ type Config struct {
 	LimitDelay time.Duration
 	// OperatingDelay is the wait after 429 OPERATION_TIME_LIMIT. Default 1m.
 	OperatingDelay time.Duration
-	// Backoff is the schedule after transient failures. Default DefaultBackoff.
+	// Backoff is the schedule after transient failures. Default DefaultBackoff().
 	Backoff []time.Duration
 	// Jitter is the ± fraction applied to backoff delays. Default 0.1;
 	// negative turns it off.
@@ -70,7 +70,7 @@ func (c Config) withDefaults() Config {
 		c.OperatingDelay = time.Minute
 	}
 	if len(c.Backoff) == 0 {
-		c.Backoff = DefaultBackoff
+		c.Backoff = DefaultBackoff()
 	}
 	if c.Jitter == 0 {
 		c.Jitter = 0.1

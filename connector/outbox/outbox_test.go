@@ -243,7 +243,7 @@ func TestBackoffSchedule(t *testing.T) {
 		h.clk.Set(r.NextAttemptAt)
 	}
 	for range 3 {
-		if got := delayAfter(DefaultBackoff, 50, 0.1, nil); got < 54*time.Minute || got > 66*time.Minute {
+		if got := delayAfter(DefaultBackoff(), 50, 0.1, nil); got < 54*time.Minute || got > 66*time.Minute {
 			t.Fatalf("jittered late delay %v, want 1h ± 10%%", got)
 		}
 	}
