@@ -50,6 +50,9 @@ func writeDecisionJSON(w io.Writer, r *rules.Rules, d rules.Decision) error {
 		Assignee: d.Route.User, Observers: d.Route.Observers,
 		Escalations: []escalationJSON{},
 	}
+	if out.Observers == nil {
+		out.Observers = []int{}
+	}
 	if out.ClassifyRules == nil {
 		out.ClassifyRules = []rules.Match{}
 	}
