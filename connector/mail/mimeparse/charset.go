@@ -77,14 +77,46 @@ func decodeText(raw []byte, declared string) decodedText {
 	return decodedText{text: strings.ToValidUTF8(string(out), "\uFFFD"), charset: declared}
 }
 
-// detect guesses the charset of raw: UTF-8 when valid, else the best
-// Cyrillic single-byte charset.
+// detect guesses the charset of raw: UTF-8 when valid, windows-1252 when
+// the 8-bit bytes sit alone inside Latin words (accented letters), else the
+// best Cyrillic single-byte charset.
 func detect(raw []byte, problem string) decodedText {
 	if utf8.Valid(raw) {
 		return decodedText{text: string(raw), charset: "utf-8", detected: true, problem: problem}
 	}
+	if looksLatin(raw) {
+		out, _ := charmap.Windows1252.NewDecoder().Bytes(raw)
+		return decodedText{text: string(out), charset: "windows-1252", detected: true, problem: problem}
+	}
 	best, _ := guessCyrillic(raw)
 	return decodedText{text: decodeWith(raw, best), charset: best, detected: true, problem: problem}
+}
+
+// looksLatin reports whether the 8-bit bytes of raw mostly come as one or
+// two inside Latin words ("Grüße", "café") rather than as whole words
+// (Cyrillic).
+func looksLatin(raw []byte) bool {
+	latin, words := 0, 0
+	asciiLetter := func(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+	for i := 0; i < len(raw); {
+		if raw[i] < 0x80 {
+			i++
+			continue
+		}
+		j := i
+		for j < len(raw) && raw[j] >= 0x80 {
+			j++
+		}
+		touchesLatin := i > 0 && asciiLetter(raw[i-1]) || j < len(raw) && asciiLetter(raw[j])
+		switch {
+		case j-i <= 2 && touchesLatin:
+			latin++
+		case j-i >= 2:
+			words++
+		}
+		i = j
+	}
+	return latin > words
 }
 
 // guessCyrillic returns the single-byte charset whose decoding of raw reads

@@ -35,6 +35,8 @@ func TestDecodeTextDetection(t *testing.T) {
 		{"koi8 declared but cp1251", "koi8-r", enc(charmap.Windows1251, short), short, "windows-1251", true},
 		{"unknown charset", "x-nonsense", []byte(short), short, "utf-8", true},
 		{"latin1", "iso-8859-1", []byte("caf\xe9"), "café", "iso-8859-1", false},
+		{"latin1 undeclared", "", []byte("Gr\xfc\xdfe aus M\xfcnchen, caf\xe9"), "Grüße aus München, café", "windows-1252", true},
+		{"short russian words", "", enc(charmap.Windows1251, "Я в шоке, и я с ним"), "Я в шоке, и я с ним", "windows-1251", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,8 +16,11 @@
 // understood; importing this package registers go-message's charset reader.
 // When a text part declares no charset, or declares one its bytes contradict
 // (invalid UTF-8, a Cyrillic single-byte charset that scores far worse than
-// another), the charset is detected: valid UTF-8 first, else the best of
-// windows-1251, KOI8-R and CP866 by Russian letter-frequency scoring.
+// another), the charset is detected: valid UTF-8 first; windows-1252 when
+// the 8-bit bytes sit alone inside Latin words (accented letters); else the
+// best of windows-1251, KOI8-R and CP866 by Russian letter-frequency
+// scoring (frequent lowercase letters score, capitals inside words and
+// pseudo-graphics cost).
 // Message.Charset names the charset used and Message.CharsetDetected says
 // whether it was guessed.
 //
