@@ -30,6 +30,8 @@ func commands() map[string]command {
 		"demo":  {"run the whole product against a built-in portal simulator", cmdDemo},
 		"sim":   {"serve the Bitrix24 portal simulator over HTTP", cmdSim},
 		"rules": {"check a rules file or dry-run it on a mail or lead", cmdRules},
+		"setup": {"create the portal fields, types and stages b24desk needs", cmdSetup},
+		"check": {"check config, rules, portal rights, schema and state", cmdCheck},
 	}
 }
 

@@ -1,0 +1,139 @@
+package main
+
+// Shared wiring for the commands that work on a configured installation
+// (setup, check, run...): load the config, the rules, a logger, the portal
+// client and the state. Each helper prints nothing secret.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// defaultConfigPath is used when --config is not given.
+const defaultConfigPath = "b24desk.yaml"
+
+// loadConfig loads the config file with the process environment. On failure
+// it prints every problem to stderr and returns exitUsage (fix the file).
+func loadConfig(path string, stderr io.Writer) (*config.Config, int) {
+	cfg, err := config.Load(path, os.LookupEnv)
+	var probs config.Problems
+	switch {
+	case errors.As(err, &probs):
+		fmt.Fprintf(stderr, "b24desk: config %s has %d problem(s):\n", path, len(probs))
+		for _, p := range probs {
+			fmt.Fprintf(stderr, "  %s\n", p)
+		}
+		return nil, exitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "b24desk: %v\n", err)
+		return nil, exitUsage
+	}
+	return cfg, exitOK
+}
+
+// loadConfigRules loads the rules file the config names. On failure it prints the
+// problems (FILE:LINE:COL: path: message) and returns exitUsage.
+func loadConfigRules(cfg *config.Config, clk clock.Clock, stderr io.Writer) (*rules.Rules, []rules.Warning, int) {
+	r, warns, err := rules.Load(cfg.Rules.Path, clk.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk: rules %s:\n  %s\n", cfg.Rules.Path, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return nil, nil, exitUsage
+	}
+	return r, warns, exitOK
+}
+
+// newLogger builds the logger cfg.Log asks for, writing to w.
+func newLogger(cfg config.Log, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(cfg.Level)
+	if err != nil || cfg.Level == "" {
+		level = zerolog.InfoLevel
+	}
+	if cfg.Format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, NoColor: true, TimeFormat: "15:04:05"}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// openState opens the state directory for writing, taking its lock. A
+// running daemon holds the lock: the error then wraps store.ErrLocked.
+func openState(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
+	return store.Open(ctx, cfg.State.Dir, log)
+}
+
+// openStateShared opens the state for writing, or read-only next to a
+// running daemon (locked is then true).
+func openStateShared(ctx context.Context, cfg *config.Config, log zerolog.Logger) (st *store.Store, locked bool, err error) {
+	st, err = store.Open(ctx, cfg.State.Dir, log)
+	if !errors.Is(err, store.ErrLocked) {
+		return st, false, err
+	}
+	st, err = store.OpenReadOnly(ctx, cfg.State.Dir, log)
+	return st, true, err
+}
+
+// newClient builds the portal client from cfg.Portal: a webhook, or an
+// OAuth application whose tokens live in st (st may be nil in webhook mode).
+func newClient(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock) (*bitrix.Client, error) {
+	p := cfg.Portal
+	bc := bitrix.Config{Plan: p.Plan, Rate: p.Rate, Burst: p.Burst, Timeout: p.RequestTimeout, Logger: log, Clock: clk}
+	if p.AuthMode() == config.AuthWebhook {
+		bc.WebhookURL = p.WebhookURL.Value()
+	} else {
+		if st == nil {
+			return nil, errors.New("OAuth mode keeps its tokens in the state: the state could not be opened")
+		}
+		bc.OAuth = &bitrix.OAuthConfig{ClientID: p.ClientID, ClientSecret: p.ClientSecret.Value(),
+			ServerURL: p.OAuthServer, Endpoint: p.Endpoint, Store: stateTokenStore{st: st, clk: clk}}
+	}
+	c, err := bitrix.New(bc)
+	if err != nil {
+		return nil, fmt.Errorf("portal client: %w", err)
+	}
+	return c, nil
+}
+
+// portalName is the portal address safe to print (the webhook secret
+// redacted).
+func portalName(cfg *config.Config) string {
+	if cfg.Portal.AuthMode() == config.AuthWebhook {
+		return config.RedactWebhookURL(cfg.Portal.WebhookURL.Value())
+	}
+	return cfg.Portal.Endpoint
+}
+
+// stateTokenStore keeps the OAuth pair in the state database
+// (bitrix.TokenStore).
+type stateTokenStore struct {
+	st  *store.Store
+	clk clock.Clock
+}
+
+// errNoToken: the application was never installed on this state.
+var errNoToken = errors.New("no OAuth token in the state: install the application on the portal first")
+
+func (s stateTokenStore) Load(ctx context.Context) (bitrix.Token, error) {
+	t, found, err := s.st.LoadToken(ctx)
+	if err != nil {
+		return bitrix.Token{}, err
+	}
+	if !found {
+		return bitrix.Token{}, errNoToken
+	}
+	return bitrix.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expires: t.ExpiresAt}, nil
+}
+
+func (s stateTokenStore) Save(ctx context.Context, t bitrix.Token) error {
+	return s.st.SaveToken(ctx, store.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresAt: t.Expires}, s.clk.Now())
+}

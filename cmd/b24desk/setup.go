@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/events"
+	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/store"
+)
+
+const setupUsage = `Usage:
+  b24desk setup [--config FILE] [--dry-run]
+
+setup brings the portal to what b24desk needs, idempotently: the SOURCE
+entries of the rules' ticket types, the UF_CRM_B24D_* lead fields and their
+enumeration items, the lead stages the rules name; it checks the workflow
+templates the rules start and, for an OAuth application, binds the lead
+events. It records the enumeration item IDs in the state and prints what it
+did. A second run changes nothing. --dry-run only reads the portal and
+prints what would change. docs/schema.md lists every field.
+
+Exit status: 0 done, 1 the portal refused or something needs fixing in the
+portal, 2 bad command line, config or rules.
+`
+
+// cmdSetup creates the portal schema b24desk needs.
+func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, setupUsage) }
+	cfgPath := fs.String("config", defaultConfigPath, "config file")
+	dryRun := fs.Bool("dry-run", false, "read the portal and print what would change; write nothing")
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil || len(pos) != 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	clk := clock.System{}
+	cfg, code := loadConfig(*cfgPath, stderr)
+	if cfg == nil {
+		return code
+	}
+	r, _, code := loadConfigRules(cfg, clk, stderr)
+	if r == nil {
+		return code
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	// A dry run in webhook mode leaves the state alone; otherwise setup
+	// needs it (OAuth tokens, the schema map).
+	var st *store.Store
+	if !*dryRun {
+		st, err = openState(ctx, cfg, log)
+		if errors.Is(err, store.ErrLocked) {
+			fmt.Fprintf(stderr, "b24desk setup: the daemon is running on state dir %s: stop it, run setup, then start it again\n", cfg.State.Dir)
+			return exitFailed
+		}
+	} else if cfg.Portal.AuthMode() == config.AuthOAuth {
+		st, _, err = openStateShared(ctx, cfg, log)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
+		return exitFailed
+	}
+	if st != nil {
+		defer st.Close()
+	}
+	client, err := newClient(cfg, log, st, clk)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
+		return exitFailed
+	}
+
+	fmt.Fprintf(stdout, "portal %s\n", portalName(cfg))
+	if mode, err := client.CRMMode(ctx); err != nil {
+		fmt.Fprintf(stderr, "b24desk setup: cannot reach the portal: %v\n", err)
+		return exitFailed
+	} else if mode != bitrix.CRMModeClassic {
+		fmt.Fprintln(stderr, "b24desk setup: the CRM is in simple mode (no leads): switch it to classic mode in CRM settings first")
+		return exitFailed
+	}
+
+	opts := schema.Options{DryRun: *dryRun, AppMode: cfg.Portal.AuthMode() == config.AuthOAuth, EventsMode: cfg.Events.Mode}
+	if cfg.HTTP.PublicBaseURL != "" {
+		opts.EventsURL = strings.TrimRight(cfg.HTTP.PublicBaseURL, "/") + events.Path
+	}
+	rep, err := schema.Ensure(ctx, client, r, opts)
+	_ = rep.Write(stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
+		return exitFailed
+	}
+	if !*dryRun {
+		if err := saveSchema(ctx, st, rep.Map); err != nil {
+			fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
+			return exitFailed
+		}
+		fmt.Fprintf(stdout, "schema map recorded in %s\n", cfg.State.Dir)
+	}
+	if len(rep.Problems()) > 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// saveSchema replaces the recorded schema map in one transaction.
+func saveSchema(ctx context.Context, st *store.Store, m *schema.Map) error {
+	old, err := schema.Load(ctx, st)
+	if err != nil {
+		return err
+	}
+	return st.WithTx(ctx, func(tx *store.Tx) error { return m.Save(ctx, old, tx) })
+}
