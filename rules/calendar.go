@@ -91,9 +91,10 @@ func (c *Calendar) Add(start time.Time, d time.Duration) time.Time {
 	}
 	it := c.days(c.dayOf(start))
 	for i := 0; i < maxCalendarDays; i++ {
-		for i > 0 && d > c.weekTotal && it.canJumpWeek() {
+		for i > 0 && i+7 < maxCalendarDays && d > c.weekTotal && it.canJumpWeek() {
 			d -= c.weekTotal
 			it.jumpWeek()
+			i += 7
 		}
 		for _, sp := range c.hoursOf(it.day) {
 			a, b := it.bounds(sp)
