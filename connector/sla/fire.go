@@ -1,0 +1,120 @@
+package sla
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// targetNames are the targets as the messages name them.
+var targetNames = map[rules.Target]string{
+	rules.FirstResponse: "first response",
+	rules.NextResponse:  "next response",
+	rules.Resolution:    "resolution",
+}
+
+// NotifyTag is the TAG of a step's notification: a repeat of the same step
+// replaces the earlier notification instead of piling up.
+func NotifyTag(leadID int64, target rules.Target, index int) string {
+	return fmt.Sprintf("b24d:%d:%s:%d", leadID, target, index)
+}
+
+// fire enqueues a step's actions: notifications, a timeline comment
+// carrying the step ID, field changes and reassignment (one lead.update),
+// and a workflow start.
+func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules.Policy, t *store.Ticket,
+	st rules.StepTime, due time.Time, now time.Time) error {
+	lead := strconv.FormatInt(t.LeadID, 10)
+	stepKey := lead + ":" + st.ID + ":" + strconv.FormatInt(st.FireAt.Unix(), 10)
+	text := fmt.Sprintf("SLA: %s due at %s (%s) for ticket #%d, policy %q",
+		targetNames[st.Target], due.In(p.Calendar.Location).Format("2006-01-02 15:04 MST"), st.At, t.LeadID, p.Name)
+	if due.IsZero() {
+		text = fmt.Sprintf("SLA: %s step %s for ticket #%d, policy %q", targetNames[st.Target], st.At, t.LeadID, p.Name)
+	}
+	group := Group(t.LeadID)
+	var fields map[string]string
+	if len(st.Actions.Set) > 0 {
+		fields = SetFields(c.o.Schema(), t, st.Actions.Set)
+	}
+	if st.Actions.Reassign != "" && r != nil {
+		before, err := RouteState(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		user, _, after := r.Pick(st.Actions.Reassign, before)
+		if err := SaveRouteState(ctx, tx, before, after); err != nil {
+			return err
+		}
+		if user > 0 {
+			if fields == nil {
+				fields = map[string]string{}
+			}
+			fields["ASSIGNED_BY_ID"] = strconv.Itoa(user)
+			t.Assignee = int64(user)
+		}
+	}
+	if len(fields) > 0 {
+		if err := LeadUpdate(ctx, c.o.Outbox, tx, t, fields, "step:"+st.ID, now); err != nil {
+			return err
+		}
+	}
+	for _, user := range c.recipients(r, t, st.Actions.Notify) {
+		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
+			Kind: outbox.KindNotify, DedupeKey: "sla.notify:" + stepKey + ":" + strconv.Itoa(user), GroupKey: group,
+			Payload: map[string]any{"USER_ID": user, "MESSAGE": text, "TAG": NotifyTag(t.LeadID, st.Target, st.Index)},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
+		Kind: outbox.KindTimelineComment, DedupeKey: "sla.step:" + stepKey, GroupKey: group,
+		Payload: map[string]any{"fields": map[string]any{"ENTITY_ID": t.LeadID, "ENTITY_TYPE": "lead", "COMMENT": text}},
+	})
+	if err != nil {
+		return err
+	}
+	return StartWorkflow(ctx, c.o.Outbox, tx, t.LeadID, st.Actions.Workflow, "step:"+st.ID, now)
+}
+
+// recipients expands notify entries (user IDs, "assignee", "pool:NAME")
+// into user IDs without repeats.
+func (c *Clock) recipients(r *rules.Rules, t *store.Ticket, entries []string) []int {
+	var out []int
+	seen := map[int]bool{}
+	add := func(u int) {
+		if u > 0 && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	for _, e := range entries {
+		switch {
+		case e == "assignee":
+			add(int(t.Assignee))
+		case strings.HasPrefix(e, "pool:"):
+			if r == nil {
+				continue
+			}
+			if pool, ok := r.Pools[strings.TrimPrefix(e, "pool:")]; ok {
+				for _, u := range pool.Users {
+					add(u)
+				}
+				if len(pool.Users) == 0 {
+					add(pool.Fallback)
+				}
+			}
+		default:
+			if id, err := strconv.Atoi(e); err == nil {
+				add(id)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,166 @@
+package sla
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// LeadUpdate enqueues a crm.lead.update of the ticket's lead with the
+// fields (values as sent: enumerations by item ID) and records them in the
+// ticket's LastWritten, for echo detection. Fields already written with
+// the same value are left out; nothing is enqueued when none is left.
+// key names the write (lead, what, value); a version suffix is added.
+func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *store.Ticket,
+	fields map[string]string, key string, now time.Time) error {
+	w := ParseWritten(t.LastWritten)
+	send := map[string]any{}
+	for k, v := range fields {
+		if prev, ok := w[k]; (ok && SameValue(prev, v)) || (!ok && v == "") {
+			continue
+		}
+		send[k] = v
+		w[k] = v
+	}
+	if len(send) == 0 {
+		return nil
+	}
+	_, _, err := ob.Enqueue(ctx, tx, outbox.Entry{
+		Kind: outbox.KindLeadUpdate, DedupeKey: "lead.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + key + version(now),
+		GroupKey: Group(t.LeadID),
+		Payload: map[string]any{"id": t.LeadID, "fields": send,
+			"params": map[string]any{"REGISTER_SONET_EVENT": "N"}},
+	})
+	if err != nil {
+		return err
+	}
+	t.LastWritten = w.Raw()
+	return nil
+}
+
+// StartWorkflow enqueues the start of a business process template on the
+// ticket's lead; key names the reason (e.g. "type:B24D_INCIDENT").
+func StartWorkflow(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, leadID int64, template int, key string, now time.Time) error {
+	if template <= 0 {
+		return nil
+	}
+	id := strconv.FormatInt(leadID, 10)
+	_, _, err := ob.Enqueue(ctx, tx, outbox.Entry{
+		Kind: outbox.KindWorkflowStart, DedupeKey: "workflow:" + id + ":" + strconv.Itoa(template) + ":" + key + version(now),
+		GroupKey: Group(leadID),
+		Payload: map[string]any{"TEMPLATE_ID": template,
+			"DOCUMENT_ID": []string{"crm", "CCrmDocumentLead", "LEAD_" + id}, "PARAMETERS": map[string]any{}},
+	})
+	return err
+}
+
+// RouteState reads the routing positions of every pool.
+func RouteState(ctx context.Context, tx *store.Tx, r *rules.Rules) (rules.RouteState, error) {
+	st := rules.RouteState{Next: map[string]int{}}
+	for name := range r.Pools {
+		pos, err := tx.RoutingPosition(ctx, name)
+		if err != nil {
+			return st, err
+		}
+		st.Next[name] = pos
+	}
+	return st, nil
+}
+
+// SaveRouteState persists the positions that changed.
+func SaveRouteState(ctx context.Context, tx *store.Tx, before, after rules.RouteState) error {
+	for pool, pos := range after.Next {
+		if pos != before.Next[pool] {
+			if err := tx.SetRoutingPosition(ctx, pool, pos); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SetFields converts a rules `set` map (priority, type, tier, UF_CRM_*)
+// into lead fields as sent, updating the ticket's own copy.
+func SetFields(m *schema.Map, t *store.Ticket, set map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range set {
+		switch strings.ToLower(k) {
+		case "priority":
+			t.Priority = v
+			if m != nil {
+				if id, ok := m.EnumID(schema.FieldPriority, v); ok {
+					out[schema.FieldPriority] = id
+				}
+			}
+		case "type":
+			t.Type = v
+			out["SOURCE_ID"] = v
+		case "tier":
+			t.Tier = v
+			out[schema.FieldTier] = v
+		default:
+			if strings.HasPrefix(k, "UF_CRM_") {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+// syncFields writes the SLA state and due fields when they changed and
+// creates or moves the ticket's to-do.
+func (c *Clock) syncFields(ctx context.Context, tx *store.Tx, t *store.Ticket, p *rules.Policy, s Status, now time.Time) error {
+	loc := p.Calendar.Location
+	fields := map[string]string{schema.FieldSLADue: FormatTime(s.Due, loc)}
+	if m := c.o.Schema(); m != nil {
+		if id, ok := m.EnumID(schema.FieldSLAState, s.State); ok {
+			fields[schema.FieldSLAState] = id
+		}
+	}
+	if err := LeadUpdate(ctx, c.o.Outbox, tx, t, fields, "sla:"+s.State, now); err != nil {
+		return err
+	}
+	return c.syncTodo(ctx, tx, t, s, loc, now)
+}
+
+// syncTodo keeps one to-do per ticket carrying the nearest open deadline:
+// added once (dedupe key todo:LEAD), later moved. A closed, paused or met
+// ticket's to-do is left as it is.
+func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s Status, loc *time.Location, now time.Time) error {
+	if s.Due.IsZero() || t.Assignee <= 0 || !t.ClosedAt.IsZero() || t.Deleted {
+		return nil
+	}
+	w := ParseWritten(t.LastWritten)
+	deadline := FormatTime(s.Due, loc)
+	prev, had := w[WrittenTodoDeadline]
+	if had && SameValue(prev, deadline) {
+		return nil
+	}
+	id := strconv.FormatInt(t.LeadID, 10)
+	var err error
+	if !had {
+		_, _, err = c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
+			Kind: outbox.KindTodoAdd, DedupeKey: TodoKey(t.LeadID), GroupKey: Group(t.LeadID),
+			Payload: map[string]any{"ownerTypeId": 1, "ownerId": t.LeadID, "deadline": deadline,
+				"title": "SLA: ответить по обращению #" + id, "responsibleId": t.Assignee,
+				"description": "Срок SLA по обращению #" + id + " (b24desk)"},
+		})
+	} else {
+		_, _, err = c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
+			Kind: KindTodoDeadline, DedupeKey: "todo.deadline:" + id + ":" + deadline + version(now),
+			GroupKey: Group(t.LeadID), Payload: map[string]any{"lead": t.LeadID, "deadline": deadline},
+		})
+	}
+	if err != nil {
+		return err
+	}
+	w[WrittenTodoDeadline] = deadline
+	t.LastWritten = w.Raw()
+	return nil
+}
