@@ -131,7 +131,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParse20KB(b *testing.B) {
-	text := strings.Repeat("Здравствуйте! Не открывается карта объектов на сайте, пишет ошибку 502. ", 100)
+	text := strings.Repeat("Здравствуйте! Не открывается карта объектов на сайте, пишет ошибку 502. ", 62)
 	raw := []byte("From: =?utf-8?B?0JjQstCw0L0=?= <ivan@example.ru>\r\nTo: support@desk.example\r\n" +
 		"Subject: =?koi8-r?B?7cXT1Q==?=\r\nMessage-ID: <bench@example.ru>\r\nDate: Mon, 02 Mar 2026 10:15:00 +0300\r\n" +
 		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n" +
