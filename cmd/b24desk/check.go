@@ -117,10 +117,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stdout, "✗ rules %s are not valid\n    fix: correct the problems listed above (b24desk rules check %s)\n", cfg.Rules.Path, cfg.Rules.Path)
 		return code
 	}
-	if len(warns) > 0 {
-		fmt.Fprintf(stdout, "! rules %s are valid, with %d warning(s) (see b24desk rules check)\n", cfg.Rules.Path, len(warns))
-	} else {
-		fmt.Fprintf(stdout, "✓ rules %s are valid (%d types)\n", cfg.Rules.Path, len(r.Types))
+	fmt.Fprintf(stdout, "✓ rules %s are valid (%d types)\n", cfg.Rules.Path, len(r.Types))
+	for _, w := range warns {
+		fmt.Fprintf(stdout, "! rules: %s\n", w.String())
 	}
 
 	env := &checkEnv{cfg: cfg, rules: r, log: newLogger(config.Log{Level: "error", Format: "console"}, stderr)}
@@ -176,7 +175,7 @@ func checkState(ctx context.Context, env *checkEnv) []checkLine {
 			lines = append(lines, pass("state dir %s is writable and not locked", dir))
 		}
 	}
-	c, err := newClient(env.cfg, env.log, env.state, clock.System{})
+	c, err := newClientRetries(env.cfg, env.log, env.state, clock.System{}, 1)
 	if err != nil {
 		lines = append(lines, fail(fmt.Sprintf("portal client: %v", err), "fix the portal section of the config"))
 		return lines

@@ -86,8 +86,15 @@ func openStateShared(ctx context.Context, cfg *config.Config, log zerolog.Logger
 // newClient builds the portal client from cfg.Portal: a webhook, or an
 // OAuth application whose tokens live in st (st may be nil in webhook mode).
 func newClient(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock) (*bitrix.Client, error) {
+	return newClientRetries(cfg, log, st, clk, 0)
+}
+
+// newClientRetries is newClient with a bound on retries per call (0: the
+// client's default; negative: none), for commands that should answer fast.
+func newClientRetries(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock, retries int) (*bitrix.Client, error) {
 	p := cfg.Portal
-	bc := bitrix.Config{Plan: p.Plan, Rate: p.Rate, Burst: p.Burst, Timeout: p.RequestTimeout, Logger: log, Clock: clk}
+	bc := bitrix.Config{Plan: p.Plan, Rate: p.Rate, Burst: p.Burst, Timeout: p.RequestTimeout, Logger: log, Clock: clk,
+		MaxRetries: retries}
 	if p.AuthMode() == config.AuthWebhook {
 		bc.WebhookURL = p.WebhookURL.Value()
 	} else {

@@ -23,9 +23,10 @@ const testSecret = "t0ps3cr3tw3bh00kv4lu3"
 
 // testInstall is a simulator over HTTP and a config file pointing at it.
 type testInstall struct {
-	portal *sim.Portal
-	config string
-	state  string
+	portal  *sim.Portal
+	webhook string // contains testSecret
+	config  string
+	state   string
 }
 
 func newInstall(t *testing.T, extraYAML string) *testInstall {
@@ -45,7 +46,7 @@ func newInstall(t *testing.T, extraYAML string) *testInstall {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &testInstall{portal: p, config: path, state: filepath.Join(dir, "state")}
+	return &testInstall{portal: p, webhook: p.WebhookURL(srv.URL), config: path, state: filepath.Join(dir, "state")}
 }
 
 // run runs a command function and checks no secret leaked into its output.
