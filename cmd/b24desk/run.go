@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/daemon"
+	"github.com/b24desk/b24desk/connector/store"
+)
+
+const runUsage = `Usage: b24desk run [--config FILE] [--debug-clock [--debug-clock-start RFC3339]]
+
+Run the daemon: mail intake, portal events, reconcile, the SLA clock and the
+outbox, with /healthz, /readyz and /metrics on http.listen. It refuses to
+start when the portal schema is missing (run b24desk setup first) or another
+daemon holds the state. SIGHUP reloads the rules; SIGTERM or SIGINT stops
+intake, drains the outbox (at most 10 s) and exits 0.
+
+--debug-clock is for tests and the demo only: the daemon's clock stands still
+unless moved by POST /debug/clock on the loopback listener.
+
+Flags:
+`
+
+// cmdRun runs the daemon until a signal stops it.
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", defaultConfigPath, "config file")
+	debugClock := fs.Bool("debug-clock", false, "use a controllable clock moved by POST /debug/clock (tests and demo only)")
+	debugStart := fs.String("debug-clock-start", "", "with --debug-clock: the clock's start time, RFC 3339 (default: now)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), runUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "b24desk run: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	var clk clock.Clock = clock.System{}
+	var manual *clock.Manual
+	if *debugClock {
+		start := time.Now()
+		if *debugStart != "" {
+			t, err := time.Parse(time.RFC3339, *debugStart)
+			if err != nil {
+				fmt.Fprintf(stderr, "b24desk run: --debug-clock-start: %v\n", err)
+				return exitUsage
+			}
+			start = t
+		}
+		manual = clock.NewManual(start)
+		clk = manual
+	} else if *debugStart != "" {
+		fmt.Fprintln(stderr, "b24desk run: --debug-clock-start needs --debug-clock")
+		return exitUsage
+	}
+
+	cfg, code := loadConfig(*cfgPath, stderr)
+	if code != exitOK {
+		return code
+	}
+	r, _, code := loadConfigRules(cfg, clk, stderr)
+	if code != exitOK {
+		return code
+	}
+	log := newLogger(cfg.Log, stderr)
+	st, err := openState(ctx, cfg, log)
+	if errors.Is(err, store.ErrLocked) {
+		fmt.Fprintf(stderr, "b24desk run: state %s is locked: another b24desk daemon is running on it\n", cfg.State.Dir)
+		return exitFailed
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk run: open state: %v\n", err)
+		return exitFailed
+	}
+	defer st.Close()
+	client, err := newClient(cfg, log, st, clk)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk run: %v\n", err)
+		return exitUsage
+	}
+	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, Client: client, Rules: r,
+		Clock: clk, DebugClock: manual, Logger: log})
+	if err != nil {
+		// A missing schema names `b24desk setup` in err (schema.ErrMissing).
+		fmt.Fprintf(stderr, "b24desk run: %v\n", err)
+		return exitFailed
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			d.Reload()
+		}
+	}()
+	if err := d.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "b24desk run: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}

@@ -1,0 +1,183 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/events"
+	"github.com/b24desk/b24desk/connector/mail"
+	"github.com/b24desk/b24desk/connector/metrics"
+	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// Defaults of Options fields left zero.
+const (
+	DefaultDrainTimeout     = 10 * time.Second
+	DefaultRulesPoll        = 3 * time.Second
+	DefaultOutboxStuckAfter = 15 * time.Minute
+	DefaultPortalStaleAfter = 5 * time.Minute
+)
+
+// Options are the daemon's dependencies. Config, Store, Client and Rules are
+// required; the caller closes the store after Run returns.
+type Options struct {
+	Config *config.Config
+	Store  *store.Store
+	Client *bitrix.Client
+	// Rules are the rules loaded from Config.Rules.Path at start.
+	Rules  *rules.Rules
+	Clock  clock.Clock // default clock.System{}
+	Logger zerolog.Logger
+	// DebugClock, when set, is the daemon's clock (Clock is then ignored)
+	// and POST /debug/clock moves it. Only for tests and the demo; needs a
+	// loopback http.listen.
+	DebugClock *clock.Manual
+	// Registry receives the metrics (default: a new registry with the Go
+	// and process collectors).
+	Registry *prometheus.Registry
+	// DrainTimeout bounds the outbox drain at shutdown.
+	DrainTimeout time.Duration
+	// RulesPoll is how often the rules file's mtime and size are compared.
+	RulesPoll time.Duration
+	// OutboxStuckAfter: /readyz fails when the oldest pending write is older.
+	OutboxStuckAfter time.Duration
+	// PortalStaleAfter: /readyz fails when the portal has not answered for
+	// longer (default the larger of 5 minutes and 3 reconcile intervals).
+	PortalStaleAfter time.Duration
+}
+
+// Daemon is a built b24desk daemon, ready to Run.
+type Daemon struct {
+	opts    Options
+	cfg     *config.Config
+	st      *store.Store
+	clk     clock.Clock
+	log     zerolog.Logger
+	reg     *prometheus.Registry
+	metrics *metrics.Metrics
+	portal  *portal
+	schema  *schema.Map
+	rules   *RulesHolder
+	outbox  *outbox.Outbox
+	intakes []*mail.Intake
+	core    core
+	events  *eventParts
+	started time.Time
+
+	ln     net.Listener
+	srv    *http.Server
+	accept *gate // closed at shutdown: /bitrix/events answers 503
+	hup    chan struct{}
+	tickMu sync.Mutex // SLA ticks never overlap
+}
+
+// New builds the daemon: it checks the portal schema recorded by setup,
+// builds every part and binds the HTTP listener. Nothing runs until Run.
+func New(ctx context.Context, o Options) (*Daemon, error) {
+	if o.Config == nil || o.Store == nil || o.Client == nil || o.Rules == nil {
+		return nil, errors.New("daemon: Config, Store, Client and Rules are required")
+	}
+	if o.DebugClock != nil {
+		o.Clock = o.DebugClock
+	}
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = DefaultDrainTimeout
+	}
+	if o.RulesPoll <= 0 {
+		o.RulesPoll = DefaultRulesPoll
+	}
+	if o.OutboxStuckAfter <= 0 {
+		o.OutboxStuckAfter = DefaultOutboxStuckAfter
+	}
+	if o.PortalStaleAfter <= 0 {
+		o.PortalStaleAfter = max(DefaultPortalStaleAfter, 3*o.Config.Reconcile.Interval)
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+		o.Registry.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	}
+	d := &Daemon{
+		opts: o, cfg: o.Config, st: o.Store, clk: o.Clock, reg: o.Registry,
+		log:    o.Logger.With().Str("component", "daemon").Logger(),
+		accept: newGate(),
+		hup:    make(chan struct{}, 1),
+	}
+	d.started = d.clk.Now()
+	d.metrics = metrics.New(o.Registry)
+	d.portal = &portal{c: o.Client, clk: d.clk, metrics: d.metrics}
+
+	m, err := schema.Load(ctx, o.Store)
+	if err != nil {
+		return nil, fmt.Errorf("read the portal schema: %w", err)
+	}
+	if err := m.Present(); err != nil {
+		return nil, fmt.Errorf("%w (run `b24desk setup --config %s`)", err, o.Config.File)
+	}
+	d.schema = m
+	d.rules = NewRulesHolder(o.Config.Rules.Path, o.Rules, d.clk, o.Logger, d.metrics)
+
+	d.outbox = outbox.New(o.Store, d.portal, d.clk, o.Logger.With().Str("component", "outbox").Logger(),
+		outbox.Config{UnknownDelay: o.Config.Outbox.LookupDelay})
+	mail.RegisterHooks(d.outbox, d.clk)
+
+	if d.core, err = buildCore(d); err != nil {
+		return nil, err
+	}
+	for _, mb := range o.Config.Mailboxes {
+		in, err := mail.New(mail.Options{
+			Mailbox: mb, Threading: o.Config.Threading, Store: o.Store, Outbox: d.outbox,
+			Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
+			Tickets: d.core.tickets(), Clock: d.clk,
+			Log:     o.Logger.With().Str("component", "mail").Str("mailbox", mb.Name).Logger(),
+			Metrics: d.metrics,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("mailbox %s: %w", mb.Name, err)
+		}
+		d.intakes = append(d.intakes, in)
+	}
+	if d.events, err = d.buildEvents(); err != nil {
+		return nil, err
+	}
+	if err := d.listen(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Addr is the address the HTTP server listens on (useful with port 0).
+func (d *Daemon) Addr() string { return d.ln.Addr().String() }
+
+// Reload asks the running daemon to reload the rules file (SIGHUP). It never
+// blocks.
+func (d *Daemon) Reload() {
+	select {
+	case d.hup <- struct{}{}:
+	default:
+	}
+}
+
+// isTicket applies DESIGN.md's scope with the rules in force.
+func (d *Daemon) isTicket(sourceID, originatorID string) bool {
+	return originatorID == outbox.OriginatorID || d.rules.Get().IsTicketType(sourceID)
+}
+
+// eventsMetrics adapts the collectors for the events package.
+func (d *Daemon) eventsMetrics() events.Metrics { return eventMetrics{m: d.metrics} }

@@ -1,0 +1,124 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+)
+
+// job is one periodic piece of work. cron only triggers it; the time it
+// works with always comes from the daemon's clock.
+type job struct {
+	name    string
+	every   time.Duration
+	atStart bool // run once right after start too
+	run     func(ctx context.Context, now time.Time) error
+}
+
+// jobs lists the periodic work. Jobs that take new work from outside
+// (offline events, reconcile, sweep) get the intake context, the others the
+// work context.
+func (d *Daemon) jobs() (intake, work []job) {
+	ev := d.events
+	if ev.poller != nil {
+		intake = append(intake, job{name: "offline_events", every: d.cfg.Events.OfflineInterval, atStart: true,
+			run: func(ctx context.Context, _ time.Time) error { _, err := ev.poller.PollOnce(ctx); return err }})
+	}
+	if ev.reconciler != nil {
+		intake = append(intake,
+			job{name: "reconcile", every: d.cfg.Reconcile.Interval, atStart: true,
+				run: func(ctx context.Context, now time.Time) error { _, err := ev.reconciler.RunOnce(ctx, now); return err }},
+			job{name: "sweep", every: d.cfg.Reconcile.SweepInterval, atStart: true,
+				run: func(ctx context.Context, now time.Time) error { _, err := ev.reconciler.Sweep(ctx, now); return err }})
+	}
+	work = append(work,
+		job{name: "portal_probe", every: time.Minute, atStart: true, run: d.probePortal},
+		job{name: "sla_tick", every: d.cfg.SLA.Tick, atStart: true,
+			run: func(ctx context.Context, now time.Time) error { d.tickSLA(ctx, now); return nil }},
+		job{name: "retention", every: 24 * time.Hour, atStart: true, run: d.prune},
+		job{name: "outbox_gauges", every: 15 * time.Second, atStart: true, run: d.outboxGauges},
+	)
+	return intake, work
+}
+
+// startJobs schedules the jobs on a cron (SkipIfStillRunning: a slow run is
+// never stacked) and runs the atStart ones once now. Stop the returned cron
+// to stop triggering; its Stop context ends when running jobs return.
+func (d *Daemon) startJobs(js []job, ctx context.Context) *cron.Cron {
+	cl := cronLogger{d.log}
+	c := cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
+	for _, j := range js {
+		if j.every <= 0 {
+			continue
+		}
+		log := d.log.With().Str("job", j.name).Logger()
+		wrapped := cron.NewChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)).Then(cron.FuncJob(func() {
+			if ctx.Err() != nil {
+				return
+			}
+			if err := j.run(ctx, d.clk.Now()); err != nil && ctx.Err() == nil {
+				log.Error().Err(err).Msg("job failed")
+			}
+		}))
+		c.Schedule(cron.Every(j.every), wrapped)
+		if j.atStart {
+			go wrapped.Run()
+		}
+	}
+	c.Start()
+	return c
+}
+
+// tickSLA runs one SLA tick at now; ticks never overlap.
+func (d *Daemon) tickSLA(ctx context.Context, now time.Time) {
+	if d.core.tick == nil {
+		return
+	}
+	d.tickMu.Lock()
+	defer d.tickMu.Unlock()
+	if err := d.core.tick(ctx, now); err != nil && ctx.Err() == nil {
+		d.log.Error().Err(err).Msg("SLA tick failed")
+	}
+}
+
+// probePortal makes a cheap call when the portal has not answered lately,
+// so readiness reflects the portal even when nothing else calls it.
+func (d *Daemon) probePortal(ctx context.Context, now time.Time) error {
+	if last := d.portal.LastOK(); !last.IsZero() && now.Sub(last) < d.opts.PortalStaleAfter/2 {
+		return nil
+	}
+	_, err := d.portal.Call(ctx, "scope", nil)
+	return err
+}
+
+// prune deletes history older than the retention period (raw mail, done
+// outbox rows, old events).
+func (d *Daemon) prune(ctx context.Context, now time.Time) error {
+	res, err := d.st.Prune(ctx, now, d.cfg.Retention)
+	if err != nil {
+		return err
+	}
+	d.events.pruneQueue(now)
+	d.log.Info().Interface("pruned", res).Msg("retention")
+	return nil
+}
+
+// outboxGauges refreshes the outbox metrics.
+func (d *Daemon) outboxGauges(ctx context.Context, _ time.Time) error {
+	st, err := d.outbox.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	d.metrics.Outbox(st.Depth, st.Parked, st.OldestAge)
+	return nil
+}
+
+// cronLogger sends cron's own messages to zerolog.
+type cronLogger struct{ log zerolog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.log.Debug().Fields(kv).Msg("cron: " + msg) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.log.Error().Err(err).Fields(kv).Msg("cron: " + msg)
+}

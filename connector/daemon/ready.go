@@ -1,0 +1,57 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Readiness is the /readyz answer: Ready, and for each failing check a line
+// saying what is not ready.
+type Readiness struct {
+	Ready    bool     `json:"ready"`
+	NotReady []string `json:"not_ready,omitempty"`
+}
+
+// CheckReady evaluates the readiness rules at the clock's time: the portal
+// answered within PortalStaleAfter, each mailbox was checked within its
+// stale_after, and the outbox's oldest pending write is younger than
+// OutboxStuckAfter. Right after start a part gets its full bound to show up.
+func (d *Daemon) CheckReady(ctx context.Context) Readiness {
+	now := d.clk.Now()
+	var bad []string
+	since := func(t time.Time) time.Duration {
+		if t.IsZero() {
+			t = d.started
+		}
+		return now.Sub(t)
+	}
+	if age := since(d.portal.LastOK()); age > d.opts.PortalStaleAfter {
+		bad = append(bad, fmt.Sprintf("portal: no answer for %s (bound %s)", age.Round(time.Second), d.opts.PortalStaleAfter))
+	}
+	for i, in := range d.intakes {
+		stale := d.cfg.Mailboxes[i].StaleAfter
+		if age := since(in.Health()); stale > 0 && age > stale {
+			bad = append(bad, fmt.Sprintf("mailbox %s: not checked for %s (stale_after %s)", in.Name(), age.Round(time.Second), stale))
+		}
+	}
+	st, err := d.outbox.Stats(ctx)
+	switch {
+	case err != nil:
+		bad = append(bad, "outbox: state unreadable: "+err.Error())
+	case st.OldestAge > d.opts.OutboxStuckAfter:
+		bad = append(bad, fmt.Sprintf("outbox: oldest pending write is %s old (bound %s, %d pending)",
+			st.OldestAge.Round(time.Second), d.opts.OutboxStuckAfter, st.Depth))
+	}
+	return Readiness{Ready: len(bad) == 0, NotReady: bad}
+}
+
+func (d *Daemon) serveReady(w http.ResponseWriter, r *http.Request) {
+	rd := d.CheckReady(r.Context())
+	status := http.StatusOK
+	if !rd.Ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, rd)
+}

@@ -1,0 +1,99 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Run runs the daemon until ctx ends, then stops in two phases: the intake
+// (mailboxes, /bitrix/events, offline events, reconcile, cron) stops taking
+// new work, the outbox is drained within DrainTimeout, and the rest is
+// cancelled. It returns nil after a clean stop, or the error that stopped
+// the daemon (the HTTP server failing).
+func (d *Daemon) Run(ctx context.Context) error {
+	d.started = d.clk.Now()
+	base := context.WithoutCancel(ctx)
+	intakeCtx, stopIntake := context.WithCancel(ctx)
+	defer stopIntake()
+	workCtx, stopWork := context.WithCancel(base)
+	defer stopWork()
+	outboxCtx, stopOutbox := context.WithCancel(base)
+	defer stopOutbox()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- d.srv.Serve(d.ln) }()
+	d.log.Info().Str("listen", d.Addr()).Str("events", d.cfg.Events.Mode).Int("mailboxes", len(d.intakes)).
+		Bool("debug_clock", d.opts.DebugClock != nil).Msg("b24desk running")
+
+	outboxDone := make(chan struct{})
+	go func() { defer close(outboxDone); _ = d.outbox.Run(outboxCtx) }()
+
+	var intakeWG, eventsWG, workWG sync.WaitGroup
+	for _, in := range d.intakes {
+		intakeWG.Go(func() { _ = in.Run(intakeCtx) })
+	}
+	eventsCtx, stopEvents := context.WithCancel(base)
+	defer stopEvents()
+	if d.events.worker != nil {
+		eventsWG.Go(func() { _ = d.events.worker.Run(eventsCtx) })
+	}
+	workWG.Go(func() { d.rules.Watch(workCtx, d.opts.RulesPoll, d.hup) })
+	intakeJobs, workJobs := d.jobs()
+	intakeCron := d.startJobs(intakeJobs, intakeCtx)
+	workCron := d.startJobs(workJobs, workCtx)
+
+	var runErr error
+	served := false
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		served = true
+		runErr = fmt.Errorf("http server: %w", err)
+	}
+
+	// Phase 1: take no new work.
+	d.log.Info().Msg("stopping: intake")
+	d.accept.close()
+	stopIntake()
+	<-intakeCron.Stop().Done()
+	intakeWG.Wait()
+	stopEvents()
+	eventsWG.Wait()
+	<-workCron.Stop().Done()
+
+	// Phase 2: drain the outbox within the bound.
+	stopOutbox()
+	<-outboxDone
+	drainCtx, cancelDrain := context.WithTimeout(base, d.opts.DrainTimeout)
+	err := d.outbox.Flush(drainCtx)
+	cancelDrain()
+	st, serr := d.outbox.Stats(base)
+	switch {
+	case err != nil && !errors.Is(err, context.DeadlineExceeded):
+		d.log.Error().Err(err).Msg("outbox drain failed")
+	case serr == nil && st.Depth > 0:
+		d.log.Warn().Int("left", st.Depth).Msg("outbox not empty at shutdown: the rest is sent at the next start")
+	default:
+		d.log.Info().Msg("outbox drained")
+	}
+
+	// Phase 3: cancel the rest.
+	stopWork()
+	workWG.Wait()
+	shutCtx, cancelShut := context.WithTimeout(base, 5*time.Second)
+	defer cancelShut()
+	if err := d.srv.Shutdown(shutCtx); err != nil {
+		d.log.Warn().Err(err).Msg("http shutdown")
+	}
+	if !served {
+		if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			runErr = fmt.Errorf("http server: %w", err)
+		}
+	}
+	d.log.Info().Msg("stopped")
+	return runErr
+}
