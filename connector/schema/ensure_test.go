@@ -271,3 +271,17 @@ func TestEnsureReportsFieldTypeClash(t *testing.T) {
 		t.Error("Present with a clashing field")
 	}
 }
+
+func TestCovers(t *testing.T) {
+	_, _, c := newPortal(t)
+	r := exampleRules(t, nil)
+	dry := mustEnsure(t, c, r, schema.Options{DryRun: true, EventsMode: schema.EventsPoll})
+	if err := dry.Map.Covers(r); !errors.Is(err, schema.ErrMissing) || !strings.Contains(err.Error(), "SOURCE B24D_TECH") ||
+		!strings.Contains(err.Error(), "lead stage B24D_WAIT") {
+		t.Errorf("Covers before setup = %v", err)
+	}
+	done := mustEnsure(t, c, r, schema.Options{EventsMode: schema.EventsPoll})
+	if err := done.Map.Covers(r); err != nil {
+		t.Errorf("Covers after setup = %v", err)
+	}
+}
