@@ -31,8 +31,12 @@ func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *store.T
 	if len(send) == 0 {
 		return nil
 	}
+	dedupe := "lead.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + key + version(now)
+	for k := range send {
+		w[WrittenKeyPrefix+k] = dedupe
+	}
 	_, _, err := ob.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindLeadUpdate, DedupeKey: "lead.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + key + version(now),
+		Kind: outbox.KindLeadUpdate, DedupeKey: dedupe,
 		GroupKey: Group(t.LeadID),
 		Payload: map[string]any{"id": t.LeadID, "fields": send,
 			"params": map[string]any{"REGISTER_SONET_EVENT": "N"}},

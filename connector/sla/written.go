@@ -11,6 +11,10 @@ import (
 const (
 	// WrittenTodoDeadline is the deadline last given to the ticket's to-do.
 	WrittenTodoDeadline = "$todo_deadline"
+	// WrittenKeyPrefix + a field name holds the dedupe key of the outbox
+	// row that last wrote the field: while it is not done, the portal may
+	// still show the older value.
+	WrittenKeyPrefix = "$key:"
 )
 
 // Written is what b24desk last wrote to a lead: field name → value as sent

@@ -1,0 +1,166 @@
+package desk
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/connector/sla"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// change applies what differs between the lead and the ticket. A field
+// whose difference is only the portal not having applied b24desk's own
+// pending write yet is not a change.
+func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, lead *bitrix.Lead, now time.Time) error {
+	at := changeTime(lead, now)
+	t.LastDateModify = seenModify(lead, now)
+	tl, err := sla.LoadTimeline(ctx, tx, *t)
+	if err != nil {
+		return err
+	}
+	leadAssignee := strconv.FormatInt(lead.AssignedByID, 10)
+	if lead.StatusID != "" && lead.StatusID != t.Status && !e.stale(ctx, tx, t, "STATUS_ID", t.Status) {
+		e.log.Info().Int64("lead", t.LeadID).Str("from", t.Status).Str("to", lead.StatusID).Msg("stage changed")
+		enterStage(r, t, &tl, lead.StatusID, at)
+	}
+	retyped := false
+	if lead.SourceID != t.Type && r.IsTicketType(lead.SourceID) && !e.stale(ctx, tx, t, "SOURCE_ID", t.Type) {
+		e.log.Info().Int64("lead", t.LeadID).Str("from", t.Type).Str("to", lead.SourceID).Msg("type changed")
+		if err := e.reclassify(ctx, tx, r, t, lead, now); err != nil {
+			return err
+		}
+		retyped = true
+	}
+	if !retyped && lead.AssignedByID > 0 && lead.AssignedByID != t.Assignee &&
+		!e.stale(ctx, tx, t, "ASSIGNED_BY_ID", strconv.FormatInt(t.Assignee, 10)) {
+		e.log.Info().Int64("lead", t.LeadID).Int64("from", t.Assignee).Str("to", leadAssignee).Msg("assignee changed")
+		t.Assignee = lead.AssignedByID
+	}
+	if err := sla.SaveTimeline(ctx, tx, t.LeadID, tl); err != nil {
+		return err
+	}
+	return e.sla.Update(ctx, tx, t, now)
+}
+
+// stale reports whether b24desk's last write of the field set the value
+// the ticket holds and is not done yet: the portal still shows the older
+// value, which is no change by a person.
+func (e *Engine) stale(ctx context.Context, tx *store.Tx, t *store.Ticket, field, ticketValue string) bool {
+	w := sla.ParseWritten(t.LastWritten)
+	key := w[sla.WrittenKeyPrefix+field]
+	if key == "" || !w.Same(field, ticketValue) {
+		return false
+	}
+	row, err := tx.OutboxRowByKey(ctx, key)
+	if err != nil {
+		return false
+	}
+	return row.State != store.OutboxDone && row.State != store.OutboxDropped
+}
+
+// enterStage applies the ticket entering a stage at at: first (and next)
+// response met on an answered or closed stage, pause on waiting, resume on
+// leaving it, resolution met and the clock stopped on closed, the clock
+// running again on reopening.
+func enterStage(r *rules.Rules, t *store.Ticket, tl *rules.Timeline, stage string, at time.Time) {
+	from, to := r.StateOf(t.Status), r.StateOf(stage)
+	if t.Status == "" {
+		from = rules.StateNew
+	}
+	t.Status = stage
+	if from == rules.StateWaiting && to != rules.StateWaiting {
+		sla.Resume(t, tl, at)
+	}
+	if r.Statuses.MeetsFirstResponse(stage) {
+		if t.FirstResponseMet.IsZero() {
+			t.FirstResponseMet = at
+		}
+		if !tl.CustomerReply.IsZero() && t.NextResponseMet.Before(tl.CustomerReply) {
+			t.NextResponseMet = at
+		}
+	}
+	switch {
+	case to == rules.StateWaiting && from != rules.StateWaiting:
+		sla.Pause(t, tl, at)
+	case to == rules.StateClosed:
+		if t.ResolutionMet.IsZero() {
+			t.ResolutionMet = at
+		}
+		if t.ClosedAt.IsZero() {
+			t.ClosedAt = at
+		}
+		t.NextDueAt = time.Time{}
+	case from == rules.StateClosed:
+		reopen(t)
+	}
+}
+
+// reopen starts the clock of a closed ticket again: the resolution target
+// counts again from the ticket's creation (time spent waiting stays paused).
+func reopen(t *store.Ticket) {
+	t.ClosedAt, t.ResolutionMet = time.Time{}, time.Time{}
+}
+
+// reclassify routes the ticket again for its new type, applies the new
+// type's SLA policy (its targets count from the creation on the new
+// calendar; a deadline already past breaches at once and only its latest
+// step fires) and starts the new type's workflow.
+func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, lead *bitrix.Lead, now time.Time) error {
+	t.Type = lead.SourceID
+	w := sla.ParseWritten(t.LastWritten)
+	w["SOURCE_ID"] = t.Type
+	t.LastWritten = w.Raw()
+	in := e.input(lead)
+	in.Ticket.Type, in.Ticket.Priority, in.Ticket.Tier = t.Type, t.Priority, t.Tier
+	in.Ticket.Assignee = strconv.FormatInt(t.Assignee, 10)
+	before, err := sla.RouteState(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	a, after := r.Route(&in, before)
+	if a.User > 0 {
+		if err := sla.SaveRouteState(ctx, tx, before, after); err != nil {
+			return err
+		}
+		if int64(a.User) != t.Assignee {
+			t.Assignee = int64(a.User)
+			in.Ticket.Assignee = strconv.Itoa(a.User)
+			if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, t, map[string]string{"ASSIGNED_BY_ID": strconv.Itoa(a.User)},
+				"route:"+t.Type, now); err != nil {
+				return err
+			}
+		}
+	}
+	policy := ""
+	if p := r.Policy(&in); p != nil {
+		policy = p.Name
+	}
+	if policy != t.Policy {
+		t.Policy = policy
+		if err := tx.ClearSteps(ctx, t.LeadID, ""); err != nil {
+			return err
+		}
+	}
+	return e.workflow(ctx, tx, r, t, "type:"+t.Type, false, now)
+}
+
+// workflow starts the ticket type's business process unless the portal
+// starts it by itself (AUTO_EXECUTE on create for a new lead, on update for
+// a changed one).
+func (e *Engine) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, why string, created bool, now time.Time) error {
+	typ, ok := r.TypeByCode(t.Type)
+	if !ok || typ.WorkflowTemplate <= 0 {
+		return nil
+	}
+	if m := e.o.Schema(); m != nil {
+		if auto, found := m.Template(typ.WorkflowTemplate); found {
+			if (created && (auto == 1 || auto == 3)) || (!created && (auto == 2 || auto == 3)) {
+				return nil
+			}
+		}
+	}
+	return sla.StartWorkflow(ctx, e.o.Outbox, tx, t.LeadID, typ.WorkflowTemplate, why, now)
+}

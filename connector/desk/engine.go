@@ -1,0 +1,180 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/events"
+	"github.com/b24desk/b24desk/connector/metrics"
+	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/sla"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// Client is the part of the Bitrix24 client the engine reads with
+// (*bitrix.Client has it).
+type Client interface {
+	LeadGet(ctx context.Context, id int64) (*bitrix.Lead, error)
+}
+
+// DefaultReopenWindow is how long after closing a customer's reply reopens
+// a ticket.
+const DefaultReopenWindow = 14 * 24 * time.Hour
+
+// Options configure New.
+type Options struct {
+	Store  *store.Store   // required
+	Outbox *outbox.Outbox // required
+	Client Client         // required
+	// Rules returns the rules in force (reloads swap them).
+	Rules func() *rules.Rules
+	// Schema returns the portal schema map (enumeration item IDs).
+	Schema  func() *schema.Map
+	Clock   clock.Clock
+	Log     zerolog.Logger
+	Metrics *metrics.Metrics // may be nil
+	// SLA is the SLA clock; nil builds one from the same options.
+	SLA *sla.Clock
+	// WebhookUserID is the webhook's user: a hand-made lead assigned to it
+	// counts as unassigned and is routed.
+	WebhookUserID int
+	// ReopenWindow is how long after closing a customer reply reopens the
+	// ticket (0: DefaultReopenWindow; negative: never).
+	ReopenWindow time.Duration
+}
+
+// Engine is the ticket engine; it implements events.Sink.
+type Engine struct {
+	o   Options
+	sla *sla.Clock
+	log zerolog.Logger
+}
+
+var _ events.Sink = (*Engine)(nil)
+
+// New checks the options and returns the engine.
+func New(o Options) (*Engine, error) {
+	if o.Store == nil || o.Outbox == nil || o.Client == nil || o.Rules == nil {
+		return nil, errors.New("desk: store, outbox, client and rules are required")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.System{}
+	}
+	if o.Schema == nil {
+		o.Schema = func() *schema.Map { return nil }
+	}
+	if o.ReopenWindow == 0 {
+		o.ReopenWindow = DefaultReopenWindow
+	}
+	e := &Engine{o: o, sla: o.SLA, log: o.Log.With().Str("component", "desk").Logger()}
+	if e.sla == nil {
+		c, err := sla.New(sla.Options{Store: o.Store, Outbox: o.Outbox, Rules: o.Rules, Schema: o.Schema,
+			Clock: o.Clock, Log: o.Log, Metrics: o.Metrics})
+		if err != nil {
+			return nil, err
+		}
+		e.sla = c
+	}
+	return e, nil
+}
+
+// SLA returns the engine's SLA clock (for the scheduler).
+func (e *Engine) SLA() *sla.Clock { return e.sla }
+
+// LeadChanged acts on a notice that a lead may have changed. It is safe to
+// call twice for the same change: the second call finds nothing new.
+func (e *Engine) LeadChanged(ctx context.Context, c events.Change) error {
+	id := int64(c.LeadID)
+	if id <= 0 {
+		return nil
+	}
+	now := e.o.Clock.Now()
+	if c.Event == events.EventLeadDelete || c.Event == events.EventDeleted {
+		return e.closeDeleted(ctx, id, now)
+	}
+	lead, err := e.o.Client.LeadGet(ctx, id)
+	if errors.Is(err, bitrix.ErrNotFound) {
+		return e.closeDeleted(ctx, id, now)
+	}
+	if err != nil {
+		return fmt.Errorf("lead %d: %w", id, err)
+	}
+	r := e.o.Rules()
+	if r == nil {
+		return errors.New("desk: no rules loaded")
+	}
+	if lead.OriginatorID != outbox.OriginatorID && !r.IsTicketType(lead.SourceID) {
+		return nil // not a ticket: never read into state, never written
+	}
+	err = e.o.Store.WithTx(ctx, func(tx *store.Tx) error {
+		t, err := tx.Ticket(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			if lead.OriginatorID == outbox.OriginatorID {
+				// Created by b24desk, not recorded yet: the intake's hook
+				// records it; never classify it from its fields.
+				return nil
+			}
+			return e.handMade(ctx, tx, r, lead, now)
+		}
+		if err != nil {
+			return err
+		}
+		if t.Deleted {
+			return nil
+		}
+		return e.change(ctx, tx, r, &t, lead, now)
+	})
+	if err != nil {
+		return err
+	}
+	e.o.Outbox.Wake()
+	return nil
+}
+
+// closeDeleted closes the ticket of a deleted lead and stops its clock; the
+// to-do is left alone (it went with the lead).
+func (e *Engine) closeDeleted(ctx context.Context, id int64, now time.Time) error {
+	return e.o.Store.WithTx(ctx, func(tx *store.Tx) error {
+		t, err := tx.Ticket(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil || t.Deleted {
+			return err
+		}
+		t.Deleted = true
+		if t.ClosedAt.IsZero() {
+			t.ClosedAt = now
+		}
+		t.NextDueAt = time.Time{}
+		e.log.Info().Int64("lead", id).Msg("lead deleted: ticket closed")
+		return tx.UpsertTicket(ctx, t, now)
+	})
+}
+
+// changeTime is when a change seen at now happened: the lead's DATE_MODIFY
+// when it is known and not in the future.
+func changeTime(lead *bitrix.Lead, now time.Time) time.Time {
+	if !lead.DateModify.IsZero() && !lead.DateModify.After(now) {
+		return lead.DateModify
+	}
+	return now
+}
+
+// seenModify is the DATE_MODIFY to record: zero when the lead was read in
+// the same second as its DATE_MODIFY, so that a later change within that
+// second is looked at again (events.Known).
+func seenModify(lead *bitrix.Lead, now time.Time) time.Time {
+	if lead.DateModify.IsZero() || now.Sub(lead.DateModify) < time.Second {
+		return time.Time{}
+	}
+	return lead.DateModify
+}

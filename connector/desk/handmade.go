@@ -1,0 +1,124 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/sla"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// handMade takes in a lead a person made in the portal with a ticket type:
+// classified from its fields, routed when nobody real is assigned (the
+// webhook's user or one of the rules' unassigned_users), given an SLA
+// policy counting from its creation, and its type's workflow started.
+func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, now time.Time) error {
+	created := lead.DateCreate
+	if created.IsZero() || created.After(now) {
+		created = now
+	}
+	in := e.input(lead)
+	if e.o.WebhookUserID > 0 && lead.AssignedByID == int64(e.o.WebhookUserID) {
+		in.Ticket.Assignee = ""
+	}
+	before, err := sla.RouteState(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	d := r.Decide(in, before, created)
+	t := store.Ticket{LeadID: lead.ID, Type: lead.SourceID, Assignee: lead.AssignedByID, Tier: d.Tier,
+		Priority: d.Priority, CreatedAt: created, LastWritten: json.RawMessage("{}")}
+	if d.Policy != nil {
+		t.Policy = d.Policy.Name
+	}
+	w := sla.ParseWritten(nil)
+	w["SOURCE_ID"], w["STATUS_ID"] = lead.SourceID, lead.StatusID
+	t.LastWritten = w.Raw()
+	fields := map[string]string{}
+	if d.Routed && d.Route.User > 0 {
+		if err := sla.SaveRouteState(ctx, tx, before, d.State); err != nil {
+			return err
+		}
+		t.Assignee = int64(d.Route.User)
+		fields["ASSIGNED_BY_ID"] = strconv.Itoa(d.Route.User)
+	}
+	if in.Ticket.Priority == "" && d.Priority != "" {
+		for k, v := range sla.SetFields(e.o.Schema(), &t, map[string]string{"priority": d.Priority}) {
+			fields[k] = v
+		}
+	}
+	if lead.Fields[schema.FieldTier] == nil && d.Tier != "" {
+		fields[schema.FieldTier] = d.Tier
+	}
+	tl := rules.Timeline{Created: created}
+	t.LastDateModify = seenModify(lead, now)
+	if lead.StatusID != "" {
+		enterStage(r, &t, &tl, lead.StatusID, changeTime(lead, now))
+	}
+	if err := sla.SaveTimeline(ctx, tx, t.LeadID, tl); err != nil {
+		return err
+	}
+	if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, fields, "intake", now); err != nil {
+		return err
+	}
+	if err := e.workflow(ctx, tx, r, &t, "created", true, now); err != nil {
+		return err
+	}
+	e.o.Metrics.TicketCreated(t.Type, "portal")
+	e.log.Info().Int64("lead", t.LeadID).Str("type", t.Type).Int64("assignee", t.Assignee).
+		Str("policy", t.Policy).Msg("hand-made lead taken in as a ticket")
+	return e.sla.Update(ctx, tx, &t, now)
+}
+
+// input is the lead as the rules see it: its fields as text, the title as
+// subject and the comments as body, with the ticket fields it already has
+// (the priority enumeration read back to its value).
+func (e *Engine) input(lead *bitrix.Lead) rules.Input {
+	fields := make(map[string]string, len(lead.Fields))
+	for k, raw := range lead.Fields {
+		fields[k] = text(raw)
+	}
+	in := rules.Input{Lead: fields, Subject: lead.Title, Body: lead.Comments, Ticket: rules.TicketFromLead(fields)}
+	if p := in.Ticket.Priority; p != "" {
+		in.Ticket.Priority = ""
+		if m := e.o.Schema(); m != nil {
+			if v, ok := m.EnumValue(schema.FieldPriority, p); ok {
+				in.Ticket.Priority = v
+			}
+		}
+	}
+	if in.Ticket.Assignee == "0" {
+		in.Ticket.Assignee = ""
+	}
+	for _, m := range lead.Emails {
+		if m.Value != "" {
+			in.From = strings.ToLower(m.Value)
+			break
+		}
+	}
+	return in
+}
+
+// text renders a raw field value: strings as they are, numbers as digits,
+// null and false as empty, anything else as its JSON.
+func text(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var f float64
+	if json.Unmarshal(raw, &f) == nil {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	v := strings.TrimSpace(string(raw))
+	if v == "null" || v == "false" {
+		return ""
+	}
+	return v
+}

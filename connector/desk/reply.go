@@ -1,0 +1,93 @@
+package desk
+
+import (
+	"context"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/sla"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// CustomerReplied records a customer's reply to a ticket inside the mail
+// intake's transaction: the next-response target starts; a ticket waiting
+// for the customer moves to the rules' on_customer_reply stage and its
+// clock resumes; a closed ticket within the reopen window is reopened
+// (stage on_customer_reply, else the first `new` stage, else NEW).
+func (e *Engine) CustomerReplied(ctx context.Context, tx *store.Tx, leadID int64, at time.Time) error {
+	t, err := tx.Ticket(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	if t.Deleted {
+		return nil
+	}
+	r := e.o.Rules()
+	if r == nil {
+		return nil
+	}
+	tl, err := sla.LoadTimeline(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	tl.CustomerReply = at
+	stage := ""
+	switch r.StateOf(t.Status) {
+	case rules.StateWaiting:
+		if stage = r.Statuses.OnCustomerReply; stage != "" {
+			sla.Resume(&t, &tl, at)
+		}
+	case rules.StateClosed:
+		if !t.ClosedAt.IsZero() && e.o.ReopenWindow > 0 && at.Sub(t.ClosedAt) <= e.o.ReopenWindow {
+			stage = reopenStage(r)
+			reopen(&t)
+		}
+	}
+	if stage != "" && stage != t.Status {
+		t.Status = stage
+		if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, map[string]string{"STATUS_ID": stage}, "reply:"+stage, at); err != nil {
+			return err
+		}
+	}
+	if err := tx.ClearSteps(ctx, leadID, string(rules.NextResponse)); err != nil {
+		return err
+	}
+	if err := sla.SaveTimeline(ctx, tx, leadID, tl); err != nil {
+		return err
+	}
+	return e.sla.Update(ctx, tx, &t, at)
+}
+
+// StaffReplied records a staff answer sent by b24desk: the first response
+// and, after a customer reply, the next response are met.
+func (e *Engine) StaffReplied(ctx context.Context, tx *store.Tx, leadID int64, at time.Time) error {
+	t, err := tx.Ticket(ctx, leadID)
+	if err != nil {
+		return err
+	}
+	if t.Deleted {
+		return nil
+	}
+	tl, err := sla.LoadTimeline(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	if t.FirstResponseMet.IsZero() {
+		t.FirstResponseMet = at
+	}
+	if !tl.CustomerReply.IsZero() && t.NextResponseMet.Before(tl.CustomerReply) {
+		t.NextResponseMet = at
+	}
+	return e.sla.Update(ctx, tx, &t, at)
+}
+
+// reopenStage is the stage a reopened ticket goes to.
+func reopenStage(r *rules.Rules) string {
+	if r.Statuses.OnCustomerReply != "" {
+		return r.Statuses.OnCustomerReply
+	}
+	if len(r.Statuses.New) > 0 {
+		return r.Statuses.New[0]
+	}
+	return "NEW"
+}
