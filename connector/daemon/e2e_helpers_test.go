@@ -1,0 +1,292 @@
+package daemon_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/clock"
+)
+
+// binPath is the b24desk binary built once for the package's tests by
+// TestMain (empty when the build failed; the tests then fail).
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "b24desk-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin := filepath.Join(dir, "b24desk")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/b24desk/b24desk/cmd/b24desk")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err == nil {
+		binPath = bin
+	} else {
+		fmt.Fprintln(os.Stderr, "build b24desk:", err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// e2eSecret is the simulator's webhook secret: it must never appear in the
+// daemon's output.
+const e2eSecret = "e2es3cr3tw3bh00kv4lu3xyz"
+
+// rig is one installation for an end-to-end test: the portal simulator in
+// this process (over HTTP) with a manual clock, a config file and a state
+// directory, and the daemon subprocesses started on it.
+type rig struct {
+	t       *testing.T
+	clk     *clock.Manual
+	portal  *sim.Portal
+	simURL  string
+	dir     string
+	config  string
+	rules   string
+	listen  string // the daemon's http.listen
+	extra   string // more config YAML
+	loc     *time.Location
+	logsMu  sync.Mutex
+	logs    bytes.Buffer
+	running *daemonProc
+}
+
+// daemonProc is a running `b24desk run`.
+type daemonProc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+func newRig(t *testing.T, start time.Time, extraYAML string) *rig {
+	t.Helper()
+	if binPath == "" {
+		t.Fatal("the b24desk binary could not be built")
+	}
+	loc, err := time.LoadLocation("Europe/Moscow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, clk: clock.NewManual(start), dir: t.TempDir(), extra: extraYAML, loc: loc}
+	r.portal = sim.New(sim.Options{Clock: r.clk, NoLimits: true, EventDelay: time.Millisecond, WebhookSecret: e2eSecret})
+	srv := httptest.NewServer(r.portal)
+	t.Cleanup(func() { srv.Close(); r.portal.Close() })
+	r.simURL = srv.URL
+	r.listen = freeAddr(t)
+
+	src, err := os.ReadFile("../../config/rules.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.rules = filepath.Join(r.dir, "rules.yaml")
+	if err := os.WriteFile(r.rules, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.config = filepath.Join(r.dir, "b24desk.yaml")
+	r.writeConfig(r.config, filepath.Join(r.dir, "state"))
+	t.Cleanup(func() {
+		if r.running != nil {
+			r.stop(syscall.SIGKILL)
+		}
+		if t.Failed() {
+			t.Logf("daemon output:\n%s", r.output())
+		}
+	})
+	return r
+}
+
+// writeConfig writes a config for the rig's portal with the state in dir.
+func (r *rig) writeConfig(path, stateDir string) {
+	cfg := "portal:\n  webhook_url: " + r.portal.WebhookURL(r.simURL) + "\n  rate: 1000\n  burst: 10000\n" +
+		"rules:\n  path: " + r.rules + "\nstate:\n  dir: " + stateDir + "\n" +
+		"http:\n  listen: " + r.listen + "\n  public_base_url: http://" + r.listen + "\n  application_token: " + r.portal.AppToken() + "\n" +
+		"events:\n  mode: webhook\n" +
+		"reconcile:\n  interval: 1s\n  sweep_interval: 2s\n" +
+		"sla:\n  tick: 1s\n" +
+		"log:\n  level: debug\n  format: json\n" + r.extra
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// command runs a short b24desk command to its end and returns its exit code
+// and output.
+func (r *rig) command(args ...string) (int, string) {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	out, err := cmd.CombinedOutput()
+	r.checkNoSecret(string(out))
+	if err != nil && cmd.ProcessState == nil {
+		r.t.Fatalf("b24desk %v: %v", args, err)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
+}
+
+func (r *rig) checkNoSecret(out string) {
+	r.t.Helper()
+	if strings.Contains(out, e2eSecret) {
+		r.t.Fatalf("the webhook secret leaked into the output:\n%s", out)
+	}
+}
+
+// setup runs `b24desk setup` and registers the daemon's event handler as
+// the portal's outgoing webhook.
+func (r *rig) setup() {
+	r.t.Helper()
+	code, out := r.command("setup", "--config", r.config)
+	if code != 0 {
+		r.t.Fatalf("setup exit %d:\n%s", code, out)
+	}
+	r.portal.AddOutgoingWebhook("http://"+r.listen+"/bitrix/events", "ONCRMLEADADD", "ONCRMLEADUPDATE", "ONCRMLEADDELETE")
+}
+
+// start runs `b24desk run --debug-clock` at the simulator's time and waits
+// until /healthz answers.
+func (r *rig) start() {
+	r.t.Helper()
+	if r.running != nil {
+		r.t.Fatal("daemon already running")
+	}
+	cmd := exec.Command(binPath, "run", "--config", r.config, "--debug-clock",
+		"--debug-clock-start", r.clk.Now().Format(time.RFC3339))
+	w := &lockedWriter{mu: &r.logsMu, b: &r.logs}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	p := &daemonProc{cmd: cmd, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	r.running = p
+	r.waitFor("daemon /healthz", 20*time.Second, func() bool {
+		select {
+		case <-p.done:
+			r.t.Fatalf("daemon exited at start: %v\n%s", p.err, r.output())
+		default:
+		}
+		code, _ := r.get("/healthz")
+		return code == http.StatusOK
+	})
+}
+
+// stop sends sig to the daemon and returns its exit code.
+func (r *rig) stop(sig os.Signal) int {
+	r.t.Helper()
+	p := r.running
+	r.running = nil
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		r.t.Fatalf("daemon did not stop within 30s after %v", sig)
+	}
+	r.checkNoSecret(r.output())
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// output is everything the daemons wrote so far.
+func (r *rig) output() string {
+	r.logsMu.Lock()
+	defer r.logsMu.Unlock()
+	return r.logs.String()
+}
+
+// get fetches a daemon path and returns the status and body.
+func (r *rig) get(path string) (int, string) {
+	resp, err := http.Get("http://" + r.listen + path)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// setTime moves the simulator's clock and the daemon's to t. The daemon's
+// POST /debug/clock runs an SLA tick before it answers.
+func (r *rig) setTime(t time.Time) {
+	r.t.Helper()
+	r.clk.Set(t)
+	if r.running == nil {
+		return
+	}
+	body, _ := json.Marshal(map[string]string{"set": t.Format(time.RFC3339Nano)})
+	resp, err := http.Post("http://"+r.listen+"/debug/clock", "application/json", bytes.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ans struct{ Now time.Time }
+	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil || resp.StatusCode != http.StatusOK || !ans.Now.Equal(t) {
+		r.t.Fatalf("POST /debug/clock: status %d, now %v, err %v", resp.StatusCode, ans.Now, err)
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func (r *rig) waitFor(what string, within time.Duration, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// metric returns the value of the first metrics line starting with prefix
+// (name and labels), or -1.
+func (r *rig) metric(prefix string) float64 {
+	_, body := r.get("/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			var v float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(line[len(prefix):]), "%g", &v); err == nil {
+				return v
+			}
+		}
+	}
+	return -1
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *bytes.Buffer
+}
+
+func (w *lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}

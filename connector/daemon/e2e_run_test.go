@@ -1,0 +1,96 @@
+package daemon_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A Tuesday, 10:00 in Moscow: inside working hours.
+var e2eStart = time.Date(2026, 3, 10, 10, 0, 0, 0, time.FixedZone("MSK", 3*3600))
+
+// TestRunLifecycle: refuses to start without the portal schema, then runs,
+// answers health, readiness and metrics, refuses a second daemon on the same
+// state, reloads the rules (a broken file keeps the old ones), moves the
+// debug clock and stops on SIGTERM with exit 0.
+func TestRunLifecycle(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, e2eStart, "")
+
+	code, out := r.command("run", "--config", r.config)
+	if code != 1 || !strings.Contains(out, "b24desk setup") {
+		t.Fatalf("run before setup: exit %d, want 1 naming `b24desk setup`:\n%s", code, out)
+	}
+
+	r.setup()
+	r.start()
+	if code, body := r.get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz: %d %s", code, body)
+	}
+	r.waitFor("/readyz 200", 10*time.Second, func() bool { c, _ := r.get("/readyz"); return c == http.StatusOK })
+	if code, body := r.get("/metrics"); code != http.StatusOK || !strings.Contains(body, "b24desk_api_calls_total") {
+		t.Fatalf("/metrics: %d, lacks b24desk_api_calls_total:\n%.2000s", code, body)
+	}
+
+	code, out = r.command("run", "--config", r.config)
+	if code != 1 || !strings.Contains(out, "locked") {
+		t.Fatalf("second daemon: exit %d, want 1 saying locked:\n%s", code, out)
+	}
+
+	// A broken rules file is noticed by the watcher and keeps the old rules.
+	good, err := os.ReadFile(r.rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(r.rules, append(append([]byte{}, good...), []byte("\nno_such_key: [\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("an invalid reload counted", 15*time.Second, func() bool {
+		return r.metric(`b24desk_rules_reloads_total{result="invalid"}`) >= 1
+	})
+	if c, _ := r.get("/healthz"); c != http.StatusOK {
+		t.Fatal("daemon unhealthy after a broken rules file")
+	}
+	// SIGHUP reloads the repaired file.
+	if err := os.WriteFile(r.rules, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = r.running.cmd.Process.Signal(syscall.SIGHUP)
+	r.waitFor("a good reload counted", 15*time.Second, func() bool {
+		return r.metric(`b24desk_rules_reloads_total{result="ok"}`) >= 1
+	})
+
+	r.setTime(e2eStart.Add(90 * time.Minute))
+
+	if code := r.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("SIGTERM: exit %d, want 0\n%s", code, r.output())
+	}
+	if !strings.Contains(r.output(), "outbox drained") {
+		t.Error("shutdown did not report the outbox drain")
+	}
+}
+
+// TestRunUsageErrors: a bad config or flag is exit 2; a debug clock start
+// without --debug-clock is refused.
+func TestRunUsageErrors(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, e2eStart, "")
+	bad := filepath.Join(r.dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("portal:\n  no_such_key: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"run", "--config", bad},
+		{"run", "--config", r.config, "--debug-clock-start", "2026-03-10T10:00:00+03:00"},
+		{"run", "--config", r.config, "--debug-clock", "--debug-clock-start", "yesterday"},
+		{"run", "--no-such-flag"},
+	} {
+		if code, out := r.command(args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2:\n%s", args, code, out)
+		}
+	}
+}
