@@ -256,22 +256,41 @@ func foldRune(r rune) rune {
 	return m
 }
 
-// foldString case-folds s rune by rune (see foldRune).
+// foldString case-folds s rune by rune (see foldRune). ASCII and the basic
+// Cyrillic letters are folded byte-wise; invalid UTF-8 becomes U+FFFD, as
+// the regexp package reads it.
 func foldString(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		var c2 byte
+		if i+1 < len(s) {
+			c2 = s[i+1]
+		}
+		switch {
+		case c < utf8.RuneSelf:
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
+		case c == 0xD0 && c2 >= 0xB0 && c2 <= 0xBF: // а-п
+			b = append(b, 0xD0, c2-0x20)
+			i += 2
+		case c == 0xD0 && c2 >= 0x80 && c2 <= 0xAF: // Ѐ-Я
+			b = append(b, 0xD0, c2)
+			i += 2
+		case c == 0xD1 && c2 >= 0x80 && c2 <= 0x8F: // р-я
+			b = append(b, 0xD0, c2+0x20)
+			i += 2
+		case c == 0xD1 && c2 >= 0x90 && c2 <= 0x9F: // ѐ-џ
+			b = append(b, 0xD0, c2-0x10)
+			i += 2
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			b = utf8.AppendRune(b, foldRune(r))
+			i += n
 		}
 	}
-	if ascii {
-		return strings.ToUpper(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
+	return string(b)
 }

@@ -21,6 +21,28 @@ func TestFoldRuneFastPaths(t *testing.T) {
 	}
 }
 
+// TestFoldStringMatchesFoldRune checks the byte-wise shortcuts of
+// foldString against foldRune for every rune, and invalid UTF-8.
+func TestFoldStringMatchesFoldRune(t *testing.T) {
+	for lo := rune(0); lo <= unicode.MaxRune; lo += 4096 {
+		var in, want []rune
+		for r := lo; r < lo+4096 && r <= unicode.MaxRune; r++ {
+			in = append(in, r)
+			if r >= 0xD800 && r <= 0xDFFF {
+				want = append(want, unicode.ReplacementChar)
+			} else {
+				want = append(want, foldRune(r))
+			}
+		}
+		if got := foldString(string(in)); got != string(want) {
+			t.Fatalf("foldString differs in block %U", lo)
+		}
+	}
+	if got := foldString("a\xffб\xd0"); got != "A\uFFFDБ\uFFFD" {
+		t.Fatalf("invalid UTF-8: %q", got)
+	}
+}
+
 var prefilterPatterns = []string{
 	`(?i)карт|метк`,
 	`(?i)не работает|недоступ|упал|авари|ошибка 50\d`,
