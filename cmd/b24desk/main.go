@@ -27,11 +27,15 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"demo":  {"run the whole product against a built-in portal simulator", cmdDemo},
-		"sim":   {"serve the Bitrix24 portal simulator over HTTP", cmdSim},
-		"rules": {"check a rules file or dry-run it on a mail or lead", cmdRules},
-		"setup": {"create the portal fields, types and stages b24desk needs", cmdSetup},
-		"check": {"check config, rules, portal rights, schema and state", cmdCheck},
+		"demo":    {"run the whole product against a built-in portal simulator", cmdDemo},
+		"sim":     {"serve the Bitrix24 portal simulator over HTTP", cmdSim},
+		"rules":   {"check a rules file or dry-run it on a mail or lead", cmdRules},
+		"setup":   {"create the portal fields, types and stages b24desk needs", cmdSetup},
+		"check":   {"check config, rules, portal rights, schema and state", cmdCheck},
+		"tickets": {"list the tracked tickets with their SLA state and due times", cmdTickets},
+		"outbox":  {"list pending and parked portal writes; retry or drop one", cmdOutbox},
+		"auth":    {"OAuth path: get the application's first token pair; auth status", cmdAuth},
+		"run":     {"run the daemon (mail, events, SLA clock, outbox)", cmdRun},
 	}
 }
 
