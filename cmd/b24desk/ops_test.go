@@ -243,7 +243,7 @@ func TestAuthCodeExchange(t *testing.T) {
 		t.Fatalf("reused code: %d\n%s", code, out)
 	}
 	// Pasted as the whole redirect URL.
-	if code, out := runA("https://app.example/handler?code="+p.AuthCode(1)+"&state=x&domain=y\n"); code != exitOK {
+	if code, out := runA("https://app.example/handler?code=" + p.AuthCode(1) + "&state=x&domain=y\n"); code != exitOK {
 		t.Fatalf("pasted URL: %d\n%s", code, out)
 	}
 	p.ExpireAccessTokens()
