@@ -2,36 +2,70 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/desk"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/mail"
+	"github.com/b24desk/b24desk/connector/schema"
 )
 
 // core is the ticket engine and the SLA clock as the daemon wires them.
-// A nil sink means no engine: portal changes are not acted on, so the
-// events worker and reconcile do not run (changes wait in the portal).
 type core struct {
 	sink     events.Sink
 	customer mail.Tickets
 	tick     func(ctx context.Context, now time.Time) error
 }
 
-// tickets is what the mail intake tells about customer replies (nil: none).
-func (c core) tickets() mail.Tickets {
-	if c.customer == nil {
-		return nil
+// tickets is what the mail intake tells about customer replies.
+func (c core) tickets() mail.Tickets { return c.customer }
+
+// buildCore builds the ticket engine (connector/desk), which owns the SLA
+// clock (connector/sla) the daemon ticks.
+func buildCore(d *Daemon) (core, error) {
+	e, err := desk.New(desk.Options{
+		Store: d.st, Outbox: d.outbox, Client: d.opts.Client,
+		Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
+		Clock: d.clk, Log: d.opts.Logger.With().Str("component", "desk").Logger(), Metrics: d.metrics,
+		WebhookUserID: webhookUserID(d.cfg.Portal), ReopenWindow: d.cfg.Threading.ReopenWindow,
+	})
+	if err != nil {
+		return core{}, fmt.Errorf("ticket engine: %w", err)
 	}
-	return c.customer
+	clk := e.SLA()
+	return core{
+		sink:     e,
+		customer: e,
+		tick: func(ctx context.Context, now time.Time) error {
+			_, err := clk.Tick(ctx, now)
+			return err
+		},
+	}, nil
 }
 
-// buildCore builds the ticket engine (connector/desk) and the SLA clock
-// (connector/sla).
-//
-// TODO(daemon): wire connector/desk.Engine (events.Sink and mail.Tickets)
-// and connector/sla's Tick here once those packages land; until then the
-// daemon runs mail intake, the outbox and event recording only.
-func buildCore(d *Daemon) (core, error) {
-	d.log.Warn().Msg("ticket engine and SLA clock not built into this binary: portal changes are recorded but not acted on")
-	return core{}, nil
+// webhookUserID is the user of an inbound webhook URL
+// (https://HOST/rest/USER_ID/SECRET/), 0 in OAuth mode or when unreadable.
+func webhookUserID(p config.Portal) int {
+	if p.AuthMode() != config.AuthWebhook {
+		return 0
+	}
+	u, err := url.Parse(p.WebhookURL.Value())
+	if err != nil {
+		return 0
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i := 0; i+1 < len(parts); i++ {
+		if parts[i] == "rest" {
+			id, err := strconv.Atoi(parts[i+1])
+			if err == nil && id > 0 {
+				return id
+			}
+		}
+	}
+	return 0
 }
