@@ -13,8 +13,9 @@ type Status struct {
 	// State is one of schema.StateOK, StateWarning, StateBreached,
 	// StatePaused, StateMet.
 	State string
-	// Due is the nearest deadline of an open target that has not passed
-	// yet (zero: none, or paused).
+	// Due is the earliest deadline of a target not met yet, passed or not
+	// (an overdue one stays until met, so the to-do shows red); zero when
+	// none is known (nothing open, or paused).
 	Due time.Time
 	// Next is when the clock must look at the ticket again: the earliest
 	// step not done or deadline still ahead (zero: nothing left).
@@ -57,8 +58,8 @@ func Evaluate(t store.Ticket, tl rules.Timeline, s rules.Schedule, done func(id 
 		}
 		open++
 		if !ts.Due.IsZero() {
+			st.Due = earliest(st.Due, ts.Due)
 			if ts.Due.After(now) {
-				st.Due = earliest(st.Due, ts.Due)
 				st.Next = earliest(st.Next, ts.Due)
 			} else {
 				breached = true
