@@ -127,6 +127,7 @@ CREATE TABLE schema_map (
 	PRIMARY KEY (kind, key)
 );
 `},
+	{name: "outbound mail: sent mail, acknowledgement counts, bounced addresses", sql: mailOutSchema},
 }
 
 // SchemaVersion is the schema version this binary writes.
