@@ -25,6 +25,7 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *st
 	if lead.StatusID != "" && lead.StatusID != t.Status && !e.stale(ctx, tx, t, "STATUS_ID", t.Status) {
 		e.log.Info().Int64("lead", t.LeadID).Str("from", t.Status).Str("to", lead.StatusID).Msg("stage changed")
 		enterStage(r, t, &tl, lead.StatusID, at)
+		sla.Observe(t, "STATUS_ID", lead.StatusID)
 	}
 	retyped := false
 	if lead.SourceID != t.Type && r.IsTicketType(lead.SourceID) && !e.stale(ctx, tx, t, "SOURCE_ID", t.Type) {
@@ -38,6 +39,7 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *st
 		!e.stale(ctx, tx, t, "ASSIGNED_BY_ID", strconv.FormatInt(t.Assignee, 10)) {
 		e.log.Info().Int64("lead", t.LeadID).Int64("from", t.Assignee).Str("to", leadAssignee).Msg("assignee changed")
 		t.Assignee = lead.AssignedByID
+		sla.Observe(t, "ASSIGNED_BY_ID", leadAssignee)
 	}
 	if err := sla.SaveTimeline(ctx, tx, t.LeadID, tl); err != nil {
 		return err
@@ -110,9 +112,7 @@ func reopen(t *store.Ticket) {
 // step fires) and starts the new type's workflow.
 func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, lead *bitrix.Lead, now time.Time) error {
 	t.Type = lead.SourceID
-	w := sla.ParseWritten(t.LastWritten)
-	w["SOURCE_ID"] = t.Type
-	t.LastWritten = w.Raw()
+	sla.Observe(t, "SOURCE_ID", t.Type)
 	in := e.input(lead)
 	in.Ticket.Type, in.Ticket.Priority, in.Ticket.Tier = t.Type, t.Priority, t.Tier
 	in.Ticket.Assignee = strconv.FormatInt(t.Assignee, 10)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/store"
 )
 
 func countContaining(list []string, sub string) int {
@@ -283,5 +284,51 @@ func TestDeletedLead(t *testing.T) {
 				t.Fatalf("due tickets %v %v", due, err)
 			}
 		})
+	}
+}
+
+// TestCustomerReply: a customer reply to a waiting ticket moves it to the
+// on_customer_reply stage and resumes the clock; to a closed ticket within
+// the reopen window it reopens it; the next-response target starts.
+func TestCustomerReply(t *testing.T) {
+	e := newEnv(t, at(10, 10, 0))
+	ctx := context.Background()
+	id := e.mailTicket("enterprise", 11)
+	e.clk.Set(at(10, 10, 30))
+	e.staff(id, map[string]any{"STATUS_ID": "IN_PROCESS"})
+	e.clk.Set(at(10, 11, 0))
+	e.staff(id, map[string]any{"STATUS_ID": "B24D_WAIT"})
+	e.clk.Set(at(10, 12, 0))
+	reply := func() {
+		if err := e.st.WithTx(ctx, func(tx *store.Tx) error {
+			return e.eng.CustomerReplied(ctx, tx, id, e.clk.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.flush()
+	}
+	reply()
+	tk := e.ticket(id)
+	if tk.Status != "IN_PROCESS" || !tk.PausedSince.IsZero() || e.field(id, "STATUS_ID") != "IN_PROCESS" {
+		t.Fatalf("after reply while waiting: status %q paused %v portal %q", tk.Status, tk.PausedSince, e.field(id, "STATUS_ID"))
+	}
+	if want := at(10, 16, 0); !tk.NextResponseDue.Equal(want) {
+		t.Fatalf("next response due %v, want %v", tk.NextResponseDue.In(msk), want)
+	}
+	e.portal.ResetCalls()
+	e.event(id, events.EventLeadUpdate) // echo of the stage write
+	if w := e.writes(); len(w) != 0 {
+		t.Fatalf("echo caused writes: %v", w)
+	}
+	e.clk.Set(at(10, 13, 0))
+	e.staff(id, map[string]any{"STATUS_ID": "PROCESSED"})
+	if tk = e.ticket(id); tk.ClosedAt.IsZero() || tk.NextResponseMet.IsZero() {
+		t.Fatalf("not closed: %+v", tk)
+	}
+	e.clk.Set(at(11, 10, 0))
+	reply()
+	tk = e.ticket(id)
+	if !tk.ClosedAt.IsZero() || tk.Status != "IN_PROCESS" || e.field(id, "STATUS_ID") != "IN_PROCESS" || tk.NextDueAt.IsZero() {
+		t.Fatalf("not reopened: %+v", tk)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/store"
 )
 
 // Pseudo-fields kept in Written besides the lead fields.
@@ -95,4 +97,14 @@ func FormatTime(t time.Time, loc *time.Location) string {
 		t = t.In(loc)
 	}
 	return t.Format("2006-01-02T15:04:05-07:00")
+}
+
+// Observe records on the ticket that the portal holds value for the field
+// because a person set it: a later write of b24desk's own older value is
+// then a change again, not a repeat.
+func Observe(t *store.Ticket, field, value string) {
+	w := ParseWritten(t.LastWritten)
+	w[field] = value
+	delete(w, WrittenKeyPrefix+field)
+	t.LastWritten = w.Raw()
 }
