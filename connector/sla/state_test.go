@@ -1,0 +1,60 @@
+package sla_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/sla"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+func TestEvaluate(t *testing.T) {
+	t0 := time.Date(2026, 3, 10, 7, 0, 0, 0, time.UTC)
+	due := t0.Add(2 * time.Hour)
+	sched := rules.Schedule{Policy: "p", Targets: []rules.TargetSchedule{{
+		Target: rules.FirstResponse, Start: t0, Due: due,
+		Steps: []rules.StepTime{{ID: "p/first_response/0", FireAt: t0.Add(96 * time.Minute)}, {ID: "p/first_response/1", FireAt: due}},
+	}}}
+	tests := []struct {
+		name      string
+		ticket    store.Ticket
+		now       time.Time
+		state     string
+		due, next time.Time
+	}{
+		{name: "fresh", now: t0, state: schema.StateOK, due: due, next: t0.Add(96 * time.Minute)},
+		{name: "after 80%", now: t0.Add(100 * time.Minute), state: schema.StateWarning, due: due, next: due},
+		{name: "breached", now: due, state: schema.StateBreached, due: due},
+		{name: "paused", ticket: store.Ticket{PausedSince: t0}, now: t0.Add(time.Minute), state: schema.StatePaused, due: due, next: t0.Add(96 * time.Minute)},
+		{name: "met", ticket: store.Ticket{FirstResponseMet: t0.Add(time.Minute)}, now: due.Add(time.Hour), state: schema.StateMet},
+		{name: "closed", ticket: store.Ticket{ClosedAt: t0}, now: t0, state: schema.StateMet},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := sla.Evaluate(tt.ticket, rules.Timeline{Created: t0}, sched, nil, tt.now)
+			if got.State != tt.state || !got.Due.Equal(tt.due) || !got.Next.Equal(tt.next) {
+				t.Fatalf("got %+v, want state %s due %v next %v", got, tt.state, tt.due, tt.next)
+			}
+		})
+	}
+}
+
+func TestSameValue(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"2026-03-10T12:00:00+03:00", "2026-03-10T09:00:00Z", true},
+		{"2026-03-10T12:00:00+03:00", "2026-03-10T12:00:00Z", false},
+		{"11", " 11", true},
+		{"11", "12", false},
+		{"", "", true},
+	}
+	for _, tt := range tests {
+		if got := sla.SameValue(tt.a, tt.b); got != tt.same {
+			t.Errorf("SameValue(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+}
