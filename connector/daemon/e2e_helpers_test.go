@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -62,6 +63,9 @@ type rig struct {
 	rules   string
 	listen  string // the daemon's http.listen
 	extra   string // more config YAML
+	proxy   string // the outgoing webhook's URL: forwards to the daemon
+	drop    atomic.Bool
+	dropped atomic.Int64
 	loc     *time.Location
 	logsMu  sync.Mutex
 	logs    bytes.Buffer
@@ -90,6 +94,9 @@ func newRig(t *testing.T, start time.Time, extraYAML string) *rig {
 	t.Cleanup(func() { srv.Close(); r.portal.Close() })
 	r.simURL = srv.URL
 	r.listen = freeAddr(t)
+	proxy := httptest.NewServer(http.HandlerFunc(r.forwardEvent))
+	t.Cleanup(proxy.Close)
+	r.proxy = proxy.URL + "/bitrix/events"
 
 	src, err := os.ReadFile("../../config/rules.example.yaml")
 	if err != nil {
@@ -167,7 +174,25 @@ func (r *rig) setup() {
 	if code != 0 {
 		r.t.Fatalf("setup exit %d:\n%s", code, out)
 	}
-	r.portal.AddOutgoingWebhook("http://"+r.listen+"/bitrix/events", "ONCRMLEADADD", "ONCRMLEADUPDATE", "ONCRMLEADDELETE")
+	r.portal.AddOutgoingWebhook(r.proxy, "ONCRMLEADADD", "ONCRMLEADUPDATE", "ONCRMLEADDELETE")
+}
+
+// forwardEvent passes the portal's event posts to the daemon, or drops them
+// (answering 200, as a lost delivery looks to the portal) while r.drop is set.
+func (r *rig) forwardEvent(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	if r.drop.Load() {
+		r.dropped.Add(1)
+		return
+	}
+	resp, err := http.Post("http://"+r.listen+"/bitrix/events", req.Header.Get("Content-Type"), bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }
 
 // start runs `b24desk run --debug-clock` at the simulator's time and waits

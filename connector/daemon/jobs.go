@@ -118,7 +118,7 @@ func (d *Daemon) outboxGauges(ctx context.Context, _ time.Time) error {
 // cronLogger sends cron's own messages to zerolog.
 type cronLogger struct{ log zerolog.Logger }
 
-func (c cronLogger) Info(msg string, kv ...any) { c.log.Debug().Fields(kv).Msg("cron: " + msg) }
+func (c cronLogger) Info(msg string, kv ...any) { c.log.Trace().Fields(kv).Msg("cron: " + msg) }
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.log.Error().Err(err).Fields(kv).Msg("cron: " + msg)
 }
