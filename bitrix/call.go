@@ -20,11 +20,27 @@ const maxRedirects = 3
 // token once, and retries what is safe to retry (see retry.go); a failed
 // call returns an error wrapping one of the sentinels of errors.go.
 func (c *Client) Call(ctx context.Context, method string, params any) (*Response, error) {
+	if !validMethod(method) {
+		return nil, &APIError{Method: "?", Kind: ErrInvalid, Description: fmt.Sprintf("bad method name %.60q", method)}
+	}
 	body, err := marshalParams(params)
 	if err != nil {
 		return nil, &APIError{Method: method, Kind: ErrInvalid, Description: err.Error()}
 	}
 	return c.call(ctx, method, body, idempotent(method))
+}
+
+// validMethod accepts REST method names: letters, digits, '.', '_' and '-'.
+func validMethod(m string) bool {
+	if m == "" || len(m) > 100 {
+		return false
+	}
+	for _, r := range m {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // marshalParams turns params into a JSON object.
