@@ -30,6 +30,7 @@ func (p *parser) top(n *yaml.Node) {
 		"classify":         p.classify,
 		"route":            p.route,
 		"sla":              p.sla,
+		"templates":        p.templates,
 		"limits": func(v *yaml.Node, path string) {
 			p.fields(v, path, map[string]handler{
 				"body_bytes": func(v *yaml.Node, path string) {

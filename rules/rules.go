@@ -46,6 +46,8 @@ type Rules struct {
 	SLA []*Policy
 	// BodyLimit is how many bytes of a body conditions read.
 	BodyLimit int
+	// Templates are the canned answers and acknowledgements in file order.
+	Templates []Template
 }
 
 // Type is a ticket type: an entry of the portal's SOURCE dictionary.
