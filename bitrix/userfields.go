@@ -1,19 +1,22 @@
 package bitrix
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // UserField is a lead user field (crm.lead.userfield.list).
 type UserField struct {
-	ID            FlexInt    `json:"ID"`
-	EntityID      FlexString `json:"ENTITY_ID"`
-	FieldName     FlexString `json:"FIELD_NAME"`
-	UserTypeID    FlexString `json:"USER_TYPE_ID"`
-	XMLID         FlexString `json:"XML_ID"`
-	Sort          FlexInt    `json:"SORT"`
-	Multiple      FlexBool   `json:"MULTIPLE"`
-	Mandatory     FlexBool   `json:"MANDATORY"`
-	EditFormLabel FlexMap    `json:"EDIT_FORM_LABEL"`
-	List          []EnumItem `json:"LIST"`
+	ID            FlexInt         `json:"ID"`
+	EntityID      FlexString      `json:"ENTITY_ID"`
+	FieldName     FlexString      `json:"FIELD_NAME"`
+	UserTypeID    FlexString      `json:"USER_TYPE_ID"`
+	XMLID         FlexString      `json:"XML_ID"`
+	Sort          FlexInt         `json:"SORT"`
+	Multiple      FlexBool        `json:"MULTIPLE"`
+	Mandatory     FlexBool        `json:"MANDATORY"`
+	EditFormLabel json.RawMessage `json:"EDIT_FORM_LABEL"` // a string or a map by language
+	List          []EnumItem      `json:"LIST"`
 }
 
 // LeadUserFieldList returns the lead user fields matching filter (e.g.
