@@ -75,6 +75,12 @@ func (c *Client) call(ctx context.Context, method string, body map[string]json.R
 		if !errors.As(err, &ae) {
 			return nil, err
 		}
+		if cerr := ctx.Err(); cerr != nil { // the caller gave up: no retry
+			if errors.Is(ae.Kind, ErrTransient) && !retrySafe && !ae.notSent {
+				ae.Kind = ErrOutcomeUnknown
+			}
+			return nil, fmt.Errorf("%w (%w)", ae, cerr)
+		}
 		switch {
 		case errors.Is(ae.Kind, ErrTokenExpired):
 			if refreshed {
