@@ -52,6 +52,37 @@ func (p *Portal) todoUpdateDeadline(c *call) (outcome, *apiError) {
 	return outcome{}, errf(400, "NOT_FOUND", "Activity not found")
 }
 
+// activityUpdate is crm.activity.update {id, fields}: the deprecated method
+// that still completes (COMPLETED Y/N) an activity; DEADLINE moves it.
+// Other fields are ignored, as the portal ignores fields it does not know.
+func (p *Portal) activityUpdate(c *call) (outcome, *apiError) {
+	id, ok := c.params.num("id", "ID")
+	if !ok || id <= 0 {
+		return outcome{}, errBadID
+	}
+	var t *Todo
+	for _, x := range p.st.todos {
+		if x.ID == id {
+			t = x
+		}
+	}
+	if t == nil {
+		return outcome{}, errNotFound
+	}
+	f := upperKeys(c.params.obj("fields", "FIELDS"))
+	if v, ok := f["DEADLINE"]; ok {
+		dl, ok := parseDate(str(v), p.loc)
+		if !ok {
+			return outcome{}, errf(400, "", "Invalid value for field DEADLINE")
+		}
+		t.Deadline = dl
+	}
+	if v, ok := f["COMPLETED"]; ok {
+		t.Completed = truthy(v)
+	}
+	return plain(true), nil
+}
+
 func (p *Portal) todoRow(t *Todo) map[string]any {
 	return map[string]any{
 		"ID": idStr(t.ID), "OWNER_ID": idStr(t.LeadID), "OWNER_TYPE_ID": "1", "TYPE_ID": "6",

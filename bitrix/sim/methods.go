@@ -36,6 +36,7 @@ func (p *Portal) methods() map[string]method {
 
 		"crm.activity.todo.add":            write(p.todoAdd, "crm"),
 		"crm.activity.todo.updatedeadline": write(p.todoUpdateDeadline, "crm"),
+		"crm.activity.update":              write(p.activityUpdate, "crm"),
 		"crm.activity.list":                read(p.activityList, "crm"),
 
 		"crm.settings.mode.get":    read(p.crmMode, "crm"),

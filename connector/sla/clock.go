@@ -43,8 +43,8 @@ type Clock struct {
 	log zerolog.Logger
 }
 
-// New returns the SLA clock and registers its outbox kind (KindTodoDeadline)
-// and the hook that remembers to-do IDs.
+// New returns the SLA clock and registers its outbox kinds
+// (KindTodoDeadline, KindTodoUpdate) and the hook that remembers to-do IDs.
 func New(o Options) (*Clock, error) {
 	if o.Store == nil || o.Outbox == nil || o.Rules == nil {
 		return nil, errors.New("sla: store, outbox and rules are required")
@@ -60,6 +60,7 @@ func New(o Options) (*Clock, error) {
 	}
 	c := &Clock{o: o, log: o.Log.With().Str("component", "sla").Logger()}
 	o.Outbox.Register(KindTodoDeadline, todoDeadline{st: o.Store})
+	o.Outbox.Register(KindTodoUpdate, todoUpdate{st: o.Store})
 	o.Outbox.OnDone(outbox.KindTodoAdd, rememberTodo)
 	return c, nil
 }

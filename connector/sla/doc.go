@@ -11,8 +11,9 @@
 // state and due time (Evaluate, a pure function shared with the desk
 // engine), writes them to UF_CRM_B24D_SLA_STATE / UF_CRM_B24D_SLA_DUE when
 // they changed, creates or moves the ticket's to-do (so the portal's own
-// counters and red overdue marks show what is late), and sets the next due
-// time.
+// counters and red overdue marks show what is late; completed with
+// crm.activity.update when the ticket closes, opened again when it is
+// reopened), and sets the next due time.
 //
 // Every portal write goes through the outbox with a dedupe key; what was
 // written is kept in the ticket's LastWritten (see Written) so that the

@@ -19,6 +19,14 @@ import (
 // group, so it has always run first). Payload: {"lead": N, "deadline": "..."}.
 const KindTodoDeadline = "sla.todo.deadline"
 
+// KindTodoUpdate is the outbox kind that changes a ticket's to-do with
+// crm.activity.update {id, fields} (documented as deprecated in favour of
+// crm.activity.todo.*, but the method that completes an activity):
+// COMPLETED "Y" when the ticket closes, "N" with a new DEADLINE when it is
+// reopened. Idempotent: after an unknown outcome it is sent again. Like
+// KindTodoDeadline its payload names the lead: {"lead": N, "fields": {...}}.
+const KindTodoUpdate = "sla.todo.update"
+
 // todoIDKeyPrefix names the state setting holding a ticket's to-do ID
 // (kept beyond the outbox history's retention).
 const todoIDKeyPrefix = "sla.todo:"
@@ -71,6 +79,32 @@ func (k todoDeadline) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (
 		return nil, err
 	}
 	return resp.Result, nil
+}
+
+// todoUpdate sends crm.activity.update for the ticket's to-do.
+type todoUpdate struct{ st *store.Store }
+
+func (k todoUpdate) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (json.RawMessage, error) {
+	var pl struct {
+		Lead   int64             `json:"lead"`
+		Fields map[string]string `json:"fields"`
+	}
+	if err := json.Unmarshal(row.Payload, &pl); err != nil || pl.Lead <= 0 || len(pl.Fields) == 0 {
+		return nil, fmt.Errorf("%s payload must name the lead and the fields", KindTodoUpdate)
+	}
+	id, err := todoDeadline(k).todo(ctx, pl.Lead)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.Call(ctx, "crm.activity.update", map[string]any{"id": id, "fields": pl.Fields})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Result, nil
+}
+
+func (todoUpdate) Lookup(context.Context, outbox.Portal, outbox.Row) (json.RawMessage, bool, error) {
+	return nil, false, nil
 }
 
 func (todoDeadline) Lookup(context.Context, outbox.Portal, outbox.Row) (json.RawMessage, bool, error) {

@@ -134,37 +134,71 @@ func (c *Clock) syncFields(ctx context.Context, tx *store.Tx, t *store.Ticket, p
 }
 
 // syncTodo keeps one to-do per ticket carrying the nearest open deadline:
-// added once (dedupe key todo:LEAD), later moved. A closed, paused or met
-// ticket's to-do is left as it is.
+// added once (dedupe key todo:LEAD), later moved; completed when the ticket
+// closes and reopened (with the new deadline) when the ticket is reopened.
+// A paused or met ticket's to-do keeps its deadline; a deleted ticket's
+// to-do is left alone (it went with the lead).
 func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s Status, loc *time.Location, now time.Time) error {
-	if s.Due.IsZero() || t.Assignee <= 0 || !t.ClosedAt.IsZero() || t.Deleted {
+	if t.Deleted {
 		return nil
 	}
 	w := ParseWritten(t.LastWritten)
-	deadline := FormatTime(s.Due, loc)
 	prev, had := w[WrittenTodoDeadline]
-	if had && SameValue(prev, deadline) {
+	completed := w[WrittenTodoCompleted] == "Y"
+	if !t.ClosedAt.IsZero() {
+		if !had || completed {
+			return nil
+		}
+		w[WrittenTodoCompleted] = "Y"
+		return c.todoUpdate(ctx, tx, t, w, map[string]string{"COMPLETED": "Y"}, "done", now)
+	}
+	if s.Due.IsZero() || t.Assignee <= 0 {
+		return nil
+	}
+	deadline := FormatTime(s.Due, loc)
+	if had && !completed && SameValue(prev, deadline) {
 		return nil
 	}
 	id := strconv.FormatInt(t.LeadID, 10)
-	var err error
-	if !had {
-		_, _, err = c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
+	w[WrittenTodoDeadline] = deadline
+	switch {
+	case !had:
+		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
 			Kind: outbox.KindTodoAdd, DedupeKey: TodoKey(t.LeadID), GroupKey: Group(t.LeadID),
 			Payload: map[string]any{"ownerTypeId": 1, "ownerId": t.LeadID, "deadline": deadline,
 				"title": "SLA: ответить по обращению #" + id, "responsibleId": t.Assignee,
 				"description": "Срок SLA по обращению #" + id + " (b24desk)"},
 		})
-	} else {
-		_, _, err = c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
+		if err != nil {
+			return err
+		}
+	case completed:
+		delete(w, WrittenTodoCompleted)
+		return c.todoUpdate(ctx, tx, t, w, map[string]string{"COMPLETED": "N", "DEADLINE": deadline}, "reopen", now)
+	default:
+		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
 			Kind: KindTodoDeadline, DedupeKey: "todo.deadline:" + id + ":" + deadline + version(now),
 			GroupKey: Group(t.LeadID), Payload: map[string]any{"lead": t.LeadID, "deadline": deadline},
 		})
+		if err != nil {
+			return err
+		}
 	}
+	t.LastWritten = w.Raw()
+	return nil
+}
+
+// todoUpdate enqueues a crm.activity.update of the ticket's to-do and
+// keeps w (already changed by the caller) as the ticket's LastWritten.
+func (c *Clock) todoUpdate(ctx context.Context, tx *store.Tx, t *store.Ticket, w Written,
+	fields map[string]string, why string, now time.Time) error {
+	_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
+		Kind: KindTodoUpdate, DedupeKey: "todo.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + why + version(now),
+		GroupKey: Group(t.LeadID), Payload: map[string]any{"lead": t.LeadID, "fields": fields},
+	})
 	if err != nil {
 		return err
 	}
-	w[WrittenTodoDeadline] = deadline
 	t.LastWritten = w.Raw()
 	return nil
 }

@@ -13,6 +13,9 @@ import (
 const (
 	// WrittenTodoDeadline is the deadline last given to the ticket's to-do.
 	WrittenTodoDeadline = "$todo_deadline"
+	// WrittenTodoCompleted is "Y" once the ticket's to-do was completed
+	// (the ticket closed); it goes when the to-do is reopened.
+	WrittenTodoCompleted = "$todo_completed"
 	// WrittenKeyPrefix + a field name holds the dedupe key of the outbox
 	// row that last wrote the field: while it is not done, the portal may
 	// still show the older value.
