@@ -1,0 +1,258 @@
+package main
+
+// The demo's story: mails arrive, staff act in the portal, the clock runs
+// through a working day and into the next, and the SLA clock warns and
+// escalates.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/store"
+)
+
+// errDemoStep names the step of the scenario that did not happen in time.
+var errDemoStep = errors.New("the scenario stalled")
+
+func (d *demo) scenario(ctx context.Context) error {
+	letters := demoLetters()
+	byKey := map[string]demoLetter{}
+	want := 0
+	for _, l := range letters {
+		byKey[l.key] = l
+		if l.wantType != "" {
+			want++
+		}
+	}
+	if err := d.waitTickets(ctx, letters, want); err != nil {
+		return err
+	}
+	for _, l := range letters {
+		id, ok := d.tickets[l.key]
+		if !ok {
+			d.say("%-42q → no ticket (auto-reply: loop protection)", l.subject)
+			continue
+		}
+		t, _ := d.st.Ticket(ctx, id)
+		d.say("%-42q → ticket #%d %s, %s, policy %q, first response due %s", l.subject, id, t.Type,
+			staffName(t.Assignee), t.Policy, d.hm(t.FirstResponseDue))
+	}
+
+	day := demoStart(d.loc)
+	at := func(h, m int) time.Time { return day.Add(time.Duration(h-10)*time.Hour + time.Duration(m)*time.Minute) }
+	steps := []struct {
+		at  time.Time
+		act func(context.Context) error
+	}{
+		{at(10, 15), d.takeMap},
+		{at(10, 30), d.answerTech},
+		{at(11, 0), d.waitForCustomer},
+		{at(11, 30), func(ctx context.Context) error { return d.customerReplies(ctx, byKey["map"]) }},
+		{at(12, 30), d.reclassify},
+		{at(13, 0), d.closeProfanity},
+	}
+	// The clock runs in 15-minute steps through the working day, staff acting
+	// at their times, then jumps to the next morning.
+	next := 0
+	for t := at(10, 15); !t.After(at(18, 0)); t = t.Add(15 * time.Minute) {
+		if err := d.advance(ctx, t); err != nil {
+			return err
+		}
+		for next < len(steps) && !steps[next].at.After(t) {
+			if err := steps[next].act(ctx); err != nil {
+				return err
+			}
+			next++
+		}
+	}
+	for _, t := range []time.Time{day.Add(23 * time.Hour), day.Add(26 * time.Hour)} {
+		if err := d.advance(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliverFirst puts the first mails into the mailbox before the daemon
+// starts (its first start imports mail since import_since).
+func (d *demo) deliverFirst(ctx context.Context) error {
+	letters := demoLetters()
+	for _, l := range letters {
+		if err := d.env.deliver(ctx, l.raw(demoMailUser, d.clk.Now()), d.clk.Now()); err != nil {
+			return fmt.Errorf("deliver a mail: %w", err)
+		}
+	}
+	d.say("%d customer mails are waiting in %s", len(letters), demoMailUser)
+	return nil
+}
+
+// advance moves the clock and prints the escalations that happened.
+func (d *demo) advance(ctx context.Context, t time.Time) error {
+	before := len(d.env.portal.Notifications())
+	if err := d.setClock(ctx, t); err != nil {
+		return err
+	}
+	notes := d.env.portal.Notifications()
+	for _, n := range notes[before:] {
+		d.say("notification to %s: %s", staffName(int64(n.UserID)), oneLine(n.Message, 110))
+	}
+	return nil
+}
+
+// waitTickets waits until every expected ticket is in the state with its
+// policy and no mail is left spooled.
+func (d *demo) waitTickets(ctx context.Context, letters []demoLetter, want int) error {
+	d.tickets = map[string]int64{}
+	err := waitUntil(ctx, 20*time.Second, func() bool {
+		for _, l := range letters {
+			if _, ok := d.tickets[l.key]; ok || l.wantType == "" {
+				continue
+			}
+			if id := d.leadBySubject(l.subject); id > 0 {
+				if t, err := d.st.Ticket(ctx, id); err == nil && t.Policy != "" {
+					d.tickets[l.key] = id
+				}
+			}
+		}
+		spooled, err := d.st.MessagesInState(ctx, store.MessageSpooled, 10)
+		return len(d.tickets) == want && err == nil && len(spooled) == 0
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %d of %d tickets made from the mails", errDemoStep, len(d.tickets), want)
+	}
+	return d.settle(ctx)
+}
+
+// leadBySubject finds the b24desk lead whose title is the subject.
+func (d *demo) leadBySubject(subject string) int64 {
+	for _, l := range d.env.portal.Leads() {
+		if fmt.Sprint(l["ORIGINATOR_ID"]) == "b24desk" && strings.Contains(fmt.Sprint(l["TITLE"]), subject) {
+			var id int64
+			_, _ = fmt.Sscan(fmt.Sprint(l["ID"]), &id)
+			return id
+		}
+	}
+	return 0
+}
+
+// staffAct changes a lead as a staff member would in the portal, then
+// waits until the daemon has seen the change.
+func (d *demo) staffAct(ctx context.Context, key string, fields map[string]any, seen func(store.Ticket) bool, what string) error {
+	id := d.tickets[key]
+	if err := d.env.portal.SetLeadFields(int(id), fields); err != nil {
+		return fmt.Errorf("staff action on #%d: %w", id, err)
+	}
+	err := waitUntil(ctx, 10*time.Second, func() bool {
+		t, err := d.st.Ticket(ctx, id)
+		return err == nil && seen(t)
+	})
+	if err != nil {
+		return fmt.Errorf("%w: the daemon did not see %q on #%d", errDemoStep, what, id)
+	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	d.say("staff: %s (#%d)", what, id)
+	return nil
+}
+
+func (d *demo) takeMap(ctx context.Context) error {
+	return d.staffAct(ctx, "map", map[string]any{"ASSIGNED_BY_ID": 12, "STATUS_ID": "IN_PROCESS"},
+		func(t store.Ticket) bool { return !t.FirstResponseMet.IsZero() },
+		"Борис Кузнецов takes the map question: stage В работе, first response met")
+}
+
+func (d *demo) answerTech(ctx context.Context) error {
+	sentBefore := len(d.env.sent.list())
+	err := d.staffAct(ctx, "tech", map[string]any{"STATUS_ID": "IN_PROCESS",
+		"UF_CRM_B24D_REPLY": "Здравствуйте, Пётр! Ограничение — 10 МБ на файл; ошибка была в проверке размера, мы её исправили. Попробуйте, пожалуйста, ещё раз."},
+		func(t store.Ticket) bool { return !t.FirstResponseMet.IsZero() },
+		"the technical question is answered in the reply field (UF_CRM_B24D_REPLY)")
+	if err != nil {
+		return err
+	}
+	// Outbound mail sends the reply field when it is wired; wait a moment.
+	_ = waitUntil(ctx, 3*time.Second, func() bool { return len(d.env.sent.list()) > sentBefore })
+	if len(d.env.sent.list()) > sentBefore {
+		d.answers = "answer mailed to the customer"
+		d.say("answer mailed to %s", address(demoLetters()[1].from))
+	} else {
+		d.answers = "answered by stage (outbound mail not wired)"
+	}
+	return nil
+}
+
+func (d *demo) waitForCustomer(ctx context.Context) error {
+	return d.staffAct(ctx, "map", map[string]any{"STATUS_ID": "B24D_WAIT"},
+		func(t store.Ticket) bool { return !t.PausedSince.IsZero() },
+		"the map ticket waits for the customer's address: SLA paused")
+}
+
+func (d *demo) customerReplies(ctx context.Context, original demoLetter) error {
+	id := d.tickets["map"]
+	reply := demoReply(id, original)
+	if err := d.env.deliver(ctx, reply.raw(demoMailUser, d.clk.Now()), d.clk.Now()); err != nil {
+		return err
+	}
+	err := waitUntil(ctx, 10*time.Second, func() bool {
+		t, err := d.st.Ticket(ctx, id)
+		return err == nil && t.PausedSince.IsZero()
+	})
+	if err != nil {
+		return fmt.Errorf("%w: the customer's reply did not resume #%d", errDemoStep, id)
+	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	d.say("customer replied %q: added to #%d, back to В работе, SLA running again", reply.subject, id)
+	return nil
+}
+
+func (d *demo) reclassify(ctx context.Context) error {
+	return d.staffAct(ctx, "outage", map[string]any{"SOURCE_ID": "B24D_INCIDENT"},
+		func(t store.Ticket) bool { return t.Type == "B24D_INCIDENT" },
+		"the incident manager reclassifies the outage as Инцидент (B24D_INCIDENT)")
+}
+
+func (d *demo) closeProfanity(ctx context.Context) error {
+	return d.staffAct(ctx, "profanity", map[string]any{"STATUS_ID": "JUNK"},
+		func(t store.Ticket) bool { return !t.ClosedAt.IsZero() },
+		"the profanity ticket is closed as junk")
+}
+
+// hm formats a due time on the demo's clock ("-" when unset).
+func (d *demo) hm(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	t = t.In(d.loc)
+	if t.YearDay() == demoStart(d.loc).YearDay() {
+		return t.Format("15:04")
+	}
+	return t.Format("Mon 01-02 15:04")
+}
+
+// staffName names a portal user of the demo.
+func staffName(id int64) string {
+	names := map[int64]string{1: "admin", 11: "Анна Смирнова", 12: "Борис Кузнецов", 13: "Вера Попова",
+		21: "Дмитрий Волков", 31: "Елена Соколова", 41: "Игорь Лебедев", 51: "Кирилл Новиков",
+		61: "Лидия Морозова", 71: "Максим Павлов"}
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return fmt.Sprintf("user %d", id)
+}
+
+// sortedTickets lists the scenario's ticket numbers in order.
+func (d *demo) sortedTickets() []int64 {
+	ids := make([]int64, 0, len(d.tickets))
+	for _, id := range d.tickets {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestDemo runs the whole demo in this process and checks its closing
+// table: every type, the escalations, the answered, waiting, reclassified
+// and closed tickets, and the counts.
+func TestDemo(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := cmdDemo(context.Background(), nil, &stdout, &stderr)
+	out := stdout.String()
+	if code != exitOK {
+		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr.String())
+	}
+	table := out[strings.Index(out, "\nTickets at"):]
+	row := func(typ string, also ...string) string {
+		for _, l := range strings.Split(table, "\n") {
+			if f := strings.Fields(l); len(f) > 1 && f[1] == typ && (len(also) == 0 || strings.Contains(l, also[0])) {
+				return l
+			}
+		}
+		t.Fatalf("no %s row in the table:\n%s", typ, table)
+		return ""
+	}
+	checks := []struct {
+		typ  string
+		want []string
+	}{
+		{"B24D_MAP", []string{"met 10:15", "L1", "active licence"}},
+		{"B24D_PROFANITY", []string{"closed (JUNK)"}},
+		{"B24D_OFFTOPIC", []string{"prospect", "(NEW)"}},
+		{"B24D_TECH", []string{"limited licence  met 10:30", "(IN_PROCESS)"}},
+		{"B24D_INCIDENT", []string{"L2", "Дмитрий Волков", "breached", "2: "}},
+		{"B24D_TECH", []string{"enterprise", "breached", "2: "}},
+	}
+	for _, c := range checks {
+		l := row(c.typ, c.want[0])
+		for _, w := range c.want {
+			if !strings.Contains(l, w) {
+				t.Errorf("%s row lacks %q:\n%s", c.typ, w, l)
+			}
+		}
+	}
+	for _, w := range []string{"no ticket (auto-reply", "customer replied", "reclassifies", "portal calls: ", "notifications: 5"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(table, "B24D_OUTAGE") {
+		t.Errorf("the outage was not reclassified:\n%s", table)
+	}
+}
+
+func TestDemoRulesAreTheExample(t *testing.T) {
+	want, err := os.ReadFile("../../config/rules.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, demoRules) {
+		t.Fatal("cmd/b24desk/demo_rules.yaml differs from config/rules.example.yaml: cp config/rules.example.yaml cmd/b24desk/demo_rules.yaml")
+	}
+}
+
+func TestDemoHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := cmdDemo(context.Background(), []string{"--help"}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "Example") {
+		t.Fatalf("--help: %d\n%s", code, stdout.String())
+	}
+	if code := cmdDemo(context.Background(), []string{"--nope"}, &stdout, &stderr); code != exitUsage {
+		t.Fatalf("bad flag: %d", code)
+	}
+}
