@@ -13,7 +13,9 @@ type Notification struct {
 	Type    string // SYSTEM or USER
 	Tag     string
 	SubTag  string
-	At      time.Time
+	// ClientID is the CLIENT_ID sent with it ("" when none was).
+	ClientID string
+	At       time.Time
 }
 
 func (p *Portal) notifySystem(c *call) (outcome, *apiError) { return p.notify(c, "SYSTEM") }
@@ -38,8 +40,16 @@ func (p *Portal) notify(c *call, typ string) (outcome, *apiError) {
 	if strings.TrimSpace(msg) == "" {
 		return outcome{}, errf(400, "MESSAGE_EMPTY", "Message text not specified")
 	}
+	tag := c.params.str("TAG", "tag")
+	if tag != "" && !c.app && c.params.str("CLIENT_ID", "client_id") == "" {
+		// bitrix24-api.md §10: through a webhook a TAG needs CLIENT_ID. The
+		// docs name no error for it; this code and text are an assumption
+		// (in the style of USER_ID_EMPTY / MESSAGE_EMPTY), and nothing is
+		// sent. An application's OAuth call has its own client ID.
+		return outcome{}, errf(400, "CLIENT_ID_EMPTY", "Client ID not specified")
+	}
 	n := Notification{ID: p.st.next("notify"), UserID: user, Message: msg, Type: typ,
-		Tag: c.params.str("TAG", "tag"), SubTag: c.params.str("SUB_TAG", "sub_tag"), At: p.clk.Now()}
+		Tag: tag, SubTag: c.params.str("SUB_TAG", "sub_tag"), ClientID: c.params.str("CLIENT_ID", "client_id"), At: p.clk.Now()}
 	if n.Tag != "" {
 		kept := p.st.notes[:0]
 		for _, old := range p.st.notes {

@@ -19,6 +19,11 @@ var targetNames = map[rules.Target]string{
 	rules.Resolution:    "resolution",
 }
 
+// NotifyClientID is the CLIENT_ID sent with every tagged notification:
+// through a webhook the portal needs one for a TAG (bitrix24-api.md §10).
+// It is stable, so a repeat with the same TAG replaces the earlier one.
+const NotifyClientID = "b24desk"
+
 // NotifyTag is the TAG of a step's notification: a repeat of the same step
 // replaces the earlier notification instead of piling up.
 func NotifyTag(leadID int64, target rules.Target, index int) string {
@@ -67,7 +72,8 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 	for _, user := range c.recipients(r, t, st.Actions.Notify) {
 		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
 			Kind: outbox.KindNotify, DedupeKey: "sla.notify:" + stepKey + ":" + strconv.Itoa(user), GroupKey: group,
-			Payload: map[string]any{"USER_ID": user, "MESSAGE": text, "TAG": NotifyTag(t.LeadID, st.Target, st.Index)},
+			Payload: map[string]any{"USER_ID": user, "MESSAGE": text, "TAG": NotifyTag(t.LeadID, st.Target, st.Index),
+				"CLIENT_ID": NotifyClientID},
 		})
 		if err != nil {
 			return err
