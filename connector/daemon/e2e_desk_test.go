@@ -58,6 +58,16 @@ func newDesk(t *testing.T) *desk {
 	return d
 }
 
+// startChecked starts the daemon and waits until it has checked the
+// mailbox once (mail present before the first check is not imported).
+func (d *desk) startChecked() {
+	d.t.Helper()
+	d.start()
+	d.waitFor("the first mailbox check", 20*time.Second, func() bool {
+		return d.metric(`b24desk_mailbox_last_check_timestamp_seconds{mailbox="support"}`) > 0
+	})
+}
+
 // loadSchema reads the schema map setup recorded (enumeration item IDs).
 func (d *desk) loadSchema() {
 	d.t.Helper()
@@ -189,7 +199,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	d := newDesk(t)
 	d.setup()
 	d.loadSchema()
-	d.start()
+	d.startChecked()
 	at := func(hhmm string) time.Time {
 		h, _ := strconv.Atoi(hhmm[:2])
 		m, _ := strconv.Atoi(hhmm[3:])
@@ -252,7 +262,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	}
 	before := d.notifications(a)
 	d.clk.Set(at("14:30"))
-	d.start()
+	d.startChecked()
 	d.setTime(at("14:30"))
 	d.waitFor("ticket B's breach after downtime", 15*time.Second, func() bool {
 		return len(d.notifications(b)["first_response:1"]) == 2
@@ -304,12 +314,16 @@ func TestDeskEndToEnd(t *testing.T) {
 	d.waitFor("ticket A closed, SLA met", 10*time.Second, func() bool { return d.slaState(a) == schema.StateMet })
 
 	// Echo: once settled, two reconcile rounds later nothing more was written.
-	settled := func() int { w := d.writes(); return w }
-	w0 := settled()
+	d.waitFor("an empty outbox", 10*time.Second, func() bool { return d.metric("b24desk_outbox_pending ") == 0 })
+	w0, calls0 := d.writes(), len(d.portal.Calls())
 	l0 := d.calls("crm.lead.list")
 	d.waitFor("two more reconcile rounds", 15*time.Second, func() bool { return d.calls("crm.lead.list") >= l0+2 })
-	if w := settled(); w != w0 {
-		t.Errorf("the echo of b24desk's own writes caused %d more writes", w-w0)
+	if w := d.writes(); w != w0 {
+		var late []string
+		for _, c := range d.portal.Calls()[calls0:] {
+			late = append(late, c.Method)
+		}
+		t.Errorf("the echo of b24desk's own writes caused %d more writes; calls since: %v", w-w0, late)
 	}
 
 	// The sales lead was never written.

@@ -37,7 +37,14 @@ func (d *Daemon) listen() error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET "+PathReady, d.serveReady)
-	mux.Handle("GET "+PathMetrics, promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
+	metricsHandler := promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg})
+	mux.HandleFunc("GET "+PathMetrics, func(w http.ResponseWriter, r *http.Request) {
+		// The outbox gauges are read at scrape time too, so they are never stale.
+		if err := d.outboxGauges(r.Context(), d.clk.Now()); err != nil {
+			d.log.Warn().Err(err).Msg("outbox stats for metrics")
+		}
+		metricsHandler.ServeHTTP(w, r)
+	})
 	if d.events.handler != nil {
 		mux.Handle(events.Path, d.accept.wrap(d.events.handler))
 	}
