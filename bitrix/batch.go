@@ -110,11 +110,8 @@ func (c *Client) batchChunk(ctx context.Context, cmds []BatchCmd, offset int, ha
 		m := strings.ToLower(cmd.Method)
 		if !seen[m] {
 			seen[m] = true
-			if d := c.operating.pause(m, c.clk.Now()); d > 0 {
-				c.log.Info().Str("method", m).Dur("pause", d).Msg("batch waits for a method's operating time reset")
-				if err := sleep(ctx, d); err != nil {
-					return nil, c.ctxError("batch", err)
-				}
+			if err := c.waitOperating(ctx, m); err != nil {
+				return nil, c.ctxError("batch", err)
 			}
 		}
 	}

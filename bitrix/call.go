@@ -118,13 +118,30 @@ func (c *Client) call(ctx context.Context, method string, body map[string]json.R
 
 // waitTurn waits for the method's operating pause and the limiter.
 func (c *Client) waitTurn(ctx context.Context, method string) error {
-	if d := c.operating.pause(method, c.clk.Now()); d > 0 {
-		c.log.Info().Str("method", method).Dur("pause", d).Msg("method near its operating time limit: pausing")
-		if err := sleep(ctx, d); err != nil {
+	if err := c.waitOperating(ctx, method); err != nil {
+		return err
+	}
+	return c.limiter.Wait(ctx)
+}
+
+// waitOperating waits while method is paused for its operating time. It
+// re-reads the clock at least every second, so a pause ends on time with
+// any clock.
+func (c *Client) waitOperating(ctx context.Context, method string) error {
+	logged := false
+	for {
+		d := c.operating.pause(method, c.clk.Now())
+		if d <= 0 {
+			return nil
+		}
+		if !logged {
+			c.log.Info().Str("method", method).Dur("pause", d).Msg("method near its operating time limit: pausing")
+			logged = true
+		}
+		if err := sleep(ctx, min(d, time.Second)); err != nil {
 			return err
 		}
 	}
-	return c.limiter.Wait(ctx)
 }
 
 func (c *Client) ctxError(method string, err error) error {

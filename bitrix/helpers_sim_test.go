@@ -9,6 +9,7 @@ import (
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/clock"
 )
 
 func TestSimTypedHelpers(t *testing.T) {
@@ -213,5 +214,54 @@ func TestSimEventHelpers(t *testing.T) {
 	}
 	if err := app.EventUnbind(ctx, "ONCRMLEADUPDATE", "https://example.com/hook", false); err != nil {
 		t.Errorf("event.unbind: %v", err)
+	}
+}
+
+func TestSimOperatingLimitPausesBeforeRefusal(t *testing.T) {
+	clk := clock.NewManual(time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC))
+	p, _, c := startSim(t, sim.Options{NoLimits: true, Clock: clk, WallClock: clk, OperatingLimit: 2 * time.Second, OperatingCost: 100 * time.Millisecond},
+		bitrix.Config{Clock: clk, OperatingLimit: 2 * time.Second})
+	const total = 30
+	done := make(chan error, 1)
+	go func() {
+		for range total {
+			if _, err := c.Call(context.Background(), "crm.lead.list", nil); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	// Wait until the client stops sending: it has paused the method.
+	last, stable := -1, 0
+	for stable < 10 {
+		time.Sleep(50 * time.Millisecond)
+		n := len(p.Calls())
+		if n == last {
+			stable++
+		} else {
+			last, stable = n, 0
+		}
+	}
+	if last >= total || last < 15 {
+		t.Fatalf("client stopped after %d calls, want a pause near 18 (90%% of 2 s at 0.1 s a call)", last)
+	}
+	if _, err := c.Call(context.Background(), "crm.lead.get", map[string]any{"id": 1}); !errors.Is(err, bitrix.ErrNotFound) {
+		t.Errorf("another method is paused too: %v", err)
+	}
+	clk.Advance(11 * time.Minute) // the portal's window has passed
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the paused method did not resume after its reset")
+	}
+	if n := countCalls(p, "", "OPERATION_TIME_LIMIT"); n != 0 {
+		t.Errorf("%d OPERATION_TIME_LIMIT answers", n)
+	}
+	if n := countCalls(p, "crm.lead.list", ""); n != total {
+		t.Errorf("%d successful list calls, want %d", n, total)
 	}
 }

@@ -2,6 +2,7 @@ package bitrix
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,6 +47,7 @@ func (o *operatingTracker) refused(method string, resetAt int64, now time.Time) 
 }
 
 func (o *operatingTracker) block(method string, until, now time.Time) {
+	method = strings.ToLower(method)
 	if until.Sub(now) > maxOperatingPause {
 		until = now.Add(maxOperatingPause)
 	}
@@ -61,6 +63,7 @@ func (o *operatingTracker) block(method string, until, now time.Time) {
 
 // pause returns how long method must still wait.
 func (o *operatingTracker) pause(method string, now time.Time) time.Duration {
+	method = strings.ToLower(method)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	until, ok := o.blocked[method]
