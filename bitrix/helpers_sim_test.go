@@ -2,7 +2,13 @@ package bitrix_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -263,5 +269,38 @@ func TestSimOperatingLimitPausesBeforeRefusal(t *testing.T) {
 	}
 	if n := countCalls(p, "crm.lead.list", ""); n != total {
 		t.Errorf("%d successful list calls, want %d", n, total)
+	}
+}
+
+func TestSimOverTLS(t *testing.T) {
+	p := sim.New(sim.Options{})
+	defer p.Close()
+	tlsCfg, certPEM, err := p.TLSConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(p)
+	srv.TLS = tlsCfg
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake failure
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(certPEM) {
+		t.Fatal("no certificate in the PEM")
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	c, err := bitrix.New(bitrix.Config{WebhookURL: p.WebhookURL(srv.URL), HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode, err := c.CRMMode(context.Background()); err != nil || mode != bitrix.CRMModeClassic {
+		t.Fatalf("over TLS: %d, %v", mode, err)
+	}
+	untrusting, err := bitrix.New(bitrix.Config{WebhookURL: p.WebhookURL(srv.URL), MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := untrusting.CRMMode(context.Background()); !errors.Is(err, bitrix.ErrTransient) {
+		t.Errorf("untrusted certificate: %v", err)
 	}
 }
