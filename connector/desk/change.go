@@ -120,6 +120,7 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 	if err != nil {
 		return err
 	}
+	before.Departments = e.sla.DepartmentMembers()
 	a, after := r.Route(&in, before)
 	if a.User > 0 {
 		if err := sla.SaveRouteState(ctx, tx, before, after); err != nil {

@@ -49,6 +49,10 @@ type Options struct {
 	// ReopenWindow is how long after closing a customer reply reopens the
 	// ticket (0: DefaultReopenWindow; negative: never).
 	ReopenWindow time.Duration
+	// Users reads the members of department pools for routing and for
+	// the SLA clock's notifications; nil: the Client when it can
+	// (*bitrix.Client can), else department pools have no members.
+	Users sla.Users
 }
 
 // Engine is the ticket engine; it implements events.Sink.
@@ -74,10 +78,13 @@ func New(o Options) (*Engine, error) {
 	if o.ReopenWindow == 0 {
 		o.ReopenWindow = DefaultReopenWindow
 	}
+	if u, ok := o.Client.(sla.Users); ok && o.Users == nil {
+		o.Users = u
+	}
 	e := &Engine{o: o, sla: o.SLA, log: o.Log.With().Str("component", "desk").Logger()}
 	if e.sla == nil {
 		c, err := sla.New(sla.Options{Store: o.Store, Outbox: o.Outbox, Rules: o.Rules, Schema: o.Schema,
-			Clock: o.Clock, Log: o.Log, Metrics: o.Metrics})
+			Clock: o.Clock, Log: o.Log, Metrics: o.Metrics, Users: o.Users})
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +120,10 @@ func (e *Engine) LeadChanged(ctx context.Context, c events.Change) error {
 	}
 	if lead.OriginatorID != outbox.OriginatorID && !r.IsTicketType(lead.SourceID) {
 		return nil // not a ticket: never read into state, never written
+	}
+	if err := e.sla.LoadDepartments(ctx); err != nil {
+		// Department pools route to their fallback until a tick reads them.
+		e.log.Warn().Err(err).Msg("department pools: members not read")
 	}
 	err = e.o.Store.WithTx(ctx, func(tx *store.Tx) error {
 		t, err := tx.Ticket(ctx, id)

@@ -31,6 +31,7 @@ func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 	if err != nil {
 		return err
 	}
+	before.Departments = e.sla.DepartmentMembers()
 	d := r.Decide(in, before, created)
 	t := store.Ticket{LeadID: lead.ID, Type: lead.SourceID, Assignee: lead.AssignedByID, Tier: d.Tier,
 		Priority: d.Priority, CreatedAt: created, LastWritten: json.RawMessage("{}")}

@@ -64,7 +64,10 @@ type env struct {
 	eng    *desk.Engine
 }
 
-func newEnv(t *testing.T, start time.Time) *env {
+func newEnv(t *testing.T, start time.Time) *env { return newEnvRules(t, start, nil) }
+
+// newEnvRules is newEnv with the rules text changed by edit (nil: as is).
+func newEnvRules(t *testing.T, start time.Time, edit func(string) string) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewManual(start), dir: t.TempDir()}
 	e.portal = sim.New(sim.Options{Clock: e.clk, NoLimits: true, EventDelay: -1})
@@ -84,6 +87,9 @@ func newEnv(t *testing.T, start time.Time) *env {
 		t.Fatal(err)
 	}
 	text := strings.Replace(string(data), "  - name: special 24/7\n", incidentPolicy+"  - name: special 24/7\n", 1)
+	if edit != nil {
+		text = edit(text)
+	}
 	e.rules, _, err = rules.Parse("rules.yaml", []byte(text), start)
 	if err != nil {
 		t.Fatalf("rules: %v", err)
@@ -136,7 +142,7 @@ func (e *env) mailTicket(policy string, assignee int) int64 {
 		e.t.Fatal(err)
 	}
 	written, _ := json.Marshal(map[string]any{"STATUS_ID": "NEW", "SOURCE_ID": "B24D_TECH", "ASSIGNED_BY_ID": assignee})
-	err = e.st.UpsertTicket(ctx, store.Ticket{LeadID: id, OriginID: "mail:x", Type: "B24D_TECH", Status: "NEW",
+	err = e.st.UpsertTicket(ctx, store.Ticket{LeadID: id, OriginID: "mail:" + strconv.FormatInt(id, 10), Type: "B24D_TECH", Status: "NEW",
 		Assignee: int64(assignee), Tier: "enterprise", Priority: "normal", Policy: policy, CreatedAt: e.clk.Now(),
 		NextDueAt: e.clk.Now(), SLAState: schema.StateOK, LastWritten: written}, e.clk.Now())
 	if err != nil {

@@ -34,13 +34,17 @@ type Options struct {
 	Metrics *metrics.Metrics // may be nil
 	// Batch is how many due tickets one read takes (default DefaultBatch).
 	Batch int
+	// Users reads the members of department pools (pool:NAME with a
+	// department); nil: only a pool's listed users are notified.
+	Users Users
 }
 
 // Clock is the SLA clock: Tick fires due escalations, Update recomputes one
 // ticket's SLA after a change.
 type Clock struct {
-	o   Options
-	log zerolog.Logger
+	o    Options
+	log  zerolog.Logger
+	deps departments
 }
 
 // New returns the SLA clock and registers its outbox kinds
@@ -75,6 +79,10 @@ func (c *Clock) Tick(ctx context.Context, now time.Time) (int, error) {
 		due, err := c.o.Store.DueTickets(ctx, now, c.o.Batch)
 		if err != nil {
 			return n, fmt.Errorf("sla tick: %w", err)
+		}
+		if n == 0 && len(due) > 0 {
+			// Department members once per tick, outside the transactions.
+			c.refreshDepartments(ctx)
 		}
 		progress := false
 		for _, t := range due {

@@ -52,6 +52,7 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 		if err != nil {
 			return err
 		}
+		before.Departments = c.DepartmentMembers()
 		user, _, after := r.Pick(st.Actions.Reassign, before)
 		if err := SaveRouteState(ctx, tx, before, after); err != nil {
 			return err
@@ -89,8 +90,9 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 	return StartWorkflow(ctx, c.o.Outbox, tx, t.LeadID, st.Actions.Workflow, "step:"+st.ID, now)
 }
 
-// recipients expands notify entries (user IDs, "assignee", "pool:NAME")
-// into user IDs without repeats.
+// recipients expands notify entries (user IDs, "assignee", "pool:NAME":
+// the pool's users and its department's members, else its fallback) into
+// user IDs without repeats.
 func (c *Clock) recipients(r *rules.Rules, t *store.Ticket, entries []string) []int {
 	var out []int
 	seen := map[int]bool{}
@@ -109,10 +111,11 @@ func (c *Clock) recipients(r *rules.Rules, t *store.Ticket, entries []string) []
 				continue
 			}
 			if pool, ok := r.Pools[strings.TrimPrefix(e, "pool:")]; ok {
-				for _, u := range pool.Users {
+				members := c.poolMembers(pool)
+				for _, u := range members {
 					add(u)
 				}
-				if len(pool.Users) == 0 {
+				if len(members) == 0 {
 					add(pool.Fallback)
 				}
 			}
