@@ -28,6 +28,7 @@ type Time struct {
 // flexFloat is a number that may arrive as a string.
 type flexFloat float64
 
+// UnmarshalJSON accepts a number or a numeric string; garbage reads as 0.
 func (f *flexFloat) UnmarshalJSON(data []byte) error {
 	s := strings.Trim(string(bytes.TrimSpace(data)), `"`)
 	if s == "" || s == "null" {

@@ -52,6 +52,7 @@ type APIError struct {
 	notSent bool   // the portal certainly did not execute the request
 }
 
+// Error describes the failure without any secret.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bitrix %s: ", e.Method)
@@ -140,5 +141,5 @@ func classifyDescription(status int, description string) error {
 // first find out whether the write happened.
 func Retryable(err error) bool {
 	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrOperatingLimit) ||
-		errors.Is(err, ErrTransient) || errors.Is(err, ErrTokenExpired)
+		errors.Is(err, ErrTransient) || errors.Is(err, ErrTokenExpired) || errors.Is(err, ErrSkipped)
 }
