@@ -128,6 +128,7 @@ CREATE TABLE schema_map (
 );
 `},
 	{name: "outbound mail: sent mail, acknowledgement counts, bounced addresses", sql: mailOutSchema},
+	{name: "portal event queue", sql: eventQueueSchema},
 }
 
 // SchemaVersion is the schema version this binary writes.
