@@ -144,8 +144,10 @@ func (c *Client) waitOperating(ctx context.Context, method string) error {
 	}
 }
 
+// ctxError is the error of a call given up before it was sent: transient
+// (nothing happened) and wrapping the context's error.
 func (c *Client) ctxError(method string, err error) error {
-	return fmt.Errorf("bitrix %s: %w", method, err)
+	return fmt.Errorf("%w (%w)", &APIError{Method: method, Kind: ErrTransient, Description: "not sent", notSent: true}, err)
 }
 
 // attempt sends one request, following domain-change redirects.
