@@ -2,13 +2,14 @@ package daemon
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/events"
 )
 
-// eventParts are the pieces of portal event intake the mode asks for.
+// eventParts are the pieces of portal event intake the mode asks for. The
+// queue is durable (the state's event_queue): a change the portal was told
+// 200 for survives a crash.
 type eventParts struct {
 	queue      events.Queue
 	worker     *events.Worker        // nil without an engine
@@ -21,7 +22,7 @@ type eventParts struct {
 // reconciler.
 func (d *Daemon) buildEvents() (*eventParts, error) {
 	log := d.opts.Logger.With().Str("component", "events").Logger()
-	p := &eventParts{queue: events.NewMemoryQueue()}
+	p := &eventParts{queue: events.StoreQueue{Store: d.st}}
 	notify := func() {}
 	if d.core.sink != nil {
 		w, err := events.NewWorker(events.WorkerOptions{Queue: p.queue, Sink: d.core.sink, Clock: d.clk, Logger: log})
@@ -60,11 +61,4 @@ func (d *Daemon) buildEvents() (*eventParts, error) {
 		p.poller = op
 	}
 	return p, nil
-}
-
-// pruneQueue forgets in-memory dedupe keys older than a day.
-func (p *eventParts) pruneQueue(now time.Time) {
-	if m, ok := p.queue.(*events.MemoryQueue); ok {
-		m.Prune(now.Add(-24 * time.Hour))
-	}
 }

@@ -100,7 +100,6 @@ func (d *Daemon) prune(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	d.events.pruneQueue(now)
 	d.log.Info().Interface("pruned", res).Msg("retention")
 	return nil
 }
