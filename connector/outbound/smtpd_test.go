@@ -21,6 +21,8 @@ type smtpd struct {
 	reject   *smtp.SMTPError
 	user     string
 	pass     string
+	// afterData, when set, runs after a mail was accepted (crash tests).
+	afterData func()
 }
 
 type received struct {
@@ -35,6 +37,7 @@ func startSMTP(t testing.TB, user, pass string) *smtpd {
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{d: d}, nil }))
 	s.Domain = "localhost"
 	s.AllowInsecureAuth = true
+	s.ErrorLog = quietLog{}
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -105,8 +108,17 @@ func (s *session) Data(r io.Reader) error {
 		return s.d.reject
 	}
 	s.d.received = append(s.d.received, received{From: s.from, To: s.to, Raw: raw})
+	if s.d.afterData != nil {
+		s.d.afterData()
+	}
 	return nil
 }
 
 func (s *session) Reset()        { s.from, s.to = "", nil }
 func (s *session) Logout() error { return nil }
+
+// quietLog drops the server's connection errors (tests cut connections).
+type quietLog struct{}
+
+func (quietLog) Printf(string, ...any) {}
+func (quietLog) Println(...any)        {}
