@@ -3,6 +3,7 @@ package sla_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -55,7 +56,7 @@ func newClockEnv(tb testing.TB, start time.Time) clockEnv {
 // ticket is an enterprise ticket created at created, due to be looked at
 // then.
 func ticket(id int64, created time.Time) store.Ticket {
-	return store.Ticket{LeadID: id, OriginID: "mail:" + time.Duration(id).String(), Type: "B24D_TECH", Status: "NEW",
+	return store.Ticket{LeadID: id, OriginID: "mail:" + strconv.FormatInt(id, 10), Type: "B24D_TECH", Status: "NEW",
 		Assignee: 11, Tier: "enterprise", Priority: "normal", Policy: "enterprise", CreatedAt: created,
 		NextDueAt: created, SLAState: schema.StateOK}
 }
