@@ -168,10 +168,16 @@ func (d *demo) takeMap(ctx context.Context) error {
 
 func (d *demo) answerTech(ctx context.Context) error {
 	sentBefore := len(d.env.sent.list())
-	err := d.staffAct(ctx, "tech", map[string]any{"STATUS_ID": "IN_PROCESS",
-		"UF_CRM_B24D_REPLY": "Здравствуйте, Пётр! Ограничение — 10 МБ на файл; ошибка была в проверке размера, мы её исправили. Попробуйте, пожалуйста, ещё раз."},
-		func(t store.Ticket) bool { return !t.FirstResponseMet.IsZero() },
-		"the technical question is answered in the reply field (UF_CRM_B24D_REPLY)")
+	fields := map[string]any{"STATUS_ID": "IN_PROCESS",
+		"UF_CRM_B24D_REPLY": "Ограничение — 10 МБ на файл; ошибка была в проверке размера, мы её исправили."}
+	what := "the technical question is answered in the reply field (UF_CRM_B24D_REPLY)"
+	// The canned answer «resolved» of the rules, by the item ID setup recorded.
+	if id, ok, err := d.st.SchemaValue(ctx, "enum:UF_CRM_B24D_CANNED", "resolved"); err == nil && ok {
+		fields["UF_CRM_B24D_CANNED"] = id
+		what = "the technical question is answered: canned answer «resolved» + a line in the reply field"
+	}
+	err := d.staffAct(ctx, "tech", fields,
+		func(t store.Ticket) bool { return !t.FirstResponseMet.IsZero() }, what)
 	if err != nil {
 		return err
 	}
