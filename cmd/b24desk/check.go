@@ -88,6 +88,7 @@ func checkGroups() []checkFunc {
 		checkSchema,
 		checkStages,
 		// mailboxes (mail intake) and SMTP (outbound mail) go here
+		checkSMTP,
 	}
 }
 
@@ -209,7 +210,7 @@ func checkPortal(ctx context.Context, env *checkEnv) []checkLine {
 	case errors.Is(err, bitrix.ErrUnauthorized):
 		return []checkLine{fail(fmt.Sprintf("portal %s refused the credentials: %v", name, err),
 			"create a new inbound webhook (or reinstall the application) and put it in the config")}
-	case errors.Is(err, errNoToken):
+	case errors.Is(err, store.ErrNotFound):
 		return []checkLine{fail(fmt.Sprintf("portal %s: %v", name, err), "install the local application on the portal")}
 	}
 	return []checkLine{fail(fmt.Sprintf("portal %s is not reachable: %v", name, err),
@@ -297,7 +298,8 @@ func checkSchema(ctx context.Context, env *checkEnv) []checkLine {
 	if !env.reachable {
 		return lines
 	}
-	rep, err := schema.Ensure(ctx, env.client, env.rules, schema.Options{DryRun: true, EventsMode: config.EventsPoll})
+	rep, err := schema.Ensure(ctx, env.client, env.rules, schema.Options{DryRun: true, EventsMode: config.EventsPoll,
+		Canned: env.rules.TemplateNames()})
 	if err != nil {
 		return append(lines, fail(fmt.Sprintf("portal schema cannot be read: %v", err), "check the webhook's crm scope and rights"))
 	}

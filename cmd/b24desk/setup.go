@@ -91,7 +91,8 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailed
 	}
 
-	opts := schema.Options{DryRun: *dryRun, AppMode: cfg.Portal.AuthMode() == config.AuthOAuth, EventsMode: cfg.Events.Mode}
+	opts := schema.Options{DryRun: *dryRun, AppMode: cfg.Portal.AuthMode() == config.AuthOAuth, EventsMode: cfg.Events.Mode,
+		Canned: r.TemplateNames()}
 	if cfg.HTTP.PublicBaseURL != "" {
 		opts.EventsURL = strings.TrimRight(cfg.HTTP.PublicBaseURL, "/") + events.Path
 	}
