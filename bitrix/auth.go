@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -37,6 +36,17 @@ type Token struct {
 type TokenStore interface {
 	Load(ctx context.Context) (Token, error)
 	Save(ctx context.Context, t Token) error
+}
+
+// TokenRefresher is an optional TokenStore extension for stores shared by
+// several processes (the daemon and a CLI command on one state): Refresh
+// re-reads the stored pair under a lock and, unless another process already
+// replaced staleAccess, calls fetch with the stored refresh token and saves
+// the answer before releasing the lock. A refresh token is then never spent
+// twice.
+type TokenRefresher interface {
+	Refresh(ctx context.Context, staleAccess string,
+		fetch func(ctx context.Context, refreshToken string) (Token, error)) (Token, error)
 }
 
 // authenticator supplies credentials for one request.
@@ -99,7 +109,7 @@ func (o *oauth) token(ctx context.Context) (string, uint64, error) {
 	if !o.loaded {
 		t, err := o.cfg.Store.Load(ctx)
 		if err != nil {
-			return "", 0, fmt.Errorf("bitrix: load OAuth token: %s", o.c.secrets.redact(err.Error()))
+			return "", 0, &redactedError{msg: "bitrix: load OAuth token: " + o.c.secrets.redact(err.Error()), err: err}
 		}
 		o.setLocked(t)
 		o.loaded = true
@@ -141,20 +151,14 @@ func (o *oauth) refresh(ctx context.Context, gen uint64) error {
 	}
 	ch := make(chan struct{})
 	o.inflight = ch
-	refreshToken := o.tok.RefreshToken
+	stale := o.tok
 	o.mu.Unlock()
 
 	// The refresh is shared: it must not fail because the first caller
 	// gave up.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.c.timeout)
-	t, err := o.requestToken(rctx, refreshToken)
+	t, err := o.renew(rctx, stale)
 	cancel()
-	if err == nil {
-		if serr := o.cfg.Store.Save(rctx, t); serr != nil {
-			o.c.log.Error().Str("error", o.c.secrets.redact(serr.Error())).
-				Msg("OAuth token refreshed but not saved: the next restart needs a reinstall unless saving recovers")
-		}
-	}
 
 	o.mu.Lock()
 	if err == nil {
@@ -167,6 +171,24 @@ func (o *oauth) refresh(ctx context.Context, gen uint64) error {
 	close(ch)
 	o.mu.Unlock()
 	return err
+}
+
+// renew replaces the stale pair: through the store's TokenRefresher when it
+// has one (the refresh then runs under the store's lock), else by asking the
+// OAuth server and saving the answer.
+func (o *oauth) renew(ctx context.Context, stale Token) (Token, error) {
+	if r, ok := o.cfg.Store.(TokenRefresher); ok {
+		return r.Refresh(ctx, stale.AccessToken, o.requestToken)
+	}
+	t, err := o.requestToken(ctx, stale.RefreshToken)
+	if err != nil {
+		return Token{}, err
+	}
+	if serr := o.cfg.Store.Save(ctx, t); serr != nil {
+		o.c.log.Error().Str("error", o.c.secrets.redact(serr.Error())).
+			Msg("OAuth token refreshed but not saved: the next restart needs a reinstall unless saving recovers")
+	}
+	return t, nil
 }
 
 type tokenAnswer struct {

@@ -50,3 +50,13 @@ func (r *redactor) redact(s string) string {
 	}
 	return s
 }
+
+// redactedError prints a message with secrets removed while keeping the
+// cause for errors.Is and errors.As.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

@@ -102,7 +102,7 @@ func newClientRetries(cfg *config.Config, log zerolog.Logger, st *store.Store, c
 			return nil, errors.New("OAuth mode keeps its tokens in the state: the state could not be opened")
 		}
 		bc.OAuth = &bitrix.OAuthConfig{ClientID: p.ClientID, ClientSecret: p.ClientSecret.Value(),
-			ServerURL: p.OAuthServer, Endpoint: p.Endpoint, Store: stateTokenStore{st: st, clk: clk}}
+			ServerURL: p.OAuthServer, Endpoint: p.Endpoint, Store: st.Tokens(clk)}
 	}
 	c, err := bitrix.New(bc)
 	if err != nil {
@@ -118,29 +118,4 @@ func portalName(cfg *config.Config) string {
 		return config.RedactWebhookURL(cfg.Portal.WebhookURL.Value())
 	}
 	return cfg.Portal.Endpoint
-}
-
-// stateTokenStore keeps the OAuth pair in the state database
-// (bitrix.TokenStore).
-type stateTokenStore struct {
-	st  *store.Store
-	clk clock.Clock
-}
-
-// errNoToken: the application was never installed on this state.
-var errNoToken = errors.New("no OAuth token in the state: install the application on the portal first")
-
-func (s stateTokenStore) Load(ctx context.Context) (bitrix.Token, error) {
-	t, found, err := s.st.LoadToken(ctx)
-	if err != nil {
-		return bitrix.Token{}, err
-	}
-	if !found {
-		return bitrix.Token{}, errNoToken
-	}
-	return bitrix.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expires: t.ExpiresAt}, nil
-}
-
-func (s stateTokenStore) Save(ctx context.Context, t bitrix.Token) error {
-	return s.st.SaveToken(ctx, store.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresAt: t.Expires}, s.clk.Now())
 }
