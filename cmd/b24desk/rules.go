@@ -17,6 +17,7 @@ import (
 const rulesUsage = `Usage:
   b24desk rules check FILE
   b24desk rules test FILE (--mail MSG.eml | --lead LEAD.json) [--at RFC3339] [--json]
+  b24desk rules test FILE --template NAME [--mail MSG.eml | --lead LEAD.json] [--at RFC3339]
 
 check reads a rules file and lists every problem as FILE:LINE:COL: path: message
 (exit 2), or prints a one-line summary (exit 0; warnings are listed too).
@@ -31,6 +32,7 @@ Examples:
   b24desk rules test config/rules.example.yaml --mail testdata/outage.eml
   b24desk rules test rules.yaml --mail msg.eml --at 2026-03-06T18:30:00+03:00 --json
   b24desk rules test rules.yaml --lead lead.json    # crm.lead.get output or its result
+  b24desk rules test rules.yaml --template ack --mail msg.eml   # render a canned answer
 `
 
 // cmdRules checks a rules file or dry-runs it on a mail or a lead.
@@ -122,6 +124,7 @@ func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	leadPath := fs.String("lead", "", "a lead as JSON (crm.lead.get output) to dry-run")
 	at := fs.String("at", "", "arrival time, RFC 3339 (default: the mail's Date, else now)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	tplName := fs.String("template", "", "render the template NAME (with the mail's or lead's values, else samples)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
@@ -129,7 +132,7 @@ func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	if err != nil {
 		return exitUsage
 	}
-	if len(pos) != 1 || (*mailPath == "") == (*leadPath == "") {
+	if len(pos) != 1 || (*mailPath != "" && *leadPath != "") || (*tplName == "" && *mailPath == "" && *leadPath == "") {
 		fmt.Fprintf(stderr, "b24desk rules test: want one FILE and exactly one of --mail or --lead\n\n%s", rulesUsage)
 		return exitUsage
 	}
@@ -148,7 +151,7 @@ func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	var sent time.Time
 	if *mailPath != "" {
 		in, sent, err = readMailInput(*mailPath)
-	} else {
+	} else if *leadPath != "" {
 		in, sent, err = readLeadInput(*leadPath)
 	}
 	if err != nil {
@@ -162,6 +165,9 @@ func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 		when = clk.Now()
 	}
 	d := r.Decide(in, rules.RouteState{}, when)
+	if *tplName != "" {
+		return renderTemplate(stdout, stderr, r, *tplName, &in, d, when)
+	}
 	if *asJSON {
 		if err := writeDecisionJSON(stdout, r, d); err != nil {
 			fmt.Fprintf(stderr, "b24desk rules test: %v\n", err)
