@@ -172,8 +172,9 @@ func (k todoAdd) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage
 }
 
 // notify sends a system notification with a TAG (the payload's, else
-// "b24d:" + dedupe key). A repeat with the same TAG replaces the earlier
-// notification, so the lookup is "send again".
+// "b24d:" + dedupe key) and a CLIENT_ID (through a webhook a TAG needs one).
+// A repeat with the same TAG replaces the earlier notification, so the
+// lookup is "send again".
 type notify struct{}
 
 func (notify) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
@@ -183,6 +184,9 @@ func (notify) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error
 	}
 	if o.str("TAG") == "" {
 		o.set("TAG", "b24d:"+row.DedupeKey)
+	}
+	if o.str("CLIENT_ID") == "" {
+		o.set("CLIENT_ID", OriginatorID)
 	}
 	resp, err := p.Call(ctx, "im.notify.system.add", o)
 	if err != nil {
