@@ -29,7 +29,7 @@ func (c core) tickets() mail.Tickets { return c.customer }
 // clock (connector/sla) the daemon ticks.
 func buildCore(d *Daemon) (core, error) {
 	e, err := desk.New(desk.Options{
-		Store: d.st, Outbox: d.outbox, Client: d.opts.Client,
+		Store: d.st, Outbox: d.outbox, Client: d.portal,
 		Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
 		Clock: d.clk, Log: d.opts.Logger.With().Str("component", "desk").Logger(), Metrics: d.metrics,
 		WebhookUserID: webhookUserID(d.cfg.Portal), ReopenWindow: d.cfg.Threading.ReopenWindow,

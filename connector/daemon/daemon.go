@@ -140,6 +140,9 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if d.core, err = buildCore(d); err != nil {
 		return nil, err
 	}
+	if err := buildOutbound(d); err != nil {
+		return nil, err
+	}
 	for _, mb := range o.Config.Mailboxes {
 		in, err := mail.New(mail.Options{
 			Mailbox: mb, Threading: o.Config.Threading, Store: o.Store, Outbox: d.outbox,

@@ -11,8 +11,8 @@ import (
 	"github.com/b24desk/b24desk/connector/metrics"
 )
 
-// portal wraps the client's Call for the parts that take a small Call
-// interface (outbox, events): it counts API calls by method and result and
+// portal wraps the client for the parts that take a small interface
+// (outbox, events, the ticket engine): it counts API calls by method and result and
 // remembers when the portal last answered, for readiness.
 type portal struct {
 	c       *bitrix.Client
@@ -24,12 +24,22 @@ type portal struct {
 // Call calls the portal and records the outcome.
 func (p *portal) Call(ctx context.Context, method string, params any) (*bitrix.Response, error) {
 	resp, err := p.c.Call(ctx, method, params)
-	class := callClass(err)
-	p.metrics.APICall(method, class)
+	p.observe(method, err)
+	return resp, err
+}
+
+// LeadGet reads a lead (the ticket engine's read) and records the outcome.
+func (p *portal) LeadGet(ctx context.Context, id int64) (*bitrix.Lead, error) {
+	l, err := p.c.LeadGet(ctx, id)
+	p.observe("crm.lead.get", err)
+	return l, err
+}
+
+func (p *portal) observe(method string, err error) {
+	p.metrics.APICall(method, callClass(err))
 	if answered(err) {
 		p.lastOK.Store(p.clk.Now().UnixNano())
 	}
-	return resp, err
 }
 
 // LastOK returns when the portal last answered (zero: never).
