@@ -328,3 +328,50 @@ func TestCallClass(t *testing.T) {
 		}
 	}
 }
+
+// TestShutdownDrain: a write queued before the stop is delivered before Run
+// returns; with the portal down Run still returns once the bound has passed.
+func TestShutdownDrain(t *testing.T) {
+	for _, down := range []bool{false, true} {
+		f := newFixture(t, true, "")
+		o := f.options()
+		o.DrainTimeout = 300 * time.Millisecond
+		d, err := New(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		if down {
+			f.portal.SetFaults(sim.Faults{Down: true})
+		}
+		if _, _, err := d.outbox.Enqueue(context.Background(), nil, outboxEntry()); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("down=%v: Run: %v", down, err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("down=%v: Run did not return", down)
+		}
+		delivered := 0
+		for _, n := range f.portal.Notifications() {
+			if n.Tag == "test" {
+				delivered++
+			}
+		}
+		if want := map[bool]int{false: 1, true: 0}[down]; delivered != want {
+			t.Errorf("down=%v: %d notifications delivered, want %d", down, delivered, want)
+		}
+		if down {
+			st, _ := d.outbox.Stats(context.Background())
+			if st.Depth != 1 {
+				t.Errorf("the undelivered write is not kept for the next start: %+v", st)
+			}
+		}
+	}
+}

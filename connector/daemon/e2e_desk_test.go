@@ -279,13 +279,20 @@ func TestDeskEndToEnd(t *testing.T) {
 
 	// Staff take ticket A: first response met (late); the resolution clock runs.
 	d.staff(a, map[string]any{"STATUS_ID": "IN_PROCESS"})
-	d.waitFor("ticket A answered", 10*time.Second, func() bool { return d.slaState(a) != schema.StateBreached })
-	// Waiting for the customer pauses, answering resumes.
+	d.waitFor("ticket A answered", 10*time.Second, func() bool { return d.slaState(a) == schema.StateOK })
+	dueBefore := d.slaDue(a) // the resolution deadline
+	if !dueBefore.After(at("14:30")) {
+		t.Fatalf("ticket A's resolution due %v, want later than now", dueBefore)
+	}
+	// Waiting for the customer pauses, answering resumes: the deadline moves
+	// by the paused hour of working time.
 	d.staff(a, map[string]any{"STATUS_ID": "B24D_WAIT"})
 	d.waitFor("ticket A paused", 10*time.Second, func() bool { return d.slaState(a) == schema.StatePaused })
 	d.setTime(at("15:30"))
 	d.staff(a, map[string]any{"STATUS_ID": "IN_PROCESS"})
-	d.waitFor("ticket A resumed", 10*time.Second, func() bool { return d.slaState(a) != schema.StatePaused })
+	d.waitFor("ticket A resumed, its deadline one hour later", 10*time.Second, func() bool {
+		return d.slaState(a) == schema.StateOK && d.slaDue(a).Equal(dueBefore.Add(time.Hour))
+	})
 
 	// Reclassification of B to Инцидент: incident managers, the incident
 	// policy (24/7, 30 min from 12:00: already past → breached at once).
@@ -329,6 +336,11 @@ func TestDeskEndToEnd(t *testing.T) {
 	// The sales lead was never written.
 	if l := d.lead(int(sales)); str(l["ASSIGNED_BY_ID"]) != "1" || str(l[schema.FieldSLAState]) != "" || len(d.portal.Comments(int(sales))) != 0 {
 		t.Errorf("the sales lead was touched: %v", l)
+	}
+
+	// Both mails were moved to the processed folder once their tickets existed.
+	if n := len(d.imap.List(t, d.user, d.pass, "Processed")); n != 2 {
+		t.Errorf("%d mails in Processed, want 2", n)
 	}
 
 	if code := d.stop(syscall.SIGTERM); code != 0 {
