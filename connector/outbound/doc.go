@@ -4,7 +4,7 @@
 //
 // Every mail is built once (its own Message-ID, In-Reply-To and References
 // of the customer's thread, text and HTML parts, the loop header) and queued
-// as an outbox row of kind KindMailSend in the ticket's group, together
+// as an outbox row of kind KindMailSend in the ticket's mail group, together
 // with a mail_out row in state "sending" and the Message-ID in the thread
 // index (direction out, so the customer's answer threads). The outbox marks
 // the row "unknown" before SMTP is called; when the server takes the mail

@@ -104,8 +104,8 @@ func sentResult(p sendPayload) json.RawMessage {
 }
 
 // failed records a permanent SMTP refusal: the mail_out row is failed and
-// the ticket gets a comment (outside the ticket's group, which the parked
-// row blocks).
+// the ticket gets a comment (the parked row holds back only the ticket's
+// mail group).
 func (o *Outbound) failed(ctx context.Context, p sendPayload, sendErr error) {
 	now := o.clk.Now()
 	text := fmt.Sprintf("Письмо клиенту не отправлено / Mail not sent: %s\nПочтовый сервер отказал; исправьте адрес или настройки и повторите (b24desk outbox retry).", escape(sendErr.Error()))
@@ -113,7 +113,7 @@ func (o *Outbound) failed(ctx context.Context, p sendPayload, sendErr error) {
 		if err := tx.MarkMailOut(ctx, p.Key, store.MailFailed, sendErr.Error(), now); err != nil {
 			return err
 		}
-		_, _, err := o.opts.Outbox.Enqueue(ctx, tx, comment("mail.failed:"+p.Key, "", p.Lead, text))
+		_, _, err := o.opts.Outbox.Enqueue(ctx, tx, comment("mail.failed:"+p.Key, outbox.GroupFor(strconv.FormatInt(p.Lead, 10)), p.Lead, text))
 		return err
 	})
 	if err != nil {

@@ -45,6 +45,9 @@ func (s Sink) LeadChanged(ctx context.Context, c events.Change) error {
 // DATE_MODIFY; while an answer with the same content is on its way (not
 // yet sent and cleared) it is not queued again.
 func (o *Outbound) StaffAnswer(ctx context.Context, leadID int64) error {
+	if _, ok := o.replyMailbox(""); !ok {
+		return nil // no outbound mail configured: the lead is not read
+	}
 	resp, err := o.opts.Portal.Call(ctx, "crm.lead.get", map[string]any{"id": leadID})
 	if errors.Is(err, bitrix.ErrNotFound) {
 		return nil
@@ -260,8 +263,13 @@ type queued struct {
 	fields  map[string]any
 }
 
+// mailGroup is the outbox group of a ticket's mails: they leave in order,
+// and a refused (parked) mail holds back only the ticket's later mails,
+// not its other portal writes.
+func mailGroup(lead int64) string { return "mail:" + strconv.FormatInt(lead, 10) }
+
 // queue renders the mail and records it: the mail.send row in the
-// ticket's group, the mail_out row (sending) and the Message-ID in the
+// ticket's mail group, the mail_out row (sending) and the Message-ID in the
 // thread index (direction out).
 func (o *Outbound) queue(ctx context.Context, tx *store.Tx, q queued) error {
 	now := o.clk.Now()
@@ -278,7 +286,7 @@ func (o *Outbound) queue(ctx context.Context, tx *store.Tx, q queued) error {
 		Rcpt: rcpt, MessageID: q.mail.MessageID, Raw: raw, Comment: q.comment, Fields: q.fields}
 	_, created, err := o.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		Kind: KindMailSend, DedupeKey: "mail.send:" + q.key,
-		GroupKey: outbox.GroupFor(strconv.FormatInt(q.lead, 10)), Payload: p,
+		GroupKey: mailGroup(q.lead), Payload: p,
 	})
 	if err != nil || !created {
 		return err
