@@ -128,3 +128,51 @@ func (a access) MessagesInState(ctx context.Context, state MessageState, limit i
 	}
 	return out, rows.Err()
 }
+
+// MessageFilter selects mails for ListMessages.
+type MessageFilter struct {
+	// State is required.
+	State MessageState
+	// Mailbox, when set, keeps that mailbox's mails only.
+	Mailbox string
+	// AfterID pages: only rows with a larger ID (pass the last one seen).
+	AfterID int64
+	// Limit ≤ 0 means 100.
+	Limit int
+	// WithRaw loads the raw copies too (else Raw is nil).
+	WithRaw bool
+}
+
+// ListMessages lists mails by state (and mailbox), by ID, a page at a
+// time; without WithRaw the raw copies stay in the database.
+func (a access) ListMessages(ctx context.Context, f MessageFilter) ([]Message, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	cols := `id, dedupe_key, mailbox, uidvalidity, uid, message_id, state, NULL, lead_id, error, created_at, updated_at`
+	if f.WithRaw {
+		cols = messageCols
+	}
+	query := `SELECT ` + cols + ` FROM messages WHERE state = ? AND id > ?`
+	args := []any{f.State, f.AfterID}
+	if f.Mailbox != "" {
+		query += ` AND mailbox = ?`
+		args = append(args, f.Mailbox)
+	}
+	query += ` ORDER BY id LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := a.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -129,6 +129,11 @@ CREATE TABLE schema_map (
 `},
 	{name: "outbound mail: sent mail, acknowledgement counts, bounced addresses", sql: mailOutSchema},
 	{name: "portal event queue", sql: eventQueueSchema},
+	{name: "mail intake: pending thread entries, messages by mailbox", sql: `
+ALTER TABLE thread_index ADD COLUMN origin_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX thread_index_pending ON thread_index(origin_id) WHERE lead_id = 0;
+CREATE INDEX messages_mailbox_state ON messages(mailbox, state, id);
+`},
 }
 
 // SchemaVersion is the schema version this binary writes.

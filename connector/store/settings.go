@@ -30,6 +30,14 @@ ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return nil
 }
 
+// DeleteSetting removes a named value (absent is not an error).
+func (a access) DeleteSetting(ctx context.Context, key string) error {
+	if _, err := a.q.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key); err != nil {
+		return fmt.Errorf("delete setting %q: %w", key, err)
+	}
+	return nil
+}
+
 // SchemaValue returns a portal schema fact recorded by setup: kind names the
 // map (e.g. "enum:UF_CRM_B24D_PRIORITY", "stage"), key the local name, value
 // the portal's ID or code.

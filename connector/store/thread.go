@@ -17,22 +17,31 @@ const (
 	DirectionOut Direction = "out"
 )
 
-// ThreadEntry maps a Message-ID to its ticket.
+// ThreadEntry maps a Message-ID to its ticket. A pending entry (LeadID 0)
+// names the ticket by the ORIGIN_ID of its lead.add instead: the lead is
+// not created yet.
 type ThreadEntry struct {
 	MessageID string
 	LeadID    int64
 	Direction Direction
+	// OriginID is the ticket's ORIGIN_ID, set on pending entries.
+	OriginID string
 }
 
+// Pending reports whether the entry's ticket is not created yet.
+func (e ThreadEntry) Pending() bool { return e.LeadID == 0 && e.OriginID != "" }
+
 // PutThread records that messageID belongs to the ticket. A Message-ID
-// already recorded keeps its first ticket.
+// already recorded keeps its first ticket; a pending entry takes the lead
+// ID once one is put.
 func (a access) PutThread(ctx context.Context, e ThreadEntry, now time.Time) error {
 	if e.MessageID == "" {
 		return errors.New("put thread: empty Message-ID")
 	}
 	_, err := a.q.ExecContext(ctx, `
-INSERT INTO thread_index (message_id, lead_id, direction, created_at) VALUES (?, ?, ?, ?)
-ON CONFLICT(message_id) DO NOTHING`, e.MessageID, e.LeadID, e.Direction, tsNN(now))
+INSERT INTO thread_index (message_id, lead_id, direction, created_at, origin_id) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT(message_id) DO UPDATE SET lead_id = excluded.lead_id
+WHERE thread_index.lead_id = 0 AND excluded.lead_id <> 0`, e.MessageID, e.LeadID, e.Direction, tsNN(now), e.OriginID)
 	if err != nil {
 		return fmt.Errorf("put thread: %w", err)
 	}
@@ -48,8 +57,8 @@ func (a access) LookupThread(ctx context.Context, messageIDs ...string) (ThreadE
 		}
 		var e ThreadEntry
 		err := a.q.QueryRowContext(ctx,
-			`SELECT message_id, lead_id, direction FROM thread_index WHERE message_id = ?`, id).
-			Scan(&e.MessageID, &e.LeadID, &e.Direction)
+			`SELECT message_id, lead_id, direction, origin_id FROM thread_index WHERE message_id = ?`, id).
+			Scan(&e.MessageID, &e.LeadID, &e.Direction, &e.OriginID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
@@ -59,4 +68,18 @@ func (a access) LookupThread(ctx context.Context, messageIDs ...string) (ThreadE
 		return e, true, nil
 	}
 	return ThreadEntry{}, false, nil
+}
+
+// ResolveThread gives the pending entries of the ticket with ORIGIN_ID
+// originID their lead ID, once its lead.add is done.
+func (a access) ResolveThread(ctx context.Context, originID string, leadID int64) error {
+	if originID == "" || leadID == 0 {
+		return nil
+	}
+	_, err := a.q.ExecContext(ctx,
+		`UPDATE thread_index SET lead_id = ? WHERE origin_id = ? AND lead_id = 0`, leadID, originID)
+	if err != nil {
+		return fmt.Errorf("resolve thread %q: %w", originID, err)
+	}
+	return nil
 }

@@ -157,6 +157,17 @@ func (a access) OpenTickets(ctx context.Context, afterID int64, limit int) ([]Ti
 WHERE closed_at IS NULL AND deleted = 0 AND lead_id > ? ORDER BY lead_id LIMIT ?`, afterID, limit)
 }
 
+// Tickets returns every ticket, closed and deleted ones included, with a
+// lead ID above afterID, by lead ID, at most limit (≤ 0 means 500): page
+// with the last ID returned.
+func (a access) Tickets(ctx context.Context, afterID int64, limit int) ([]Ticket, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	return a.listTickets(ctx, `SELECT `+ticketCols+` FROM tickets
+WHERE lead_id > ? ORDER BY lead_id LIMIT ?`, afterID, limit)
+}
+
 func (a access) listTickets(ctx context.Context, query string, args ...any) ([]Ticket, error) {
 	rows, err := a.q.QueryContext(ctx, query, args...)
 	if err != nil {
