@@ -22,6 +22,7 @@ func TestOutbound(t *testing.T) {
 		t.Run("acknowledgements", func(t *testing.T) { testAcks(t, s) })
 		t.Run("5xx parked and shown", func(t *testing.T) { testRefused(t, s) })
 		t.Run("never to automatic addresses", func(t *testing.T) { testAutomaticRequester(t, s) })
+		t.Run("bounced requester flagged", func(t *testing.T) { testBounced(t, s) })
 	})
 }
 
@@ -313,5 +314,33 @@ func testAutomaticRequester(t *testing.T, s *imaptest.Server) {
 	}
 	if cs := e.comments(lead); !strings.Contains(cs, "Answer not sent") {
 		t.Errorf("no note on the ticket:\n%s", cs)
+	}
+}
+
+func testBounced(t *testing.T, s *imaptest.Server) {
+	e := newEnv(t, s, nil)
+	e.customerMail("anna@example.com", "Bounce", "Body.", "b1@example.com")
+	e.round()
+	lead := e.onlyLead()
+	e.staff(lead, map[string]any{schema.FieldReply: "First answer."})
+	e.flush()
+	ours, _ := e.received(0)
+	bounce := "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\nTo: " + e.user +
+		"\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <bounce-1@mx.example.com>\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"rep\"\r\n\r\n--rep\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n" +
+		"--rep\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; anna@example.com\r\nAction: failed\r\nStatus: 5.2.2\r\n\r\n" +
+		"--rep\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <" + ours.MessageID + ">\r\nSubject: x\r\n\r\n--rep--\r\n"
+	e.imap.Append(t, e.user, e.pass, "INBOX", []byte(bounce))
+	e.round()
+	if !strings.Contains(e.comments(lead), "not delivered") {
+		t.Fatalf("the intake did not note the bounce:\n%s", e.comments(lead))
+	}
+	e.staff(lead, map[string]any{schema.FieldReply: "Second answer."})
+	e.flush()
+	if n := len(e.smtp.Received()); n != 2 {
+		t.Errorf("%d mails, want 2 (a bounced address is flagged, not skipped)", n)
+	}
+	if cs := e.comments(lead); !strings.Contains(cs, "anna@example.com уже возвращались") {
+		t.Errorf("no bounce warning on the second answer:\n%s", cs)
 	}
 }
