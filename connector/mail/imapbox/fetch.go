@@ -47,6 +47,12 @@ func (b *Box) FetchSince(ctx context.Context, lastUID uint32, max int) ([]Fetche
 	default:
 	}
 	defer b.guard(ctx)()
+	// Dovecot adds mail appended by another session to this session's view
+	// only when a command completes: a NOOP first, so the FETCH sees mail
+	// that arrived since the last command.
+	if err := b.c.Noop().Wait(); err != nil {
+		return nil, b.ctxErr(ctx, fmt.Errorf("imapbox: noop: %w", err))
+	}
 	var set imap.UIDSet
 	set.AddRange(imap.UID(lastUID+1), 0) // lastUID+1:*
 	metas, err := b.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
