@@ -86,3 +86,18 @@ func TestAutomatic(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkMailBytes(b *testing.B) {
+	m := Mail{
+		From: Address{Name: "Служба поддержки", Address: "support@example.ru"},
+		To:   []Address{{Name: "Анна Петрова", Address: "anna@example.com"}}, Subject: "Re: [#42] Не работает карта",
+		MessageID: "b24d.1@example.ru", InReplyTo: "q@example.com", References: []string{"q@example.com"},
+		Date: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC), Text: strings.Repeat("Здравствуйте! Проверьте настройки браузера.\n", 40),
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Bytes(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func (o *Outbound) queueAnswer(ctx context.Context, a answer) error {
 			if _, err := tx.PutMailOut(ctx, mo, now); err != nil {
 				return err
 			}
-			o.log.Warn().Int64("lead", lead).Str("reason", reason).Msg("staff answer not sent")
+			o.log.Warn().Int64("lead", lead).Msg("staff answer not sent: see the ticket's timeline")
 			_, _, err := o.opts.Outbox.Enqueue(ctx, tx, comment("mail.notsent:"+key, group, lead,
 				escape("Ответ не отправлен / Answer not sent: "+reason)))
 			return err

@@ -75,3 +75,16 @@ func TestSMTPConfigForPorts(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSend measures one mail over a fresh loopback SMTP connection
+// (connect, EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT).
+func BenchmarkSend(b *testing.B) {
+	d := startSMTP(b, "u@example.ru", "pw")
+	s := NewSender(SMTPConfig{Addr: d.Addr, Security: config.SecurityPlain, Username: "u@example.ru", Password: "pw"})
+	raw := []byte("Subject: hi\r\n\r\n" + strings.Repeat("body line\r\n", 200))
+	for b.Loop() {
+		if err := s.Send(context.Background(), "u@example.ru", []string{"c@example.com"}, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
