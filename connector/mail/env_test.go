@@ -211,13 +211,8 @@ func (e *env) poll() {
 }
 
 // round: read and handle mail, deliver portal writes, finish mail.
-//
-// Dovecot adds mail appended by another session to the selected view only
-// when a command completes, so the first FETCH after an APPEND may not see
-// it (in production IDLE or the next poll does): poll twice.
 func (e *env) round() {
 	e.t.Helper()
-	e.poll()
 	e.poll()
 	if err := e.ob.Flush(context.Background()); err != nil {
 		e.t.Fatalf("Flush: %v", err)

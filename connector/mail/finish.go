@@ -18,47 +18,81 @@ var unfinishedStates = [...]store.MessageState{store.MessageTicketed, store.Mess
 
 // finish moves handled mail whose portal work is durably done: \Seen and
 // the processed folder (or left in place), or the quarantine folder. Mail
-// still waiting for the portal is left untouched.
+// still waiting for the portal is left untouched. A page of ready mails is
+// moved with one STORE and one MOVE per destination, then marked done in
+// one transaction (a crash in between moves nothing twice: a UID no
+// longer in the folder is ignored by the server).
 func (i *Intake) finish(ctx context.Context, box *imapbox.Box, uidValidity uint32) error {
 	for _, state := range unfinishedStates {
-		rows, err := i.opts.Store.MessagesInState(ctx, state, finishPage)
-		if err != nil {
-			return err
-		}
-		for _, row := range rows {
-			if row.Mailbox != i.name {
-				continue
-			}
-			if err := i.finishOne(ctx, box, uidValidity, row); err != nil {
+		var after int64
+		for {
+			rows, err := i.opts.Store.ListMessages(ctx, store.MessageFilter{
+				State: state, Mailbox: i.name, AfterID: after, Limit: finishPage})
+			if err != nil {
 				return err
+			}
+			if len(rows) == 0 {
+				break
+			}
+			after = rows[len(rows)-1].ID
+			if err := i.finishPage(ctx, box, uidValidity, rows); err != nil {
+				return err
+			}
+			if len(rows) < finishPage {
+				break
 			}
 		}
 	}
 	return nil
 }
 
-func (i *Intake) finishOne(ctx context.Context, box *imapbox.Box, uidValidity uint32, row store.Message) error {
-	w, ready, err := i.ready(ctx, row)
-	if err != nil || !ready {
-		return err
-	}
-	if row.UIDValidity == uidValidity {
-		quarantine := row.State == store.MessageQuarantined || w.Quarantine
-		if quarantine {
-			err = box.Quarantine(ctx, row.UID)
-		} else {
-			err = box.Done(ctx, row.UID, i.opts.Mailbox.LeaveInPlace)
-		}
+// finished is a handled mail ready to be marked done.
+type finished struct {
+	row  store.Message
+	lead int64
+}
+
+func (i *Intake) finishPage(ctx context.Context, box *imapbox.Box, uidValidity uint32, rows []store.Message) error {
+	var done []finished
+	var processed, quarantine []uint32
+	for _, row := range rows {
+		w, ready, err := i.ready(ctx, row)
 		if err != nil {
 			return err
 		}
-	} // else: the UID is void (UIDVALIDITY changed); the mail is read again and deduped
+		if !ready {
+			continue
+		}
+		done = append(done, finished{row: row, lead: w.Lead})
+		switch {
+		case row.UIDValidity != uidValidity:
+			// The UID is void (UIDVALIDITY changed); the mail is read again and deduped.
+		case row.State == store.MessageQuarantined || w.Quarantine:
+			quarantine = append(quarantine, row.UID)
+		default:
+			processed = append(processed, row.UID)
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	if err := box.QuarantineMany(ctx, quarantine); err != nil {
+		return err
+	}
+	if err := box.DoneMany(ctx, processed, i.opts.Mailbox.LeaveInPlace); err != nil {
+		return err
+	}
 	now := i.clk.Now()
 	return i.opts.Store.WithTx(ctx, func(tx *store.Tx) error {
-		if err := tx.MarkMessage(ctx, row.DedupeKey, store.MessageDone, w.Lead, row.Error, now); err != nil {
-			return err
+		for _, f := range done {
+			if err := tx.MarkMessage(ctx, f.row.DedupeKey, store.MessageDone, f.lead, f.row.Error, now); err != nil {
+				return err
+			}
+			if err := tx.DeleteSetting(ctx, waitPrefix+f.row.DedupeKey); err != nil {
+				return err
+			}
 		}
-		return tx.PutSetting(ctx, waitPrefix+row.DedupeKey, "")
+		return nil
 	})
 }
 
@@ -98,18 +132,17 @@ func (i *Intake) ready(ctx context.Context, row store.Message) (wait, bool, erro
 	}
 }
 
-// hasUnfinished reports whether handled mail of this mailbox waits for the
-// portal (the loop then waits a short while only).
+// hasUnfinished reports whether mail of this mailbox waits: handled mail
+// waiting for the portal, or a spooled reply waiting for its ticket's lead
+// (the loop then waits a short while only).
 func (i *Intake) hasUnfinished(ctx context.Context) (bool, error) {
-	for _, state := range unfinishedStates {
-		rows, err := i.opts.Store.MessagesInState(ctx, state, finishPage)
+	for _, state := range append([]store.MessageState{store.MessageSpooled}, unfinishedStates[:]...) {
+		rows, err := i.opts.Store.ListMessages(ctx, store.MessageFilter{State: state, Mailbox: i.name, Limit: 1})
 		if err != nil {
 			return false, err
 		}
-		for _, row := range rows {
-			if row.Mailbox == i.name {
-				return true, nil
-			}
+		if len(rows) > 0 {
+			return true, nil
 		}
 	}
 	return false, nil

@@ -14,7 +14,8 @@ import (
 // RegisterHooks adds the intake's completion hook to the outbox: when a
 // mail's lead.add is done, in the same transaction, the ticket is recorded
 // (type, status, assignee, tier, priority, policy, requester, SLA times),
-// the mail's Message-ID is indexed for threading and the mail is marked
+// the mail's Message-ID is indexed for threading (pending thread entries
+// of the ticket get the lead ID) and the mail is marked
 // ticketed with the lead ID. Call it once per outbox, whatever the number
 // of mailboxes.
 func RegisterHooks(o *outbox.Outbox, clk clock.Clock) {
@@ -41,6 +42,9 @@ func RegisterHooks(o *outbox.Outbox, clk clock.Clock) {
 		if err := tx.UpsertTicket(ctx, t, now); err != nil {
 			return err
 		}
+		if err := tx.ResolveThread(ctx, origin, lead); err != nil {
+			return err
+		}
 		if d.MessageID != "" {
 			e := store.ThreadEntry{MessageID: d.MessageID, LeadID: lead, Direction: store.DirectionIn}
 			if err := tx.PutThread(ctx, e, now); err != nil {
@@ -53,6 +57,6 @@ func RegisterHooks(o *outbox.Outbox, clk clock.Clock) {
 				return err
 			}
 		}
-		return tx.PutSetting(ctx, draftPrefix+origin, "")
+		return tx.DeleteSetting(ctx, draftPrefix+origin)
 	})
 }

@@ -56,68 +56,117 @@ type outcome struct {
 	ticket string // the new ticket's type, for the metric
 }
 
+// processPage is how many spooled mails one transaction handles.
+const processPage = 50
+
+// errWaitLead says a mail answers a ticket whose lead.add is not done yet:
+// the mail stays spooled (nothing flagged or moved) until the lead exists.
+var errWaitLead = errors.New("the ticket it answers is not created yet")
+
 // ProcessSpooled handles every spooled mail of this mailbox: it is called
-// after each fetch and on start, to resume after a crash. Each mail's
-// decision and its outbox rows are one transaction. It returns only state
-// failures; a mail that cannot be used is quarantined.
+// after each fetch and on start, to resume after a crash. The decisions
+// and outbox rows of a page of mails are one transaction. It returns only
+// state failures; a mail that cannot be used is quarantined, a reply to a
+// ticket not created yet stays spooled for a later call.
 func (i *Intake) ProcessSpooled(ctx context.Context) error {
 	i.procMu.Lock()
 	defer i.procMu.Unlock()
-	const page = 100
+	var after int64
 	for {
-		rows, err := i.opts.Store.MessagesInState(ctx, store.MessageSpooled, page)
+		rows, err := i.opts.Store.ListMessages(ctx, store.MessageFilter{
+			State: store.MessageSpooled, Mailbox: i.name, AfterID: after, Limit: processPage, WithRaw: true})
 		if err != nil {
 			return err
 		}
-		mine := 0
-		for _, row := range rows {
-			if row.Mailbox != i.name {
-				continue
-			}
-			mine++
-			if err := i.process(ctx, row); err != nil {
-				i.opts.Metrics.Mail(i.name, ResultError)
-				return err
-			}
+		if len(rows) == 0 {
+			return nil
 		}
-		if len(rows) < page || mine == 0 {
+		after = rows[len(rows)-1].ID
+		if err := i.processPage(ctx, rows); err != nil {
+			i.opts.Metrics.Mail(i.name, ResultError)
+			return err
+		}
+		if len(rows) < processPage {
 			return nil
 		}
 	}
 }
 
-// process handles one spooled mail.
-func (i *Intake) process(ctx context.Context, row store.Message) error {
+// handled is one mail of a page: its parse and its decision.
+type handled struct {
+	row     store.Message
+	msg     *mimeparse.Message
+	out     outcome
+	waiting bool
+}
+
+// processPage handles spooled mails in one transaction: parsing happens
+// before it, logging after it.
+func (i *Intake) processPage(ctx context.Context, rows []store.Message) error {
 	now := i.clk.Now()
-	log := i.log.With().Uint32("uid", row.UID).Str("row", row.DedupeKey).Logger()
-	msg, perr := mimeparse.Parse(row.Raw, mimeparse.Options{MaxSize: int(i.opts.Mailbox.MaxSize)})
-	var out outcome
+	page := make([]handled, len(rows))
+	perrs := make([]error, len(rows))
+	for n, row := range rows {
+		page[n].row = row
+		page[n].msg, perrs[n] = mimeparse.Parse(row.Raw, mimeparse.Options{MaxSize: int(i.opts.Mailbox.MaxSize)})
+	}
 	err := i.opts.Store.WithTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if perr != nil {
-			out = outcome{state: store.MessageQuarantined, result: ResultQuarantined, note: perr.Error()}
-		} else {
-			out, err = i.handle(ctx, tx, row, msg, now)
-			if err != nil {
+		for n := range page {
+			h := &page[n]
+			h.waiting = false
+			if perrs[n] != nil {
+				h.out = outcome{state: store.MessageQuarantined, result: ResultQuarantined, note: perrs[n].Error()}
+			} else {
+				out, err := i.handle(ctx, tx, h.row, h.msg, now)
+				if errors.Is(err, errWaitLead) {
+					h.waiting = true // nothing was written for it
+					continue
+				}
+				if err != nil {
+					return fmt.Errorf("handle mail %s: %w", h.row.DedupeKey, err)
+				}
+				h.out = out
+			}
+			if h.out.wait != (wait{}) {
+				if err := putJSON(ctx, tx, waitPrefix+h.row.DedupeKey, h.out.wait); err != nil {
+					return err
+				}
+			}
+			if err := tx.MarkMessage(ctx, h.row.DedupeKey, h.out.state, h.out.wait.Lead, h.out.note, now); err != nil {
 				return err
 			}
 		}
-		if err := putJSON(ctx, tx, waitPrefix+row.DedupeKey, out.wait); err != nil {
-			return err
-		}
-		return tx.MarkMessage(ctx, row.DedupeKey, out.state, out.wait.Lead, out.note, now)
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("handle mail %s: %w", row.DedupeKey, err)
+		return err
 	}
 	i.opts.Outbox.Wake()
+	for _, h := range page {
+		i.logHandled(h)
+	}
+	return nil
+}
+
+// logHandled logs and counts one handled mail.
+func (i *Intake) logHandled(h handled) {
+	log := i.log.With().Uint32("uid", h.row.UID).Str("row", h.row.DedupeKey).Logger()
+	if h.waiting {
+		ev := log.Debug()
+		if h.msg != nil {
+			ev = ev.Str("message_id", h.msg.MessageID)
+		}
+		ev.Msg("reply waits for its ticket's lead")
+		return
+	}
+	out := h.out
 	i.opts.Metrics.Mail(i.name, out.result)
 	ev := log.Info()
 	if out.result == ResultQuarantined {
 		ev = log.Warn().Str("reason", out.note)
 	}
-	if msg != nil {
-		ev = ev.Str("message_id", msg.MessageID).Str("auto", msg.Auto.String())
+	if h.msg != nil {
+		ev = ev.Str("message_id", h.msg.MessageID).Str("auto", h.msg.Auto.String())
 	}
 	if out.wait.Lead > 0 {
 		ev = ev.Int64("lead", out.wait.Lead)
@@ -127,7 +176,6 @@ func (i *Intake) process(ctx context.Context, row store.Message) error {
 		ev = ev.Str("type", out.ticket)
 	}
 	ev.Str("result", out.result).Msg("mail handled")
-	return nil
 }
 
 // handle decides what one parsed mail becomes, inside tx.

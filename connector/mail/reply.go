@@ -30,6 +30,13 @@ func (i *Intake) thread(ctx context.Context, tx *store.Tx, msg *mimeparse.Messag
 	if found && e.LeadID > 0 {
 		return e.LeadID, 0, nil
 	}
+	if found && e.Pending() {
+		lead, err := i.pendingLead(ctx, tx, e.OriginID)
+		if err != nil || lead > 0 {
+			return lead, 0, err
+		}
+		// Its lead.add was given up: the mail is threaded as if unknown.
+	}
 	id, ok := mimeparse.FindTag(msg.Subject, i.opts.Threading.TagFormat)
 	if !ok {
 		return 0, 0, nil
@@ -45,6 +52,38 @@ func (i *Intake) thread(ctx context.Context, tx *store.Tx, msg *mimeparse.Messag
 		return t.LeadID, 0, nil
 	}
 	return 0, t.LeadID, nil
+}
+
+// pendingLead resolves a pending thread entry: the lead ID once the
+// ticket's lead.add is done, errWaitLead while it is not, 0 when it was
+// dropped by an operator.
+func (i *Intake) pendingLead(ctx context.Context, tx *store.Tx, origin string) (int64, error) {
+	t, err := tx.TicketByOrigin(ctx, origin)
+	if err == nil {
+		return t.LeadID, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	r, err := tx.OutboxRowByKey(ctx, leadAddKey(origin))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	switch r.State {
+	case store.OutboxDone:
+		lead, err := outbox.LeadIDFromResult(r.Result)
+		if err != nil {
+			return 0, nil
+		}
+		return lead, nil
+	case store.OutboxDropped:
+		return 0, nil
+	default:
+		return 0, errWaitLead
+	}
 }
 
 // reply queues the mail as a timeline comment on its ticket (quoted

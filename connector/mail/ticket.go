@@ -145,6 +145,14 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 	if err := putJSON(ctx, tx, draftPrefix+origin, dr); err != nil {
 		return outcome{}, err
 	}
+	if msg.MessageID != "" {
+		// A reply that comes before the lead exists finds its ticket
+		// through this pending entry (and waits for the lead).
+		e := store.ThreadEntry{MessageID: msg.MessageID, Direction: store.DirectionIn, OriginID: origin}
+		if err := tx.PutThread(ctx, e, now); err != nil {
+			return outcome{}, err
+		}
+	}
 	return outcome{state: store.MessageTicketed, result: ResultTicket, ticket: d.Type,
 		wait: wait{Outbox: key, Quarantine: oversize}}, nil
 }
