@@ -43,12 +43,13 @@ func (d *Daemon) jobs() (intake, work []job) {
 	return intake, work
 }
 
-// startJobs schedules the jobs on a cron (SkipIfStillRunning: a slow run is
-// never stacked) and runs the atStart ones once now. Stop the returned cron
+// startJobs schedules the jobs on a cron and runs the atStart ones once now;
+// each job is wrapped once (Recover, SkipIfStillRunning), so a slow run is
+// never stacked, whether started by cron or at start. Stop the returned cron
 // to stop triggering; its Stop context ends when running jobs return.
-func (d *Daemon) startJobs(js []job, ctx context.Context) *cron.Cron {
+func (d *Daemon) startJobs(ctx context.Context, js []job) *cron.Cron {
 	cl := cronLogger{d.log}
-	c := cron.New(cron.WithLogger(cl), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
+	c := cron.New(cron.WithLogger(cl))
 	for _, j := range js {
 		if j.every <= 0 {
 			continue

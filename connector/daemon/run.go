@@ -43,8 +43,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	workWG.Go(func() { d.rules.Watch(workCtx, d.opts.RulesPoll, d.hup) })
 	intakeJobs, workJobs := d.jobs()
-	intakeCron := d.startJobs(intakeJobs, intakeCtx)
-	workCron := d.startJobs(workJobs, workCtx)
+	intakeCron := d.startJobs(intakeCtx, intakeJobs)
+	workCron := d.startJobs(workCtx, workJobs)
 
 	var runErr error
 	served := false
