@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
 	"github.com/b24desk/b24desk/connector/outbox"
@@ -112,7 +113,13 @@ func (i *Intake) ready(ctx context.Context, row store.Message) (wait, bool, erro
 	if w.Outbox == "" {
 		return w, true, nil
 	}
-	r, err := i.opts.Store.OutboxRowByKey(ctx, w.Outbox)
+	if row.LeadID > 0 && strings.HasPrefix(w.Outbox, leadAddKey("")) {
+		// The lead.add hook recorded the lead on this row when the write
+		// was done (in the same transaction): no need to read the outbox.
+		w.Lead = row.LeadID
+		return w, true, nil
+	}
+	r, err := i.opts.Store.OutboxStatusByKey(ctx, w.Outbox)
 	if errors.Is(err, store.ErrNotFound) {
 		return w, true, nil // pruned history: long done
 	}

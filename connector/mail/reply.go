@@ -65,7 +65,7 @@ func (i *Intake) pendingLead(ctx context.Context, tx *store.Tx, origin string) (
 	if !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
-	r, err := tx.OutboxRowByKey(ctx, leadAddKey(origin))
+	r, err := tx.OutboxStatusByKey(ctx, leadAddKey(origin))
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
 	}

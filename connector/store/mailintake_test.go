@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 )
 
@@ -128,4 +129,19 @@ func fmtList(s []string) string {
 		out += x
 	}
 	return out + "]"
+}
+
+func TestOutboxStatusByKey(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	ctx := context.Background()
+	if _, err := s.OutboxStatusByKey(ctx, "none"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing row: %v, want ErrNotFound", err)
+	}
+	if _, _, err := s.EnqueueOutbox(ctx, OutboxRow{Kind: "crm.lead.add", DedupeKey: "k", Payload: []byte(`{"big":"x"}`)}, t0); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.OutboxStatusByKey(ctx, "k")
+	if err != nil || r.State != OutboxPending || r.Kind != "crm.lead.add" || r.Payload != nil {
+		t.Fatalf("status = %+v, %v", r, err)
+	}
 }
