@@ -1,8 +1,10 @@
 package imapbox_test
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
@@ -12,6 +14,7 @@ func TestBatchAndVisibility(t *testing.T) {
 	imaptest.ForEach(t, func(t *testing.T, s *imaptest.Server) {
 		t.Run("done and quarantine many", func(t *testing.T) { testDoneMany(t, s) })
 		t.Run("fetch sees mail appended by another session", func(t *testing.T) { testFetchSeesAppend(t, s) })
+		t.Run("idle wakes after copy and expunge", func(t *testing.T) { testIdleAfterExpunge(t, s) })
 	})
 }
 
@@ -74,5 +77,40 @@ func testFetchSeesAppend(t *testing.T, s *imaptest.Server) {
 		if !slices.Equal(fetchedUIDs(got), []uint32{uid}) {
 			t.Fatalf("round %d: fetched %v, want [%d]", i, fetchedUIDs(got), uid)
 		}
+	}
+}
+
+// testIdleAfterExpunge: after mail was moved away without MOVE (our own
+// UID EXPUNGE, whose responses the client keeps to itself), one new mail
+// (a message count no higher than before) still wakes IDLE.
+func testIdleAfterExpunge(t *testing.T, s *imaptest.Server) {
+	user, pass := s.NewUser(t)
+	cfg := testConfig(s, user, pass, nil)
+	cfg.DisableMove = true
+	var uids []uint32
+	for i := range 3 {
+		uids = append(uids, s.Append(t, user, pass, "INBOX", mail(i)))
+	}
+	box := dial(t, cfg)
+	if _, err := box.FetchSince(t.Context(), 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := box.DoneMany(t.Context(), uids, false); err != nil {
+		t.Fatal(err)
+	}
+	woke := make(chan error, 1)
+	go func() { woke <- box.Wait(context.Background(), time.Hour) }()
+	uid := s.Append(t, user, pass, "INBOX", mail(9))
+	select {
+	case err := <-woke:
+		if err != nil {
+			t.Fatalf("Wait: %v", err)
+		}
+	case <-time.After(generous):
+		t.Fatal("Wait did not return after an APPEND")
+	}
+	got, err := box.FetchSince(t.Context(), uids[2], 10)
+	if err != nil || !slices.Equal(fetchedUIDs(got), []uint32{uid}) {
+		t.Fatalf("after wake: %v, %v; want [%d]", fetchedUIDs(got), err, uid)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -24,9 +23,7 @@ type Box struct {
 	c   *imapclient.Client
 
 	selected bool
-	// known is the message count of the selected folder as last told by
-	// the server; exists gets a signal when it grows (new mail).
-	known  atomic.Uint32
+	// exists gets a signal when the server reports EXISTS (new mail).
 	exists chan struct{}
 }
 
@@ -46,7 +43,6 @@ func Dial(ctx context.Context, cfg Config) (*Box, error) {
 		Dialer:    &net.Dialer{Timeout: cfg.DialTimeout},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
 			Mailbox: b.onMailbox,
-			Expunge: b.onExpunge,
 		},
 	}
 	c, err := dialClient(ctx, cfg, opts)
@@ -195,24 +191,15 @@ func (b *Box) ctxErr(ctx context.Context, err error) error {
 }
 
 // onMailbox runs on the client's reader goroutine for unilateral EXISTS.
+// Every EXISTS wakes Wait: comparing counts misses new mail after our own
+// UID EXPUNGE (whose EXPUNGE responses the client keeps to the command),
+// and a spurious wake costs one empty fetch.
 func (b *Box) onMailbox(d *imapclient.UnilateralDataMailbox) {
 	if d.NumMessages == nil {
 		return
 	}
-	n := *d.NumMessages
-	if old := b.known.Swap(n); n > old {
-		select {
-		case b.exists <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (b *Box) onExpunge(uint32) {
-	for {
-		old := b.known.Load()
-		if old == 0 || b.known.CompareAndSwap(old, old-1) {
-			return
-		}
+	select {
+	case b.exists <- struct{}{}:
+	default:
 	}
 }

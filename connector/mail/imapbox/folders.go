@@ -54,7 +54,6 @@ func (b *Box) Select(ctx context.Context) (Status, error) {
 		return Status{}, b.ctxErr(ctx, fmt.Errorf("imapbox: select %q: %w", b.cfg.Folder, err))
 	}
 	b.selected = true
-	b.known.Store(data.NumMessages)
 	return Status{UIDValidity: data.UIDValidity, UIDNext: uint32(data.UIDNext), Messages: data.NumMessages}, nil
 }
 
