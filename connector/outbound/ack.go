@@ -71,7 +71,12 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 		return nil
 	}
 	now := o.clk.Now()
-	taken, err := tx.TakeAck(ctx, to, now.In(o.opts.Location).Format(time.DateOnly), max(mb.Ack.DailyCap, 1))
+	today := now.In(o.opts.Location)
+	// Counts of earlier days are not needed any more.
+	if err := tx.PruneAcks(ctx, today.AddDate(0, 0, -2).Format(time.DateOnly)); err != nil {
+		return err
+	}
+	taken, err := tx.TakeAck(ctx, to, today.Format(time.DateOnly), max(mb.Ack.DailyCap, 1))
 	if err != nil {
 		return err
 	}

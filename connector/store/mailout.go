@@ -171,6 +171,17 @@ func (a access) PruneAcks(ctx context.Context, beforeDay string) error {
 	return nil
 }
 
+// PruneMailOut removes outbound mail records last changed before the time
+// (the retention job); a mail still sending is kept.
+func (a access) PruneMailOut(ctx context.Context, before time.Time) (int64, error) {
+	res, err := a.q.ExecContext(ctx, `DELETE FROM mail_out WHERE updated_at < ? AND state != ?`, tsNN(before), MailSending)
+	if err != nil {
+		return 0, fmt.Errorf("prune mail out: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // PutBounced records that mail to addr bounced (on the ticket's mail).
 func (a access) PutBounced(ctx context.Context, addr string, leadID int64, now time.Time) error {
 	_, err := a.q.ExecContext(ctx, `INSERT INTO mail_bounced (addr, lead_id, bounced_at) VALUES (?, ?, ?)

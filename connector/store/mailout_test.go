@@ -44,6 +44,12 @@ func TestMailOutOnceAndStates(t *testing.T) {
 	if err := s.MarkMailOut(ctx, "missing", MailSent, "", now); !errors.Is(err, ErrNotFound) {
 		t.Errorf("mark missing: %v", err)
 	}
+	if n, err := s.PruneMailOut(ctx, now.Add(time.Hour)); err != nil || n != 1 {
+		t.Errorf("PruneMailOut removed %d, %v; want the sent row only", n, err)
+	}
+	if _, err := s.MailOutByKey(ctx, "reply:7:abc:2"); err != nil {
+		t.Errorf("a sending row was pruned: %v", err)
+	}
 }
 
 func TestTakeAckCapsPerSenderAndDay(t *testing.T) {
