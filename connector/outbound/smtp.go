@@ -114,7 +114,9 @@ func classify(step string, err error) error {
 		return &SMTPError{Code: se.Code, Temporary: se.Code < 500,
 			Err: fmt.Errorf("%s: %s", step, se.Message)}
 	}
-	return &SMTPError{Temporary: true, Err: fmt.Errorf("%s: %w", step, err)}
+	// A certificate the client does not trust will not fix itself.
+	var cv *tls.CertificateVerificationError
+	return &SMTPError{Temporary: !errors.As(err, &cv), Err: fmt.Errorf("%s: %w", step, err)}
 }
 
 // Send delivers raw (a complete RFC 5322 message) from the envelope sender
@@ -194,7 +196,7 @@ func (s *Sender) open(ctx context.Context) (*smtp.Client, func(), error) {
 		conn, err = d.DialContext(dctx, "tcp", s.cfg.Addr)
 	}
 	if err != nil {
-		return nil, nil, s.ctxErr(ctx, &SMTPError{Temporary: true, Err: fmt.Errorf("connect to %s: %w", s.cfg.Addr, err)})
+		return nil, nil, s.ctxErr(ctx, classify("connect to "+s.cfg.Addr, err))
 	}
 	done := make(chan struct{})
 	go func() {

@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"sync"
@@ -15,6 +16,8 @@ import (
 // receives; reject makes it answer DATA with an error code.
 type smtpd struct {
 	Addr string
+	// mechs are the AUTH mechanisms offered (default PLAIN).
+	mechs []string
 
 	mu       sync.Mutex
 	received []received
@@ -33,13 +36,27 @@ type received struct {
 
 func startSMTP(t testing.TB, user, pass string) *smtpd {
 	t.Helper()
-	d := &smtpd{user: user, pass: pass}
+	return startSMTPWith(t, user, pass, nil, nil)
+}
+
+// startSMTPWith starts the server with TLS (implicit when implicitTLS,
+// else offered as STARTTLS when tlsCfg is set) and AUTH mechanisms.
+func startSMTPWith(t testing.TB, user, pass string, tlsCfg *tls.Config, mechs []string, implicitTLS ...bool) *smtpd {
+	t.Helper()
+	d := &smtpd{user: user, pass: pass, mechs: mechs}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{d: d}, nil }))
+	s.TLSConfig = tlsCfg
 	s.Domain = "localhost"
 	s.AllowInsecureAuth = true
 	s.ErrorLog = quietLog{}
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var ln net.Listener
+	var err error
+	if len(implicitTLS) > 0 && implicitTLS[0] {
+		ln, err = tls.Listen("tcp", "127.0.0.1:0", tlsCfg)
+	} else {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,16 +89,51 @@ type session struct {
 	auth bool
 }
 
-func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *session) AuthMechanisms() []string {
+	if s.d.mechs != nil {
+		return s.d.mechs
+	}
+	return []string{sasl.Plain}
+}
 
-func (s *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != s.d.user || pass != s.d.pass {
-			return smtp.ErrAuthFailed
+func (s *session) check(user, pass string) error {
+	if user != s.d.user || pass != s.d.pass {
+		return smtp.ErrAuthFailed
+	}
+	s.auth = true
+	return nil
+}
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	if mech == sasl.Login {
+		return &loginServer{check: s.check}, nil
+	}
+	return sasl.NewPlainServer(func(_, user, pass string) error { return s.check(user, pass) }), nil
+}
+
+// loginServer is the server side of AUTH LOGIN (go-sasl has the client only).
+type loginServer struct {
+	check func(user, pass string) error
+	user  string
+	step  int
+}
+
+func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
+	l.step++
+	switch l.step {
+	case 1:
+		if resp != nil {
+			l.user = string(resp)
+			l.step++
+			return []byte("Password:"), false, nil
 		}
-		s.auth = true
-		return nil
-	}), nil
+		return []byte("Username:"), false, nil
+	case 2:
+		l.user = string(resp)
+		return []byte("Password:"), false, nil
+	default:
+		return nil, true, l.check(l.user, string(resp))
+	}
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
