@@ -58,7 +58,7 @@ func (d *Daemon) serveDebugClock(w http.ResponseWriter, r *http.Request) {
 	now := mc.Now()
 	d.log.Info().Time("now", now).Msg("debug clock moved")
 	d.tickSLA(r.Context(), now)
-	d.outbox.Wake()
+	d.wakeOutbox()
 	if d.events.worker != nil {
 		d.events.worker.Notify()
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,8 +33,13 @@ func TestRunLifecycle(t *testing.T) {
 		t.Fatalf("/healthz: %d %s", code, body)
 	}
 	r.waitFor("/readyz 200", 10*time.Second, func() bool { c, _ := r.get("/readyz"); return c == http.StatusOK })
-	if code, body := r.get("/metrics"); code != http.StatusOK || !strings.Contains(body, "b24desk_api_calls_total") {
-		t.Fatalf("/metrics: %d, lacks b24desk_api_calls_total:\n%.2000s", code, body)
+	// The start-up calls (probe, reconcile, sweep) reached the portal and were counted.
+	r.waitFor("portal calls counted", 10*time.Second, func() bool {
+		_, body := r.get("/metrics")
+		return regexp.MustCompile(`(?m)^b24desk_api_calls_total\{method="[a-z.]+",result="ok"\} [1-9]`).MatchString(body)
+	})
+	if code, body := r.get("/metrics"); code != http.StatusOK || !strings.Contains(body, "b24desk_outbox_pending 0") {
+		t.Fatalf("/metrics: %d, lacks the outbox gauge:\n%.2000s", code, body)
 	}
 
 	code, out = r.command("run", "--config", r.config)

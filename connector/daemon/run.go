@@ -21,8 +21,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stopIntake()
 	workCtx, stopWork := context.WithCancel(base)
 	defer stopWork()
+	// The outbox's context ends only at the drain's bound; stopDeliver
+	// stops the delivery loop between two rounds.
 	outboxCtx, stopOutbox := context.WithCancel(base)
 	defer stopOutbox()
+	stopDeliver := make(chan struct{})
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- d.srv.Serve(d.ln) }()
@@ -30,7 +33,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Bool("debug_clock", d.opts.DebugClock != nil).Msg("b24desk running")
 
 	outboxDone := make(chan struct{})
-	go func() { defer close(outboxDone); _ = d.outbox.Run(outboxCtx) }()
+	go func() { defer close(outboxDone); d.deliver(outboxCtx, stopDeliver, d.kick) }()
 
 	var intakeWG, eventsWG, workWG sync.WaitGroup
 	for _, in := range d.intakes {
@@ -66,10 +69,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	<-workCron.Stop().Done()
 
 	// Phase 2: drain the outbox within the bound.
-	stopOutbox()
-	<-outboxDone
-	drainCtx, cancelDrain := context.WithTimeout(base, d.opts.DrainTimeout)
+	drainCtx, cancelDrain := context.WithTimeout(outboxCtx, d.opts.DrainTimeout)
+	stopAtBound := context.AfterFunc(drainCtx, stopOutbox)
+	close(stopDeliver)
+	<-outboxDone // the round in flight finishes (or the bound cancels it)
 	err := d.outbox.Flush(drainCtx)
+	stopAtBound()
 	cancelDrain()
 	st, serr := d.outbox.Stats(base)
 	switch {
