@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,4 +97,32 @@ func TestTemplateProblems(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTemplateText checks that any template text either loads or is
+// reported with a position inside the file, and never panics.
+func FuzzTemplateText(f *testing.F) {
+	for _, s := range []string{"Hi {{customer}}", "{{", "}}{{", "{{ due }} {{x", "Привет, {{staff}}!\n{{team}}", "{{{{tag}}}}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		src := minimal + "templates:\n  - name: a\n    text: " + strconv.Quote(text) + "\n"
+		r, _, err := Parse("f.yaml", []byte(src), time.Time{})
+		var probs Problems
+		if err != nil {
+			if !errors.As(err, &probs) {
+				t.Fatalf("not Problems: %v", err)
+			}
+			lines := strings.Count(src, "\n") + 1
+			for _, p := range probs {
+				if p.Line < 1 || p.Line > lines || p.Col < 1 {
+					t.Fatalf("position %d:%d outside the file: %v", p.Line, p.Col, p)
+				}
+			}
+			return
+		}
+		if tpl, ok := r.TemplateByName("a"); ok {
+			_, _ = tpl.Render(map[string]string{VarCustomer: "x"})
+		}
+	})
 }
