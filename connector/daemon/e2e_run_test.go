@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +10,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/connector/store"
 )
 
 // A Tuesday, 10:00 in Moscow: inside working hours.
@@ -98,5 +104,65 @@ func TestRunUsageErrors(t *testing.T) {
 		if code, out := r.command(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2:\n%s", args, code, out)
 		}
+	}
+}
+
+// TestRunOfflineEvents: an OAuth application in offline mode reads the
+// portal's offline event queue, hands the change to the engine and clears
+// the queue.
+func TestRunOfflineEvents(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, e2eStart, "")
+	p := r.portal
+	cfg := "portal:\n  client_id: " + p.ClientID() + "\n  client_secret: " + p.ClientSecret() +
+		"\n  oauth_server: " + r.simURL + "\n  endpoint: " + r.simURL + "/rest/\n  rate: 1000\n  burst: 10000\n" +
+		"rules:\n  path: " + r.rules + "\nstate:\n  dir: " + filepath.Join(r.dir, "state") + "\n" +
+		"http:\n  listen: " + r.listen + "\n" +
+		"events:\n  mode: offline\n  offline_interval: 1s\n" +
+		"reconcile:\n  interval: 1h\n  sweep_interval: 1h\n" +
+		"log:\n  level: debug\n"
+	if err := os.WriteFile(r.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The application's first token pair, as `b24desk auth` stores it.
+	st, err := store.Open(context.Background(), filepath.Join(r.dir, "state"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	access, refresh := p.IssueTokens(1)
+	err = st.SaveToken(context.Background(), store.Token{AccessToken: access, RefreshToken: refresh,
+		ExpiresAt: r.clk.Now().Add(time.Hour)}, r.clk.Now())
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out := r.command("setup", "--config", r.config); code != 0 {
+		t.Fatalf("setup exit %d:\n%s", code, out)
+	}
+	r.start()
+
+	c, err := bitrix.New(bitrix.Config{WebhookURL: p.WebhookURL(r.simURL), Rate: 1000, Burst: 10000, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.LeadAdd(context.Background(), map[string]any{"TITLE": "Метка", "SOURCE_ID": "B24D_MAP", "ASSIGNED_BY_ID": 5}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("the offline event recorded and cleared", 15*time.Second, func() bool {
+		cleared := 0
+		for _, call := range p.Calls() {
+			if call.Method == "event.offline.clear" && call.Code == "" {
+				cleared++
+			}
+		}
+		return cleared > 0 && r.metric(`b24desk_portal_events_total{result="recorded"}`) >= 1
+	})
+	r.waitFor("the hand-made ticket given an SLA", 15*time.Second, func() bool {
+		l, _ := p.Lead(int(id))
+		return l["UF_CRM_B24D_SLA_DUE"] != nil && l["UF_CRM_B24D_SLA_DUE"] != ""
+	})
+	if code := r.stop(syscall.SIGTERM); code != 0 {
+		t.Fatalf("SIGTERM: exit %d", code)
 	}
 }
