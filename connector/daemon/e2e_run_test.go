@@ -165,4 +165,9 @@ func TestRunOfflineEvents(t *testing.T) {
 	if code := r.stop(syscall.SIGTERM); code != 0 {
 		t.Fatalf("SIGTERM: exit %d", code)
 	}
+	for _, secret := range []string{p.ClientSecret(), access, refresh} {
+		if strings.Contains(r.output(), secret) {
+			t.Fatal("an OAuth secret or token leaked into the daemon's output")
+		}
+	}
 }
