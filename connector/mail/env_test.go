@@ -93,6 +93,12 @@ func newEnv(t testing.TB, s *imaptest.Server, mod func(mb *config.Mailbox)) *env
 
 // open opens the state, outbox, intake and IMAP box (again after close).
 func (e *env) open() {
+	e.openState()
+	e.openBox()
+}
+
+// openState opens the state, outbox and intake.
+func (e *env) openState() {
 	t := e.t
 	var err error
 	e.st, err = store.Open(context.Background(), e.dir, zerolog.Nop())
@@ -113,6 +119,13 @@ func (e *env) open() {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openBox connects the test's own IMAP box and sets the cursor (a first
+// start stores it at UIDNEXT).
+func (e *env) openBox() {
+	t := e.t
+	var err error
 	e.box, err = imapbox.Dial(context.Background(), BoxConfig(e.mb, zerolog.Nop()))
 	if err != nil {
 		t.Fatal(err)
