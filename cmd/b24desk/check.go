@@ -88,6 +88,7 @@ func checkGroups() []checkFunc {
 		checkSchema,
 		checkStages,
 		// mailboxes (mail intake) and SMTP (outbound mail) go here
+		checkMailboxes,
 		checkSMTP,
 	}
 }
