@@ -80,7 +80,7 @@ func TestTicketsFilters(t *testing.T) {
 		{nil, []string{"11", "12", "13", "B24D_TECH", "L1", "user 5", "breached", "met 03-10 10:30"}, []string{"CONVERTED"}, "3 ticket(s)"},
 		{[]string{"--state", "breached"}, []string{"11 "}, []string{"B24D_MAP"}, "1 ticket(s)"},
 		{[]string{"--state", "warning"}, []string{"B24D_MAP"}, []string{"B24D_TECH"}, "1 ticket(s)"},
-		{[]string{"--state", "all"}, []string{"B24D_OUTAGE"}, nil, "3 ticket(s)"},
+		{[]string{"--state", "all"}, []string{"B24D_OUTAGE", "CONVERTED"}, nil, "4 ticket(s)"},
 	}
 	for _, c := range cases {
 		code, out := in.run(t, cmdTickets, c.args...)

@@ -29,8 +29,7 @@ It opens the state read-only, so it runs beside a running daemon.
   --state open      every open ticket (default)
   --state warning   open tickets whose SLA state is warning
   --state breached  open tickets whose SLA state is breached
-  --state all       every open ticket, whatever its SLA state (closed
-                    tickets are not listed)
+  --state all       every ticket, closed ones included
 
 Examples:
   b24desk tickets --config /etc/b24desk/b24desk.yaml --state breached
@@ -131,7 +130,11 @@ func listTickets(ctx context.Context, st *store.Store, which string) ([]store.Ti
 	var out []store.Ticket
 	var after int64
 	for {
-		page, err := st.OpenTickets(ctx, after, 500)
+		read := st.OpenTickets
+		if which == "all" {
+			read = st.Tickets // closed (and deleted) ones too
+		}
+		page, err := read(ctx, after, 500)
 		if err != nil {
 			return nil, fmt.Errorf("read tickets: %w", err)
 		}
