@@ -72,21 +72,7 @@ func Open(ctx context.Context, dir string, log zerolog.Logger) (*Store, error) {
 // taking the lock and without migrating: it can run next to a running daemon.
 // It refuses a schema other than the one this binary writes.
 func OpenReadOnly(ctx context.Context, dir string, log zerolog.Logger) (*Store, error) {
-	path := filepath.Join(dir, DBFileName)
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("open state %s: %w", dir, err)
-	}
-	db, err := openDB(path, true)
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{access: access{q: db}, db: db, dir: dir,
-		log: log.With().Str("component", "store").Logger()}
-	if err := s.checkCurrent(ctx); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
+	return openUnlocked(ctx, dir, log, true)
 }
 
 // OpenShared opens the state in dir for a CLI command that runs next to the
@@ -94,11 +80,16 @@ func OpenReadOnly(ctx context.Context, dir string, log zerolog.Logger) (*Store, 
 // recorded by setup): no lock and no migration; SQLite's own locking keeps
 // the writes safe. It refuses a schema other than the one this binary writes.
 func OpenShared(ctx context.Context, dir string, log zerolog.Logger) (*Store, error) {
+	return openUnlocked(ctx, dir, log, false)
+}
+
+// openUnlocked opens an existing, current state without the directory lock.
+func openUnlocked(ctx context.Context, dir string, log zerolog.Logger, readOnly bool) (*Store, error) {
 	path := filepath.Join(dir, DBFileName)
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open state %s: %w", dir, err)
 	}
-	db, err := openDB(path, false)
+	db, err := openDB(path, readOnly)
 	if err != nil {
 		return nil, err
 	}
