@@ -11,13 +11,21 @@ type PruneResult struct {
 	RawMails      int64 // spooled raw copies deleted (the message rows stay)
 	OutboxHistory int64 // done/dropped outbox rows deleted
 	EventKeys     int64 // event dedupe keys forgotten
+	MailOut       int64 // sent or failed outbound mail records deleted
+	AckCounts     int64 // acknowledgement counts of old days deleted
 }
 
 // Prune deletes personal data and history older than olderThan before now:
 // the raw copies of mails whose handling finished (a mail still spooled is
-// work, never deleted), finished outbox rows, and event dedupe keys.
+// work, never deleted), finished outbox rows, event dedupe keys, records of
+// sent or failed outbound mail (one still sending is kept) and the daily
+// acknowledgement counts per sender.
 func (s *Store) Prune(ctx context.Context, now time.Time, olderThan time.Duration) (PruneResult, error) {
-	cutoff := tsNN(now.Add(-olderThan))
+	before := now.Add(-olderThan)
+	cutoff := tsNN(before)
+	// Acknowledgement days are dates in the mailbox's zone: a day of margin
+	// keeps a day that is still "today" somewhere.
+	ackDay := before.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	var r PruneResult
 	err := s.WithTx(ctx, func(tx *Tx) error {
 		res, err := tx.q.ExecContext(ctx, `UPDATE messages SET raw = NULL
@@ -36,12 +44,21 @@ WHERE raw IS NOT NULL AND state != 'spooled' AND created_at < ?`, cutoff)
 			return fmt.Errorf("prune events: %w", err)
 		}
 		r.EventKeys, _ = res.RowsAffected()
+		if r.MailOut, err = tx.PruneMailOut(ctx, before); err != nil {
+			return err
+		}
+		res, err = tx.q.ExecContext(ctx, `DELETE FROM ack_count WHERE day < ?`, ackDay)
+		if err != nil {
+			return fmt.Errorf("prune ack counts: %w", err)
+		}
+		r.AckCounts, _ = res.RowsAffected()
 		return nil
 	})
 	if err != nil {
 		return PruneResult{}, err
 	}
 	s.log.Info().Int64("raw_mails", r.RawMails).Int64("outbox_rows", r.OutboxHistory).
-		Int64("event_keys", r.EventKeys).Msg("retention prune")
+		Int64("event_keys", r.EventKeys).Int64("mail_out", r.MailOut).Int64("ack_counts", r.AckCounts).
+		Msg("retention prune")
 	return r, nil
 }
