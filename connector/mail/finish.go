@@ -119,16 +119,21 @@ func (i *Intake) ready(ctx context.Context, row store.Message) (wait, bool, erro
 		w.Lead = row.LeadID
 		return w, true, nil
 	}
-	r, err := i.opts.Store.OutboxStatusByKey(ctx, w.Outbox)
+	state, err := i.opts.Store.OutboxStateByKey(ctx, w.Outbox)
 	if errors.Is(err, store.ErrNotFound) {
 		return w, true, nil // pruned history: long done
 	}
 	if err != nil {
 		return w, false, err
 	}
-	switch r.State {
+	switch state {
 	case store.OutboxDone:
-		if w.Lead == 0 && r.Kind == outbox.KindLeadAdd {
+		if w.Lead == 0 && strings.HasPrefix(w.Outbox, leadAddKey("")) {
+			// The same mail's lead from another mailbox: read the result.
+			r, err := i.opts.Store.OutboxStatusByKey(ctx, w.Outbox)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return w, false, err
+			}
 			w.Lead, _ = outbox.LeadIDFromResult(r.Result)
 		}
 		return w, true, nil

@@ -140,6 +140,12 @@ func TestOutboxStatusByKey(t *testing.T) {
 	if _, _, err := s.EnqueueOutbox(ctx, OutboxRow{Kind: "crm.lead.add", DedupeKey: "k", Payload: []byte(`{"big":"x"}`)}, t0); err != nil {
 		t.Fatal(err)
 	}
+	if st, err := s.OutboxStateByKey(ctx, "k"); err != nil || st != OutboxPending {
+		t.Fatalf("state = %q, %v", st, err)
+	}
+	if _, err := s.OutboxStateByKey(ctx, "none"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing row state: %v, want ErrNotFound", err)
+	}
 	r, err := s.OutboxStatusByKey(ctx, "k")
 	if err != nil || r.State != OutboxPending || r.Kind != "crm.lead.add" || r.Payload != nil {
 		t.Fatalf("status = %+v, %v", r, err)

@@ -134,6 +134,9 @@ ALTER TABLE thread_index ADD COLUMN origin_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX thread_index_pending ON thread_index(origin_id) WHERE lead_id = 0;
 CREATE INDEX messages_mailbox_state ON messages(mailbox, state, id);
 `},
+	{name: "outbox state by key without reading the payload", sql: `
+CREATE INDEX outbox_key_state ON outbox(dedupe_key, state);
+`},
 }
 
 // SchemaVersion is the schema version this binary writes.

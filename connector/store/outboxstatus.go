@@ -23,3 +23,20 @@ func (a access) OutboxStatusByKey(ctx context.Context, dedupeKey string) (Outbox
 	r.Payload = nil
 	return r, nil
 }
+
+// OutboxStateByKey returns the state of the row with the dedupe key, read
+// from an index alone (the row and its payload are not touched): cheap
+// enough to ask for many waiting rows on every round. ErrNotFound when
+// there is no such row.
+func (a access) OutboxStateByKey(ctx context.Context, dedupeKey string) (OutboxState, error) {
+	var st OutboxState
+	err := a.q.QueryRowContext(ctx,
+		`SELECT state FROM outbox INDEXED BY outbox_key_state WHERE dedupe_key = ?`, dedupeKey).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("outbox row %q: %w", dedupeKey, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("get outbox state: %w", err)
+	}
+	return st, nil
+}
