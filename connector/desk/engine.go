@@ -99,21 +99,38 @@ func (e *Engine) SLA() *sla.Clock { return e.sla }
 // LeadChanged acts on a notice that a lead may have changed. It is safe to
 // call twice for the same change: the second call finds nothing new.
 func (e *Engine) LeadChanged(ctx context.Context, c events.Change) error {
+	_, err := e.LeadChangedWith(ctx, c)
+	return err
+}
+
+// LeadChangedWith is LeadChanged that also returns the lead it read
+// (crm.lead.get), so that a caller acting on the same change (outbound's
+// staff answers) need not read it again. The lead is nil when none was read
+// (a delete, a lead that is gone, a read that failed); it is returned also
+// with an error of the engine's own step after the read, and also for a
+// lead that is not a ticket.
+func (e *Engine) LeadChangedWith(ctx context.Context, c events.Change) (*bitrix.Lead, error) {
 	id := int64(c.LeadID)
 	if id <= 0 {
-		return nil
+		return nil, nil
 	}
 	now := e.o.Clock.Now()
 	if c.Event == events.EventLeadDelete || c.Event == events.EventDeleted {
-		return e.closeDeleted(ctx, id, now)
+		return nil, e.closeDeleted(ctx, id, now)
 	}
 	lead, err := e.o.Client.LeadGet(ctx, id)
 	if errors.Is(err, bitrix.ErrNotFound) {
-		return e.closeDeleted(ctx, id, now)
+		return nil, e.closeDeleted(ctx, id, now)
 	}
 	if err != nil {
-		return fmt.Errorf("lead %d: %w", id, err)
+		return nil, fmt.Errorf("lead %d: %w", id, err)
 	}
+	return lead, e.leadRead(ctx, id, lead, now)
+}
+
+// leadRead acts on a lead just read: a hand-made ticket is recorded, a known
+// ticket's change applied; a lead that is not a ticket is left alone.
+func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now time.Time) error {
 	r := e.o.Rules()
 	if r == nil {
 		return errors.New("desk: no rules loaded")
@@ -125,7 +142,7 @@ func (e *Engine) LeadChanged(ctx context.Context, c events.Change) error {
 		// Department pools route to their fallback until a tick reads them.
 		e.log.Warn().Err(err).Msg("department pools: members not read")
 	}
-	err = e.o.Store.WithTx(ctx, func(tx *store.Tx) error {
+	err := e.o.Store.WithTx(ctx, func(tx *store.Tx) error {
 		t, err := tx.Ticket(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			if lead.OriginatorID == outbox.OriginatorID {

@@ -21,19 +21,35 @@ import (
 
 // Sink wraps the ticket engine's events.Sink: after Next has handled a
 // change, a staff answer waiting in the lead's fields is sent. Both steps
-// are safe to repeat for the same change.
+// are safe to repeat for the same change. When Next also returns the lead
+// it read (LeadReader, as *desk.Engine does), the answer is taken from that
+// lead: one crm.lead.get per change.
 type Sink struct {
 	Next events.Sink
 	Out  *Outbound
 }
 
+// LeadReader is an events.Sink that returns the lead it read for a change
+// (nil when it read none: a delete, a lead that is gone, a failed read).
+type LeadReader interface {
+	LeadChangedWith(ctx context.Context, c events.Change) (*bitrix.Lead, error)
+}
+
 // LeadChanged passes the change on, then sends the lead's staff answer.
 func (s Sink) LeadChanged(ctx context.Context, c events.Change) error {
+	deleted := c.Event == events.EventLeadDelete || c.Event == events.EventDeleted
+	if lr, ok := s.Next.(LeadReader); ok {
+		lead, err := lr.LeadChangedWith(ctx, c)
+		if deleted || lead == nil || s.Out == nil {
+			return err
+		}
+		return errors.Join(err, s.Out.StaffAnswerLead(ctx, lead))
+	}
 	var err error
 	if s.Next != nil {
 		err = s.Next.LeadChanged(ctx, c)
 	}
-	if c.Event == events.EventLeadDelete || c.Event == events.EventDeleted || s.Out == nil {
+	if deleted || s.Out == nil {
 		return err
 	}
 	return errors.Join(err, s.Out.StaffAnswer(ctx, int64(c.LeadID)))
@@ -41,9 +57,7 @@ func (s Sink) LeadChanged(ctx context.Context, c events.Change) error {
 
 // StaffAnswer reads the lead and, when UF_CRM_B24D_REPLY or
 // UF_CRM_B24D_CANNED holds an answer that was not sent yet, queues the
-// mail to the requester. The send is keyed by lead, content and
-// DATE_MODIFY; while an answer with the same content is on its way (not
-// yet sent and cleared) it is not queued again.
+// mail to the requester (see StaffAnswerLead).
 func (o *Outbound) StaffAnswer(ctx context.Context, leadID int64) error {
 	if _, ok := o.replyMailbox(""); !ok {
 		return nil // no outbound mail configured: the lead is not read
@@ -59,6 +73,22 @@ func (o *Outbound) StaffAnswer(ctx context.Context, leadID int64) error {
 	if err := json.Unmarshal(resp.Result, &lead); err != nil {
 		return fmt.Errorf("read lead %d: %w", leadID, err)
 	}
+	return o.StaffAnswerLead(ctx, &lead)
+}
+
+// StaffAnswerLead queues the staff answer held by a lead just read (its
+// UF_CRM_B24D_REPLY and UF_CRM_B24D_CANNED) as a mail to the requester.
+// The send is keyed by lead, content and DATE_MODIFY; while an answer with
+// the same content is on its way (not yet sent and cleared) it is not
+// queued again. A lead that is not a recorded ticket sends nothing.
+func (o *Outbound) StaffAnswerLead(ctx context.Context, lead *bitrix.Lead) error {
+	if lead == nil {
+		return nil
+	}
+	if _, ok := o.replyMailbox(""); !ok {
+		return nil // no outbound mail configured
+	}
+	leadID := lead.ID
 	text := strings.TrimSpace(fieldString(lead.Fields[schema.FieldReply]))
 	cannedID := fieldString(lead.Fields[schema.FieldCanned])
 	canned := ""
@@ -80,8 +110,8 @@ func (o *Outbound) StaffAnswer(ctx context.Context, leadID int64) error {
 	if err != nil {
 		return err
 	}
-	staff := o.staffName(ctx, &lead)
-	a := answer{lead: &lead, ticket: t, text: text, canned: canned, staff: staff}
+	staff := o.staffName(ctx, lead)
+	a := answer{lead: lead, ticket: t, text: text, canned: canned, staff: staff}
 	return o.queueAnswer(ctx, a)
 }
 
