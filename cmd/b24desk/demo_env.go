@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -27,13 +26,8 @@ import (
 
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/config"
 )
-
-// demoRules is a copy of config/rules.example.yaml (the default rules), kept
-// equal by TestDemoRulesAreTheExample, so that the demo binary runs anywhere.
-//
-//go:embed demo_rules.yaml
-var demoRules []byte
 
 // Demo mailbox credentials (a private in-memory server on loopback).
 const (
@@ -198,7 +192,7 @@ func (e *demoEnv) writeFiles() error {
 	e.listen = ln.Addr().String()
 	_ = ln.Close()
 	e.rules = filepath.Join(e.dir, "rules.yaml")
-	if err := os.WriteFile(e.rules, demoRules, 0o600); err != nil {
+	if err := os.WriteFile(e.rules, config.RulesExample(), 0o600); err != nil {
 		return err
 	}
 	imapHost, imapPort, _ := net.SplitHostPort(e.imapAdr)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -24,7 +25,7 @@ type demoRow struct {
 
 // rows reads the scenario's tickets from the state.
 func (d *demo) rows(ctx context.Context) ([]demoRow, error) {
-	r, _, err := rules.Parse("rules.yaml", demoRules, d.clk.Now())
+	r, _, err := rules.Parse("rules.yaml", config.RulesExample(), d.clk.Now())
 	if err != nil {
 		return nil, fmt.Errorf("demo rules: %w", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 )
@@ -54,16 +53,6 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(table, "B24D_OUTAGE") {
 		t.Errorf("the outage was not reclassified:\n%s", table)
-	}
-}
-
-func TestDemoRulesAreTheExample(t *testing.T) {
-	want, err := os.ReadFile("../../config/rules.example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(want, demoRules) {
-		t.Fatal("cmd/b24desk/demo_rules.yaml differs from config/rules.example.yaml: cp config/rules.example.yaml cmd/b24desk/demo_rules.yaml")
 	}
 }
 
