@@ -200,8 +200,11 @@ type tokenAnswer struct {
 	ErrorDescription string  `json:"error_description"`
 }
 
-// requestToken calls the OAuth server's refresh grant.
-func (o *oauth) requestToken(ctx context.Context, refreshToken string) (Token, error) {
+// requestToken calls the OAuth server's refresh grant and reports the
+// request to the client's observer.
+func (o *oauth) requestToken(ctx context.Context, refreshToken string) (t Token, err error) {
+	info := CallInfo{Method: OAuthTokenMethod, Attempt: 1}
+	defer func() { o.c.observe(info, err) }()
 	q := url.Values{
 		"grant_type":    {"refresh_token"},
 		"client_id":     {o.cfg.ClientID},
@@ -210,8 +213,9 @@ func (o *oauth) requestToken(ctx context.Context, refreshToken string) (Token, e
 	}
 	resp, err := o.c.http.R().SetContext(ctx).Get(o.tokenURL + "?" + q.Encode())
 	if err != nil {
-		return Token{}, o.c.networkError("oauth.token", err)
+		return Token{}, o.c.networkError(OAuthTokenMethod, err)
 	}
+	info.Status = resp.StatusCode()
 	var a tokenAnswer
 	body := resp.Body()
 	if jerr := json.Unmarshal(body, &a); jerr != nil {
@@ -226,7 +230,7 @@ func (o *oauth) requestToken(ctx context.Context, refreshToken string) (Token, e
 		return Token{}, &APIError{Method: "oauth.token", Status: resp.StatusCode(), Code: code,
 			Description: o.c.secrets.redact(a.ErrorDescription), Kind: classifyOAuth(resp.StatusCode(), code)}
 	}
-	t := Token{AccessToken: a.AccessToken, RefreshToken: a.RefreshToken}
+	t = Token{AccessToken: a.AccessToken, RefreshToken: a.RefreshToken}
 	now := o.c.clk.Now()
 	switch {
 	case a.Expires > 0:

@@ -60,28 +60,51 @@ func marshalParams(params any) (map[string]json.RawMessage, error) {
 }
 
 // call is Call with the body prepared and the method's retry class known.
+// Every request it sends is reported to the observer once, with the class
+// of the error the caller sees for it.
 func (c *Client) call(ctx context.Context, method string, body map[string]json.RawMessage, retrySafe bool) (*Response, error) {
 	refreshed := false
+	requests := 0
 	for attempt := 0; ; attempt++ {
-		if err := c.waitTurn(ctx, method); err != nil {
+		waited, err := c.waitTurn(ctx, method)
+		if err != nil {
 			return nil, c.ctxError(method, err)
 		}
-		resp, err := c.attempt(ctx, method, body)
+		requests++
+		info := CallInfo{Method: method, Attempt: requests, LimiterWait: waited}
+		resp, err := c.attempt(ctx, method, body, &info)
 		if err == nil {
 			c.operating.observe(method, resp.Time, c.clk.Now())
+			c.observe(info, nil)
 			return resp, nil
 		}
+		sent := info.sent
 		var ae *APIError
 		if !errors.As(err, &ae) {
+			if sent {
+				c.observe(info, err)
+			}
 			return nil, err
 		}
 		if cerr := ctx.Err(); cerr != nil { // the caller gave up: no retry
 			if errors.Is(ae.Kind, ErrTransient) && !retrySafe && !ae.notSent {
 				ae.Kind = ErrOutcomeUnknown
 			}
-			return nil, fmt.Errorf("%w (%w)", ae, cerr)
+			err = fmt.Errorf("%w (%w)", ae, cerr)
+			if sent {
+				c.observe(info, err)
+			}
+			return nil, err
+		}
+		if errors.Is(ae.Kind, ErrTransient) && !retrySafe && !ae.notSent {
+			ae.Kind = ErrOutcomeUnknown
+		}
+		if sent {
+			c.observe(info, ae)
 		}
 		switch {
+		case errors.Is(ae.Kind, ErrOutcomeUnknown):
+			return nil, ae
 		case errors.Is(ae.Kind, ErrTokenExpired):
 			if refreshed {
 				return nil, err
@@ -97,10 +120,6 @@ func (c *Client) call(ctx context.Context, method string, body map[string]json.R
 		case errors.Is(ae.Kind, ErrOperatingLimit):
 			c.operating.refused(method, ae.resetAt, c.clk.Now())
 		case errors.Is(ae.Kind, ErrTransient):
-			if !retrySafe && !ae.notSent {
-				ae.Kind = ErrOutcomeUnknown
-				return nil, ae
-			}
 		default:
 			return nil, err
 		}
@@ -116,12 +135,13 @@ func (c *Client) call(ctx context.Context, method string, body map[string]json.R
 	}
 }
 
-// waitTurn waits for the method's operating pause and the limiter.
-func (c *Client) waitTurn(ctx context.Context, method string) error {
+// waitTurn waits for the method's operating pause and the limiter, and
+// returns how long the limiter held the request.
+func (c *Client) waitTurn(ctx context.Context, method string) (time.Duration, error) {
 	if err := c.waitOperating(ctx, method); err != nil {
-		return err
+		return 0, err
 	}
-	return c.limiter.Wait(ctx)
+	return c.limiter.waitFor(ctx)
 }
 
 // waitOperating waits while method is paused for its operating time. It
@@ -150,8 +170,11 @@ func (c *Client) ctxError(method string, err error) error {
 	return fmt.Errorf("%w (%w)", &APIError{Method: method, Kind: ErrTransient, Description: "not sent", notSent: true}, err)
 }
 
-// attempt sends one request, following domain-change redirects.
-func (c *Client) attempt(ctx context.Context, method string, body map[string]json.RawMessage) (*Response, error) {
+// attempt sends one request, following domain-change redirects. It marks
+// info sent once a request went out, sets info.Status to the final
+// answer's status and reports each redirect to the observer (call reports
+// the final request, with the class of the error the caller sees).
+func (c *Client) attempt(ctx context.Context, method string, body map[string]json.RawMessage, info *CallInfo) (*Response, error) {
 	tok, gen, err := c.auth.token(ctx)
 	if err != nil {
 		return nil, err
@@ -174,6 +197,7 @@ func (c *Client) attempt(ctx context.Context, method string, body map[string]jso
 	base := c.currentBase()
 	target := base + method
 	for redirects := 0; ; redirects++ {
+		info.sent = true
 		resp, err := c.http.R().SetContext(actx).
 			SetHeader("Content-Type", "application/json").
 			SetHeader("Accept", "application/json").
@@ -186,7 +210,12 @@ func (c *Client) attempt(ctx context.Context, method string, body map[string]jso
 			return nil, c.networkError(method, err)
 		}
 		status := resp.StatusCode()
+		info.Status = status
 		if isRedirect(status) {
+			redirected := *info
+			redirected.Result = ResultRedirect
+			c.observe(redirected, nil)
+			info.LimiterWait = 0 // the next request did not wait in the bucket
 			if redirects >= maxRedirects {
 				return nil, &APIError{Method: method, Status: status, Kind: ErrTransient, notSent: true,
 					Description: fmt.Sprintf("more than %d redirects", maxRedirects)}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -53,6 +54,9 @@ type Config struct {
 	// Clock tells wall time (token expiry, operating resets); default
 	// clock.System. The limiter always measures real elapsed time.
 	Clock clock.Clock
+	// Observer, when set, is told about every HTTP request the client
+	// sends, retries and token refreshes included (see CallInfo).
+	Observer Observer
 }
 
 // Client is a Bitrix24 REST client for one portal. It is safe for
@@ -65,6 +69,7 @@ type Client struct {
 	operating *operatingTracker
 	auth      authenticator
 	secrets   *redactor
+	observer  atomic.Pointer[observerBox]
 
 	maxRetries int
 	retryWait  time.Duration
@@ -109,6 +114,7 @@ func New(cfg Config) (*Client, error) {
 	if opLimit <= 0 {
 		opLimit = 480 * time.Second
 	}
+	c.SetObserver(cfg.Observer)
 	c.limiter = NewLimiter(rate, burst)
 	c.operating = newOperatingTracker(opLimit)
 

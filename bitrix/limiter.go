@@ -77,15 +77,22 @@ func (l *Limiter) reserve() time.Duration {
 // Wait blocks until one more request fits, or ctx ends (the reserved unit
 // is then given back).
 func (l *Limiter) Wait(ctx context.Context) error {
+	_, err := l.waitFor(ctx)
+	return err
+}
+
+// waitFor is Wait that also returns how long the request was held in the
+// bucket (the reserved delay, 0 when it fitted at once).
+func (l *Limiter) waitFor(ctx context.Context) (time.Duration, error) {
 	d := l.reserve()
 	if d <= 0 {
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return nil
+		return d, nil
 	case <-ctx.Done():
 		l.mu.Lock()
 		l.drain(l.now())
@@ -94,7 +101,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 			l.level = 0
 		}
 		l.mu.Unlock()
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 }
 

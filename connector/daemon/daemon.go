@@ -123,7 +123,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	d.started = d.clk.Now()
 	d.metrics = metrics.New(o.Registry)
-	d.portal = &portal{c: o.Client, clk: d.clk, metrics: d.metrics}
+	d.portal = newPortal(o.Client, d.clk, d.metrics)
 
 	m, err := schema.Load(ctx, o.Store)
 	if err != nil {

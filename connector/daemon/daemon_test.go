@@ -307,23 +307,20 @@ func TestWebhookUserID(t *testing.T) {
 	}
 }
 
-func TestCallClass(t *testing.T) {
+func TestAnsweredClasses(t *testing.T) {
 	for _, c := range []struct {
 		err      error
-		class    string
 		answered bool
 	}{
-		{nil, "ok", true},
-		{&bitrix.APIError{Kind: bitrix.ErrNotFound}, "not_found", true},
-		{&bitrix.APIError{Kind: bitrix.ErrRateLimited}, "rate_limited", true},
-		{&bitrix.APIError{Kind: bitrix.ErrTransient}, "transient", false},
-		{context.DeadlineExceeded, "timeout", false},
-		{errors.New("other"), "error", false},
+		{nil, true},
+		{&bitrix.APIError{Kind: bitrix.ErrNotFound}, true},
+		{&bitrix.APIError{Kind: bitrix.ErrRateLimited}, true},
+		{&bitrix.APIError{Kind: bitrix.ErrTransient}, false},
+		{&bitrix.APIError{Kind: bitrix.ErrOutcomeUnknown}, false},
+		{context.DeadlineExceeded, false},
+		{errors.New("other"), false},
 	} {
-		if got := callClass(c.err); got != c.class {
-			t.Errorf("%v: class %q, want %q", c.err, got, c.class)
-		}
-		if got := answered(c.err); got != c.answered {
+		if got := answered(bitrix.ErrorClass(c.err)); got != c.answered {
 			t.Errorf("%v: answered %v, want %v", c.err, got, c.answered)
 		}
 	}

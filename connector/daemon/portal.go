@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"time"
 
@@ -11,9 +10,11 @@ import (
 	"github.com/b24desk/b24desk/connector/metrics"
 )
 
-// portal wraps the client for the parts that take a small interface
-// (outbox, events, the ticket engine): it counts API calls by method and result and
-// remembers when the portal last answered, for readiness.
+// portal is the client as the daemon's parts see it (outbox, events, the
+// ticket engine), and the client's observer: it counts every HTTP request
+// the client sends (retries and token refreshes included) by method and
+// result, records the limiter's waits, and remembers when the portal last
+// answered, for readiness.
 type portal struct {
 	c       *bitrix.Client
 	clk     clock.Clock
@@ -21,23 +22,28 @@ type portal struct {
 	lastOK  atomic.Int64 // unix nanoseconds of the last answer from the portal
 }
 
-// Call calls the portal and records the outcome.
+// newPortal wraps c and makes the wrapper c's observer.
+func newPortal(c *bitrix.Client, clk clock.Clock, m *metrics.Metrics) *portal {
+	p := &portal{c: c, clk: clk, metrics: m}
+	c.SetObserver(p)
+	return p
+}
+
+// Call calls the portal (the observer counts each request it sends).
 func (p *portal) Call(ctx context.Context, method string, params any) (*bitrix.Response, error) {
-	resp, err := p.c.Call(ctx, method, params)
-	p.observe(method, err)
-	return resp, err
+	return p.c.Call(ctx, method, params)
 }
 
-// LeadGet reads a lead (the ticket engine's read) and records the outcome.
+// LeadGet reads a lead (the ticket engine's read).
 func (p *portal) LeadGet(ctx context.Context, id int64) (*bitrix.Lead, error) {
-	l, err := p.c.LeadGet(ctx, id)
-	p.observe("crm.lead.get", err)
-	return l, err
+	return p.c.LeadGet(ctx, id)
 }
 
-func (p *portal) observe(method string, err error) {
-	p.metrics.APICall(method, callClass(err))
-	if answered(err) {
+// OnCall records one request the client sent.
+func (p *portal) OnCall(i bitrix.CallInfo) {
+	p.metrics.APICall(i.Method, i.Result)
+	p.metrics.LimiterWait(i.LimiterWait)
+	if i.Method != bitrix.OAuthTokenMethod && answered(i.Result) {
 		p.lastOK.Store(p.clk.Now().UnixNano())
 	}
 }
@@ -51,48 +57,14 @@ func (p *portal) LastOK() time.Time {
 	return time.Unix(0, n)
 }
 
-// answered reports whether the portal itself answered: a method-level error
-// (not found, invalid, access denied) still proves it is reachable.
-func answered(err error) bool {
-	if err == nil {
+// answered reports whether a request's result (bitrix.ErrorClass) shows
+// that the portal itself answered: a method-level error (not found,
+// invalid, access denied, a limit) still proves it is reachable.
+func answered(result string) bool {
+	switch result {
+	case bitrix.ResultOK, bitrix.ResultRedirect, "not_found", "invalid", "access_denied",
+		"method_not_found", "rate_limited", "operating_limit", "token_expired":
 		return true
 	}
-	for _, e := range []error{bitrix.ErrNotFound, bitrix.ErrInvalid, bitrix.ErrAccessDenied,
-		bitrix.ErrMethodNotFound, bitrix.ErrRateLimited, bitrix.ErrOperatingLimit} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
 	return false
-}
-
-// callClass names an error's class for the API call metric.
-func callClass(err error) string {
-	if err == nil {
-		return "ok"
-	}
-	classes := []struct {
-		err  error
-		name string
-	}{
-		{bitrix.ErrRateLimited, "rate_limited"},
-		{bitrix.ErrOperatingLimit, "operating_limit"},
-		{bitrix.ErrTokenExpired, "token_expired"},
-		{bitrix.ErrUnauthorized, "unauthorized"},
-		{bitrix.ErrAccessDenied, "access_denied"},
-		{bitrix.ErrNotFound, "not_found"},
-		{bitrix.ErrMethodNotFound, "method_not_found"},
-		{bitrix.ErrInvalid, "invalid"},
-		{bitrix.ErrOutcomeUnknown, "unknown"},
-		{bitrix.ErrTransient, "transient"},
-		{bitrix.ErrOverloaded, "overloaded"},
-		{context.Canceled, "canceled"},
-		{context.DeadlineExceeded, "timeout"},
-	}
-	for _, c := range classes {
-		if errors.Is(err, c.err) {
-			return c.name
-		}
-	}
-	return "error"
 }
