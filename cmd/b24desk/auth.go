@@ -52,6 +52,13 @@ auth status tells whether a pair is stored and whether the portal accepts
 it (a call that refreshes the access token when it has expired). Tokens are
 never printed.
 
+Flags:
+  --config FILE    the daemon's config file (default b24desk.yaml), in OAuth
+                   mode (portal.client_id, not portal.webhook_url)
+  --listen ADDR    take the code from the portal's redirect to http://ADDR/
+  --code CODE      the authorization code, given by hand
+  --timeout 10m    how long to wait for the code (--listen or stdin)
+
 Examples:
   b24desk auth --config /etc/b24desk/b24desk.yaml --listen 127.0.0.1:8765
   b24desk auth --config b24desk.yaml --code 7a8b...
@@ -71,7 +78,7 @@ func cmdAuth(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func runAuth(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("auth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, authUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	cfgPath := fs.String("config", defaultConfigPath, "config file")
 	listen := fs.String("listen", "", "take the code from a redirect to http://ADDR/")
 	code := fs.String("code", "", "the authorization code")
@@ -83,7 +90,7 @@ func runAuth(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	status := len(pos) == 1 && pos[0] == "status"
 	if err != nil || (len(pos) != 0 && !status) || (*listen != "" && *code != "") || (status && (*listen != "" || *code != "")) {
-		fs.Usage()
+		fmt.Fprint(stderr, authUsage)
 		return exitUsage
 	}
 	cfg, rc := loadConfig(*cfgPath, stderr)

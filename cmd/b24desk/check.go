@@ -36,7 +36,15 @@ const checkUsage = `Usage:
 check prints a checklist: config and rules valid, state directory writable,
 portal reachable, webhook scopes, CRM mode, administrator rights, portal
 schema, lead stages the rules do not map, mailboxes. Each line is ✓ (fine),
-! (a warning) or ✗ followed by how to fix it. No secret is printed.
+! (a warning) or ✗ followed by how to fix it. No secret is printed. Run it
+after setup (before, the schema lines fail with "run b24desk setup") and
+after any change in the portal or the config; it runs beside a daemon.
+
+Flags:
+  --config FILE   the daemon's config file (default b24desk.yaml)
+
+Example:
+  b24desk check --config /etc/b24desk/b24desk.yaml
 
 Exit status: 0 all fine (warnings allowed), 1 a check failed, 2 bad command
 line, config or rules.
@@ -97,14 +105,15 @@ func checkGroups() []checkFunc {
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, checkUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	cfgPath := fs.String("config", defaultConfigPath, "config file")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, checkUsage)
 		return exitOK
 	}
 	if err != nil || len(pos) != 0 {
-		fs.Usage()
+		fmt.Fprint(stderr, checkUsage)
 		return exitUsage
 	}
 	clk := clock.System{}

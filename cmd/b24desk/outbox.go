@@ -43,6 +43,11 @@ its ticket. Both write to the state and work whether the daemon runs or not:
 the database takes turns between them. A running daemon picks a retried row
 up within its idle interval (5 s); a stopped one on its next start.
 
+Flags (before or after the verb):
+  --config FILE   the daemon's config file (default b24desk.yaml)
+  --all           list: also the recent done and dropped rows
+  --json          list: print a JSON array instead of the table
+
 Examples:
   b24desk outbox --config /etc/b24desk/b24desk.yaml
   b24desk outbox --config b24desk.yaml retry 42
@@ -69,7 +74,7 @@ type outboxRowView struct {
 func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, outboxUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	cfgPath := fs.String("config", defaultConfigPath, "config file")
 	asJSON := fs.Bool("json", false, "list: print JSON")
 	all := fs.Bool("all", false, "list: add done and dropped rows")
@@ -79,7 +84,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitOK
 	}
 	if err != nil {
-		fs.Usage()
+		fmt.Fprint(stderr, outboxUsage)
 		return exitUsage
 	}
 	verb := "list"
@@ -96,7 +101,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return exitUsage
 		}
 	default:
-		fs.Usage()
+		fmt.Fprint(stderr, outboxUsage)
 		return exitUsage
 	}
 	cfg, code := loadConfig(*cfgPath, stderr)

@@ -25,14 +25,19 @@ check reads a rules file and lists every problem as FILE:LINE:COL: path: message
 test dry-runs the rules on one mail or one lead: which classify rules matched
 and why, type, priority, tier, route and assignee, the SLA policy, deadlines
 and when each escalation step would fire. --at sets the arrival time (default:
-the mail's Date header or the lead's DATE_CREATE, else now).
+the mail's Date header or the lead's DATE_CREATE, else now). --json prints
+one JSON object. --template NAME renders the canned answer NAME with the
+mail's or lead's values (sample values without --mail/--lead).
 
 Examples:
   b24desk rules check config/rules.example.yaml
-  b24desk rules test config/rules.example.yaml --mail testdata/outage.eml
+  b24desk rules test config/rules.example.yaml --mail cmd/b24desk/testdata/rules/outage.eml
   b24desk rules test rules.yaml --mail msg.eml --at 2026-03-06T18:30:00+03:00 --json
   b24desk rules test rules.yaml --lead lead.json    # crm.lead.get output or its result
   b24desk rules test rules.yaml --template ack --mail msg.eml   # render a canned answer
+
+Exit status: 0 valid (warnings allowed) or dry-run done, 1 the mail or lead
+could not be read, 2 bad command line or invalid rules.
 `
 
 // cmdRules checks a rules file or dry-runs it on a mail or a lead.
@@ -73,15 +78,18 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 func rulesCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("rules check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, rulesUsage)
 		return exitOK
 	}
-	if err != nil || len(pos) != 1 {
-		if err == nil {
-			fmt.Fprintf(stderr, "b24desk rules check: want exactly one FILE\n\n%s", rulesUsage)
-		}
+	if err != nil {
+		fmt.Fprintf(stderr, "\n%s", rulesUsage)
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "b24desk rules check: want exactly one FILE\n\n%s", rulesUsage)
 		return exitUsage
 	}
 	r, code := loadRules(pos[0], stdout, stderr, clock.System{}.Now())
@@ -119,7 +127,7 @@ func loadRules(path string, stdout, stderr io.Writer, now time.Time) (*rules.Rul
 func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	fs := flag.NewFlagSet("rules test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	mailPath := fs.String("mail", "", "a raw mail (.eml) to dry-run")
 	leadPath := fs.String("lead", "", "a lead as JSON (crm.lead.get output) to dry-run")
 	at := fs.String("at", "", "arrival time, RFC 3339 (default: the mail's Date, else now)")
@@ -127,9 +135,11 @@ func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	tplName := fs.String("template", "", "render the template NAME (with the mail's or lead's values, else samples)")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, rulesUsage)
 		return exitOK
 	}
 	if err != nil {
+		fmt.Fprintf(stderr, "\n%s", rulesUsage)
 		return exitUsage
 	}
 	if len(pos) != 1 || (*mailPath != "" && *leadPath != "") || (*tplName == "" && *mailPath == "" && *leadPath == "") {

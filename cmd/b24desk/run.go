@@ -24,8 +24,20 @@ start when the portal schema is missing (run b24desk setup first) or another
 daemon holds the state. SIGHUP reloads the rules; SIGTERM or SIGINT stops
 intake, drains the outbox (at most 10 s) and exits 0.
 
+Logs go to stderr (log.level, log.format in the config). Run it under
+systemd or in the container (docs/deploy.md); b24desk tickets, outbox and
+check work beside it.
+
 --debug-clock is for tests and the demo only: the daemon's clock stands still
 unless moved by POST /debug/clock on the loopback listener.
+
+Examples:
+  b24desk run --config /etc/b24desk/b24desk.yaml
+  systemctl reload b24desk       # SIGHUP: reload the rules file
+
+Exit status: 0 stopped by a signal, 1 the daemon failed (state locked by
+another daemon, portal schema missing, listen error...), 2 bad command line,
+config or rules.
 
 Flags:
 `
@@ -37,16 +49,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfgPath := fs.String("config", defaultConfigPath, "config file")
 	debugClock := fs.Bool("debug-clock", false, "use a controllable clock moved by POST /debug/clock (tests and demo only)")
 	debugStart := fs.String("debug-clock-start", "", "with --debug-clock: the clock's start time, RFC 3339 (default: now)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), runUsage)
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
+	printUsage := func(w io.Writer) {
+		fmt.Fprint(w, runUsage)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
+			printUsage(stdout)
 			return exitOK
 		}
+		printUsage(stderr)
 		return exitUsage
 	}
 	if fs.NArg() > 0 {

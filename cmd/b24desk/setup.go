@@ -27,6 +27,18 @@ events. It records the enumeration item IDs in the state and prints what it
 did. A second run changes nothing. --dry-run only reads the portal and
 prints what would change. docs/schema.md lists every field.
 
+With an inbound webhook, setup cannot create the portal's outgoing webhook
+(no REST method does): its last line says what to create by hand
+(docs/admin.md, step 4).
+
+Flags:
+  --config FILE   the daemon's config file (default b24desk.yaml)
+  --dry-run       only read the portal and print what would change
+
+Examples:
+  b24desk setup --config /etc/b24desk/b24desk.yaml --dry-run
+  b24desk setup --config /etc/b24desk/b24desk.yaml
+
 Exit status: 0 done, 1 the portal refused or something needs fixing in the
 portal, 2 bad command line, config or rules.
 `
@@ -35,15 +47,16 @@ portal, 2 bad command line, config or rules.
 func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("setup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, setupUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	cfgPath := fs.String("config", defaultConfigPath, "config file")
 	dryRun := fs.Bool("dry-run", false, "read the portal and print what would change; write nothing")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, setupUsage)
 		return exitOK
 	}
 	if err != nil || len(pos) != 0 {
-		fs.Usage()
+		fmt.Fprint(stderr, setupUsage)
 		return exitUsage
 	}
 	clk := clock.System{}

@@ -22,12 +22,20 @@ const simUsage = `Usage: b24desk sim [--listen ADDR] [--tls --cert-out FILE] [--
 
 Serve the Bitrix24 portal simulator: the REST API subset b24desk uses, with
 the real envelopes, errors, limits, batch, paging and lead events. It prints
-the inbound webhook URL and the application token, and serves until
-interrupted.
+the inbound webhook URL (put it in portal.webhook_url), the application
+token (http.application_token) and the OAuth token URL, and serves until
+interrupted. The portal starts empty apart from its users and stages; its
+state lives in memory only. Use it to rehearse docs/admin.md without a
+portal, or to try a client of your own.
 
-Example:
+Examples:
+  b24desk sim --listen 127.0.0.1:8024
+  b24desk sim --listen 127.0.0.1:0 --no-limits     # any free port, no rate limit
   b24desk sim --listen 127.0.0.1:8024 --tls --cert-out /tmp/sim.pem
-  NODE_EXTRA_CA_CERTS=/tmp/sim.pem node client.js   # trust the certificate
+  curl -s http://127.0.0.1:8024/rest/1/SECRET/crm.lead.list.json   # the printed webhook URL
+
+Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 the listener or the
+certificate failed, 2 bad flags.
 
 Flags:
 `
@@ -45,21 +53,22 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	operating := fs.Duration("operating-limit", 0, "per-method operating time limit per 10 minutes (0: off)")
 	eventDelay := fs.Duration("event-delay", time.Second, "delay before a lead event is pushed")
 	help := fs.Bool("help", false, "show this help")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), simUsage)
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
+	printUsage := func(w io.Writer) {
+		fmt.Fprint(w, simUsage)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
+			printUsage(stdout)
 			return exitOK
 		}
+		printUsage(stderr)
 		return exitUsage
 	}
 	if *help {
-		fs.SetOutput(stdout)
-		fs.Usage()
+		printUsage(stdout)
 		return exitOK
 	}
 	if fs.NArg() > 0 || (*certOut != "" && !*useTLS) || *rate <= 0 || *burst <= 0 {

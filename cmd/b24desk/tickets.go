@@ -26,10 +26,15 @@ portal's time zone) and the next deadline the SLA clock looks at.
 
 It opens the state read-only, so it runs beside a running daemon.
 
+Flags:
+  --config FILE     the daemon's config file (default b24desk.yaml); only its
+                    state.dir and portal.timezone are used
   --state open      every open ticket (default)
   --state warning   open tickets whose SLA state is warning
   --state breached  open tickets whose SLA state is breached
   --state all       every ticket, closed ones included
+  --json            print a JSON array (times in UTC, RFC 3339) instead of
+                    the table
 
 Examples:
   b24desk tickets --config /etc/b24desk/b24desk.yaml --state breached
@@ -66,7 +71,7 @@ type ticketRow struct {
 func cmdTickets(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tickets", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, ticketsUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	cfgPath := fs.String("config", defaultConfigPath, "config file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	which := fs.String("state", "open", "breached | warning | open | all")
@@ -76,7 +81,7 @@ func cmdTickets(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitOK
 	}
 	if err != nil || len(pos) != 0 {
-		fs.Usage()
+		fmt.Fprint(stderr, ticketsUsage)
 		return exitUsage
 	}
 	switch *which {
