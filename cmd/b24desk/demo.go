@@ -88,7 +88,7 @@ type demo struct {
 	started time.Time // wall time, for the closing line only
 
 	tickets map[string]int64 // scenario key → ticket number
-	answers string           // how the answer was given (reply field or stage)
+	answers string           // which tickets were answered by mail
 }
 
 // say prints a progress line stamped with the demo clock.

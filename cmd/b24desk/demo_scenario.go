@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -181,15 +183,35 @@ func (d *demo) answerTech(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Outbound mail sends the reply field when it is wired; wait a moment.
-	_ = waitUntil(ctx, 3*time.Second, func() bool { return len(d.env.sent.list()) > sentBefore })
-	if len(d.env.sent.list()) > sentBefore {
-		d.answers = "answer mailed to the customer"
-		d.say("answer mailed to %s", address(demoLetters()[1].from))
-	} else {
-		d.answers = "answered by stage (outbound mail not wired)"
+	// The daemon's outbound mail sends the answer through the demo's SMTP
+	// server once it has read the lead.
+	if err := waitUntil(ctx, 10*time.Second, func() bool { return len(d.env.sent.list()) > sentBefore }); err != nil {
+		return fmt.Errorf("%w: the answer to #%d did not reach the SMTP server", errDemoStep, d.tickets["tech"])
 	}
+	if err := d.settle(ctx); err != nil {
+		return err
+	}
+	d.answers = "the answer to #" + strconv.FormatInt(d.tickets["tech"], 10)
+	d.showMail(d.env.sent.list()[sentBefore])
 	return nil
+}
+
+// showMail prints a mail b24desk sent: recipient, subject and the text
+// down to the signature, indented.
+func (d *demo) showMail(m demoMail) {
+	msg, err := mimeparse.Parse(m.Data, mimeparse.Options{})
+	if err != nil {
+		d.say("mail sent to %s (unreadable: %v)", strings.Join(m.To, ", "), err)
+		return
+	}
+	d.say("mail sent to %s: %q", strings.Join(m.To, ", "), msg.Subject)
+	text := strings.ReplaceAll(msg.Text, "\r\n", "\n")
+	if i := strings.Index(text, "\n-- \n"); i >= 0 {
+		text = text[:i]
+	}
+	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+		fmt.Fprintln(d.out, strings.TrimRight("           | "+l, " "))
+	}
 }
 
 func (d *demo) waitForCustomer(ctx context.Context) error {
