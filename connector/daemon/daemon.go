@@ -82,8 +82,7 @@ type Daemon struct {
 	srv    *http.Server
 	accept *gate // closed at shutdown: /bitrix/events answers 503
 	hup    chan struct{}
-	kick   chan struct{} // wakes the outbox delivery loop
-	tickMu sync.Mutex    // SLA ticks never overlap
+	tickMu sync.Mutex // SLA ticks never overlap
 }
 
 // New builds the daemon: it checks the portal schema recorded by setup,
@@ -119,7 +118,6 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		log:    o.Logger.With().Str("component", "daemon").Logger(),
 		accept: newGate(),
 		hup:    make(chan struct{}, 1),
-		kick:   make(chan struct{}, 1),
 	}
 	d.started = d.clk.Now()
 	d.metrics = metrics.New(o.Registry)

@@ -22,7 +22,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	workCtx, stopWork := context.WithCancel(base)
 	defer stopWork()
 	// The outbox's context ends only at the drain's bound; stopDeliver
-	// stops the delivery loop between two rounds.
+	// stops the outbox worker once the call in flight is finished.
 	outboxCtx, stopOutbox := context.WithCancel(base)
 	defer stopOutbox()
 	stopDeliver := make(chan struct{})
@@ -33,7 +33,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Bool("debug_clock", d.opts.DebugClock != nil).Msg("b24desk running")
 
 	outboxDone := make(chan struct{})
-	go func() { defer close(outboxDone); d.deliver(outboxCtx, stopDeliver, d.kick) }()
+	go func() { defer close(outboxDone); d.deliver(outboxCtx, stopDeliver) }()
 
 	var intakeWG, eventsWG, workWG sync.WaitGroup
 	for _, in := range d.intakes {

@@ -13,10 +13,24 @@ import (
 
 // Run delivers due rows until ctx ends. It sleeps until the next row is due
 // (at most Config.MaxIdle, so that a moved clock is noticed) or Enqueue wakes
-// it. It returns nil when ctx ends.
+// it. It returns nil when ctx ends; a call cut off by ctx leaves its row
+// "outcome unknown" (looked up after Config.UnknownDelay). To stop without
+// that, use RunUntil.
 func (o *Outbox) Run(ctx context.Context) error {
+	return o.RunUntil(ctx, nil)
+}
+
+// RunUntil is Run with a graceful stop: once stop is closed it returns
+// before taking the next row, and never cuts a call short, so the row in
+// flight is finished (done, failed or parked) rather than left "outcome
+// unknown". ctx still ends everything at once (e.g. at the bound of a
+// shutdown drain). A nil stop is never closed. It returns nil.
+func (o *Outbox) RunUntil(ctx context.Context, stop <-chan struct{}) error {
 	for {
-		n, err := o.RunOnce(ctx, o.clk.Now())
+		if stopped(stop) {
+			return nil
+		}
+		n, err := o.round(ctx, o.clk.Now(), stop)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -35,6 +49,7 @@ func (o *Outbox) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
+		case <-stop:
 		case <-o.wake:
 		case <-t.C:
 		}
@@ -42,14 +57,33 @@ func (o *Outbox) Run(ctx context.Context) error {
 	}
 }
 
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // RunOnce takes the rows due at now (at most Config.Batch, groups in order)
 // and tries each once. It returns how many rows it handled.
 func (o *Outbox) RunOnce(ctx context.Context, now time.Time) (int, error) {
+	return o.round(ctx, now, nil)
+}
+
+// round is RunOnce that stops before the next row once stop is closed
+// (the rows left are taken again, in order, by the next round).
+func (o *Outbox) round(ctx context.Context, now time.Time, stop <-chan struct{}) (int, error) {
 	rows, err := o.store.DueOutbox(ctx, now, o.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
 	for i, row := range rows {
+		if stopped(stop) {
+			return i, nil
+		}
 		if err := o.process(ctx, row, now); err != nil {
 			return i, err
 		}
