@@ -17,7 +17,7 @@ type demoRow struct {
 	Level       string
 	Assignee    string
 	Policy      string
-	FirstDue    string
+	FirstDue    string // first response due or met, and a pending next response
 	ResolveDue  string
 	State       string
 	Escalations []string
@@ -39,6 +39,10 @@ func (d *demo) rows(ctx context.Context) ([]demoRow, error) {
 			FirstDue: d.hm(t.FirstResponseDue), ResolveDue: d.hm(t.ResolutionDue)}
 		if !t.FirstResponseMet.IsZero() {
 			row.FirstDue = "met " + d.hm(t.FirstResponseMet)
+		}
+		if !t.NextResponseDue.IsZero() && t.NextResponseMet.IsZero() && t.ClosedAt.IsZero() {
+			// The customer wrote again: the next answer is due.
+			row.FirstDue += ", next " + d.hm(t.NextResponseDue)
 		}
 		if ty, ok := r.TypeByCode(t.Type); ok {
 			row.Level = ty.Level
@@ -72,7 +76,7 @@ func (d *demo) report(ctx context.Context) error {
 	}
 	fmt.Fprintf(d.out, "\nTickets at %s:\n\n", d.clk.Now().In(d.loc).Format("Mon 2006-01-02 15:04"))
 	tw := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tTYPE\tLEVEL\tASSIGNEE\tPOLICY\tFIRST RESPONSE\tRESOLUTION\tSTATE\tESCALATIONS DONE")
+	fmt.Fprintln(tw, "#\tTYPE\tLEVEL\tASSIGNEE\tPOLICY\tRESPONSE DUE\tRESOLUTION DUE\tSTATE\tESCALATIONS DONE")
 	for _, r := range rows {
 		esc := "-"
 		if len(r.Escalations) > 0 {
