@@ -51,6 +51,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// DrainTimeout bounds the outbox drain at shutdown.
 	DrainTimeout time.Duration
+	// StopTimeout bounds the wait for the intake (mailboxes, jobs, the
+	// events worker) to stop at shutdown (default DrainTimeout).
+	StopTimeout time.Duration
 	// RulesPoll is how often the rules file's mtime and size are compared.
 	RulesPoll time.Duration
 	// OutboxStuckAfter: /readyz fails when the oldest pending write is older.
@@ -83,6 +86,8 @@ type Daemon struct {
 	accept *gate // closed at shutdown: /bitrix/events answers 503
 	hup    chan struct{}
 	tickMu sync.Mutex // SLA ticks never overlap
+
+	testJobs []job // extra intake jobs (tests of the shutdown bound)
 }
 
 // New builds the daemon: it checks the portal schema recorded by setup,
@@ -99,6 +104,9 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	if o.DrainTimeout <= 0 {
 		o.DrainTimeout = DefaultDrainTimeout
+	}
+	if o.StopTimeout <= 0 {
+		o.StopTimeout = o.DrainTimeout
 	}
 	if o.RulesPoll <= 0 {
 		o.RulesPoll = DefaultRulesPoll

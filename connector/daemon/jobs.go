@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -43,33 +45,96 @@ func (d *Daemon) jobs() (intake, work []job) {
 	return intake, work
 }
 
+// jobGroup is a set of scheduled jobs that can be stopped, telling which
+// runs are still going.
+type jobGroup struct {
+	cron *cron.Cron
+
+	mu      sync.Mutex
+	running map[string]int
+	stopped bool
+	idle    chan struct{} // closed once stopped and no run is going
+}
+
+// enter records the start of a run of name; false once the group stopped.
+func (g *jobGroup) enter(name string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return false
+	}
+	g.running[name]++
+	return true
+}
+
+// leave records the end of a run of name.
+func (g *jobGroup) leave(name string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.running[name]--; g.running[name] <= 0 {
+		delete(g.running, name)
+	}
+	if g.stopped && len(g.running) == 0 {
+		close(g.idle)
+	}
+}
+
+// stop stops triggering runs (cron and the start-up runs not begun yet)
+// and returns a channel closed when every run has returned.
+func (g *jobGroup) stop() <-chan struct{} {
+	g.cron.Stop()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.stopped {
+		g.stopped = true
+		if len(g.running) == 0 {
+			close(g.idle)
+		}
+	}
+	return g.idle
+}
+
+// runningJobs names the jobs with a run going, sorted.
+func (g *jobGroup) runningJobs() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	names := make([]string, 0, len(g.running))
+	for n := range g.running {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // startJobs schedules the jobs on a cron and runs the atStart ones once now;
 // each job is wrapped once (Recover, SkipIfStillRunning), so a slow run is
-// never stacked, whether started by cron or at start. Stop the returned cron
-// to stop triggering; its Stop context ends when running jobs return.
-func (d *Daemon) startJobs(ctx context.Context, js []job) *cron.Cron {
+// never stacked, whether started by cron or at start. Stop the returned
+// group to stop triggering; its stop channel closes when running jobs
+// return.
+func (d *Daemon) startJobs(ctx context.Context, js []job) *jobGroup {
 	cl := cronLogger{d.log}
-	c := cron.New(cron.WithLogger(cl))
+	g := &jobGroup{cron: cron.New(cron.WithLogger(cl)), running: map[string]int{}, idle: make(chan struct{})}
 	for _, j := range js {
 		if j.every <= 0 {
 			continue
 		}
 		log := d.log.With().Str("job", j.name).Logger()
 		wrapped := cron.NewChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)).Then(cron.FuncJob(func() {
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || !g.enter(j.name) {
 				return
 			}
+			defer g.leave(j.name)
 			if err := j.run(ctx, d.clk.Now()); err != nil && ctx.Err() == nil {
 				log.Error().Err(err).Msg("job failed")
 			}
 		}))
-		c.Schedule(cron.Every(j.every), wrapped)
+		g.cron.Schedule(cron.Every(j.every), wrapped)
 		if j.atStart {
 			go wrapped.Run()
 		}
 	}
-	c.Start()
-	return c
+	g.cron.Start()
+	return g
 }
 
 // tickSLA runs one SLA tick at now; ticks never overlap.

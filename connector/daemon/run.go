@@ -35,17 +35,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 	outboxDone := make(chan struct{})
 	go func() { defer close(outboxDone); d.deliver(outboxCtx, stopDeliver) }()
 
-	var intakeWG, eventsWG, workWG sync.WaitGroup
-	for _, in := range d.intakes {
-		intakeWG.Go(func() { _ = in.Run(intakeCtx) })
+	var workWG sync.WaitGroup
+	mailboxes := make([]stopping, len(d.intakes))
+	for i, in := range d.intakes {
+		mailboxes[i] = stopping{name: "mailbox " + d.cfg.Mailboxes[i].Name, done: goDone(func() { _ = in.Run(intakeCtx) })}
 	}
 	eventsCtx, stopEvents := context.WithCancel(base)
 	defer stopEvents()
+	var eventsDone <-chan struct{}
 	if d.events.worker != nil {
-		eventsWG.Go(func() { _ = d.events.worker.Run(eventsCtx) })
+		eventsDone = goDone(func() { _ = d.events.worker.Run(eventsCtx) })
 	}
 	workWG.Go(func() { d.rules.Watch(workCtx, d.opts.RulesPoll, d.hup) })
 	intakeJobs, workJobs := d.jobs()
+	intakeJobs = append(intakeJobs, d.testJobs...)
 	intakeCron := d.startJobs(intakeCtx, intakeJobs)
 	workCron := d.startJobs(workCtx, workJobs)
 
@@ -58,15 +61,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 		runErr = fmt.Errorf("http server: %w", err)
 	}
 
-	// Phase 1: take no new work.
+	// Phase 1: take no new work, within the bound.
 	d.log.Info().Msg("stopping: intake")
 	d.accept.close()
 	stopIntake()
-	<-intakeCron.Stop().Done()
-	intakeWG.Wait()
+	boundCtx, endBound := context.WithTimeout(base, d.opts.StopTimeout)
+	late := awaitStop(boundCtx.Done(), append(mailboxes, stopping{name: "job", done: intakeCron.stop(), running: intakeCron.runningJobs}))
 	stopEvents()
-	eventsWG.Wait()
-	<-workCron.Stop().Done()
+	phase2 := []stopping{{name: "job", done: workCron.stop(), running: workCron.runningJobs}}
+	if eventsDone != nil {
+		phase2 = append(phase2, stopping{name: "events worker", done: eventsDone})
+	}
+	late = append(late, awaitStop(boundCtx.Done(), phase2)...)
+	endBound()
+	if len(late) > 0 {
+		d.log.Warn().Strs("not_stopped", late).Dur("bound", d.opts.StopTimeout).
+			Msg("intake did not stop in time: going on with the shutdown")
+	}
 
 	// Phase 2: drain the outbox within the bound.
 	drainCtx, cancelDrain := context.WithTimeout(outboxCtx, d.opts.DrainTimeout)
