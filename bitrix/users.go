@@ -96,3 +96,17 @@ func (c *Client) DuplicateFindByComm(ctx context.Context, typ string, values []s
 	}
 	return out, nil
 }
+
+// UserCurrent returns the user the client acts as (user.current): the
+// webhook's owner, or the user who installed or authorised the OAuth app.
+func (c *Client) UserCurrent(ctx context.Context) (User, error) {
+	resp, err := c.Call(ctx, "user.current", nil)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	if err := decodeResult("user.current", resp.Result, &u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}

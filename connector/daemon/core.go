@@ -32,7 +32,7 @@ func buildCore(d *Daemon) (core, error) {
 		Store: d.st, Outbox: d.outbox, Client: d.portal,
 		Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
 		Clock: d.clk, Log: d.opts.Logger.With().Str("component", "desk").Logger(), Metrics: d.metrics,
-		WebhookUserID: webhookUserID(d.cfg.Portal), ReopenWindow: d.cfg.Threading.ReopenWindow,
+		WebhookUserID: d.appUser, ReopenWindow: d.cfg.Threading.ReopenWindow,
 	})
 	if err != nil {
 		return core{}, fmt.Errorf("ticket engine: %w", err)

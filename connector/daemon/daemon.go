@@ -80,6 +80,7 @@ type Daemon struct {
 	core    core
 	events  *eventParts
 	started time.Time
+	appUser int // the portal user b24desk acts as (portalUser)
 
 	ln     net.Listener
 	srv    *http.Server
@@ -145,6 +146,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		outbox.Config{UnknownDelay: o.Config.Outbox.LookupDelay})
 	mail.RegisterHooks(d.outbox, d.clk)
 
+	d.appUser = d.portalUser(ctx)
 	if d.core, err = buildCore(d); err != nil {
 		return nil, err
 	}
