@@ -119,6 +119,7 @@ func (o *Outbound) failed(ctx context.Context, p sendPayload, sendErr error) {
 	if err != nil {
 		o.log.Error().Err(err).Int64("lead", p.Lead).Msg("record the refused mail")
 	}
+	o.opts.Outbox.Wake()
 	o.log.Warn().Err(sendErr).Int64("lead", p.Lead).Str("message_id", p.MessageID).Msg("mail refused by the SMTP server: parked")
 }
 

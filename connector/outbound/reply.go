@@ -140,6 +140,9 @@ func (o *Outbound) queueAnswer(ctx context.Context, a answer) error {
 	if r == nil {
 		return errors.New("no rules loaded")
 	}
+	// The worker is woken once the transaction has committed: a wake-up from
+	// inside it could find nothing to do yet.
+	defer o.opts.Outbox.Wake()
 	return o.opts.Store.WithTx(ctx, func(tx *store.Tx) error {
 		if busy, err := o.inFlight(ctx, tx, lead, hash); err != nil || busy {
 			return err
