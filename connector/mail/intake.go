@@ -70,6 +70,9 @@ type Intake struct {
 
 	// procMu serialises processing of spooled mail.
 	procMu sync.Mutex
+	// fullPolls counts the polls with a full batch since the last finish
+	// (Poll's caller owns it: one goroutine at a time).
+	fullPolls int
 
 	mu     sync.Mutex
 	lastOK time.Time

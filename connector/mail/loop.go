@@ -129,7 +129,8 @@ func (i *Intake) startCursor(ctx context.Context, box *imapbox.Box, st imapbox.S
 // Poll does one round on an open, selected box: fetch a batch of new mail
 // and spool it with the cursor moved past it (one transaction), process
 // spooled mail, finish mail whose work is done, and record the successful
-// check. full reports that the batch was full (more may wait).
+// check. full reports that the batch was full (more may wait; finishing
+// may then wait for a later call).
 func (i *Intake) Poll(ctx context.Context, box *imapbox.Box, cur *store.Cursor) (full bool, err error) {
 	mails, err := box.FetchSince(ctx, cur.LastUID, i.opts.Batch)
 	if err != nil {
@@ -143,8 +144,15 @@ func (i *Intake) Poll(ctx context.Context, box *imapbox.Box, cur *store.Cursor) 
 	if err := i.ProcessSpooled(ctx); err != nil {
 		return false, err
 	}
-	if err := i.finish(ctx, box, cur.UIDValidity); err != nil {
-		return false, err
+	full = len(mails) >= i.opts.Batch
+	// While batches come full the caller polls again at once: finishing
+	// then would look at the same waiting mail each round, so finish on
+	// the last batch, or every finishEvery full ones under a steady flood.
+	if i.fullPolls++; !full || i.fullPolls >= finishEvery {
+		i.fullPolls = 0
+		if err := i.finish(ctx, box, cur.UIDValidity); err != nil {
+			return false, err
+		}
 	}
 	now := i.clk.Now()
 	cur.LastOKAt = now
@@ -152,8 +160,12 @@ func (i *Intake) Poll(ctx context.Context, box *imapbox.Box, cur *store.Cursor) 
 		return false, err
 	}
 	i.setOK(now)
-	return len(mails) >= i.opts.Batch, nil
+	return full, nil
 }
+
+// finishEvery bounds the full batches read before handled mail is
+// finished.
+const finishEvery = 10
 
 // spool saves the raw mails and moves the cursor past them in one
 // transaction: a mail is never behind the cursor without its copy.
