@@ -188,7 +188,7 @@ func (d *demo) startDaemon(ctx context.Context, logW io.Writer) (chan error, err
 	d.st, d.daemon = st, dm
 	runErr := make(chan error, 1)
 	go func() { runErr <- dm.Run(ctx) }()
-	if err := waitUntil(ctx, 10*time.Second, func() bool {
+	if err := waitUntil(ctx, demoWait, func() bool {
 		resp, err := http.Get("http://" + dm.Addr() + daemon.PathHealth)
 		if err != nil {
 			return false
@@ -225,11 +225,16 @@ func (d *demo) setClock(ctx context.Context, t time.Time) error {
 // settle waits until no portal write is due (rows delayed into the future
 // by a retry do not count).
 func (d *demo) settle(ctx context.Context) error {
-	return waitUntil(ctx, 10*time.Second, func() bool {
+	return waitUntil(ctx, demoWait, func() bool {
 		due, found, err := d.st.NextOutboxDue(ctx)
 		return err == nil && (!found || due.After(d.clk.Now()))
 	})
 }
+
+// demoWait bounds each wait of the scenario. A step takes milliseconds on an
+// idle machine; the bound is generous so that a machine busy with other
+// work (CI runs the demo beside the test suite) is slow, not failed.
+const demoWait = 60 * time.Second
 
 // waitUntil polls cond every 10 ms until it holds, within limit.
 func waitUntil(ctx context.Context, limit time.Duration, cond func() bool) error {
