@@ -52,7 +52,7 @@ func demoStart(loc *time.Location) time.Time { return time.Date(2026, 3, 10, 10,
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, demoUsage) }
+	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	serve := fs.Bool("serve", false, "keep serving the HTTP endpoints after the scenario")
 	verbose := fs.Bool("verbose", false, "show the daemon's logs")
 	pos, err := parseArgs(fs, args)
@@ -60,8 +60,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, demoUsage)
 		return exitOK
 	}
-	if err != nil || len(pos) != 0 {
-		fs.Usage()
+	if err != nil {
+		fmt.Fprintf(stderr, "\n%s", demoUsage)
+		return exitUsage
+	}
+	if len(pos) != 0 {
+		fmt.Fprintf(stderr, "b24desk demo: unexpected argument %q\n\n%s", pos[0], demoUsage)
 		return exitUsage
 	}
 	loc, err := time.LoadLocation("Europe/Moscow")
