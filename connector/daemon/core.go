@@ -19,7 +19,11 @@ import (
 type core struct {
 	sink     events.Sink
 	customer mail.Tickets
-	tick     func(ctx context.Context, now time.Time) error
+	// departments returns the cached members of department pools, for
+	// routing; loadDepartments reads them (the SLA ticks refresh them).
+	departments     func() map[int][]int
+	loadDepartments func(ctx context.Context) error
+	tick            func(ctx context.Context, now time.Time) error
 }
 
 // tickets is what the mail intake tells about customer replies.
@@ -39,8 +43,10 @@ func buildCore(d *Daemon) (core, error) {
 	}
 	clk := e.SLA()
 	return core{
-		sink:     e,
-		customer: e,
+		sink:            e,
+		customer:        e,
+		departments:     clk.DepartmentMembers,
+		loadDepartments: clk.LoadDepartments,
 		tick: func(ctx context.Context, now time.Time) error {
 			_, err := clk.Tick(ctx, now)
 			return err

@@ -35,6 +35,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	outboxDone := make(chan struct{})
 	go func() { defer close(outboxDone); d.deliver(outboxCtx, stopDeliver) }()
 
+	// Department pools route mail from the first mail on; a portal that
+	// is down now leaves them to the SLA ticks (until then such a pool
+	// routes to its fallback user).
+	depCtx, cancelDep := context.WithTimeout(intakeCtx, 10*time.Second)
+	if err := d.core.loadDepartments(depCtx); err != nil {
+		d.log.Warn().Err(err).Msg("department pools: members not read at start")
+	}
+	cancelDep()
+
 	var workWG sync.WaitGroup
 	mailboxes := make([]stopping, len(d.intakes))
 	for i, in := range d.intakes {

@@ -45,6 +45,7 @@ type env struct {
 	schema     *schema.Map
 	rules      *rules.Rules
 	replies    *fakeTickets
+	deps       map[int][]int // department pool members handed to routing
 	mb         config.Mailbox
 	in         *Intake
 	box        *imapbox.Box
@@ -115,7 +116,8 @@ func (e *env) openState() {
 	}
 	e.in, err = New(Options{Mailbox: e.mb, Store: e.st, Outbox: e.ob,
 		Rules:  func() *rules.Rules { return e.rules },
-		Schema: func() *schema.Map { return e.schema }, Tickets: e.replies, Clock: e.clk, Log: zerolog.Nop()})
+		Schema: func() *schema.Map { return e.schema }, Tickets: e.replies, Clock: e.clk, Log: zerolog.Nop(),
+		Departments: func() map[int][]int { return e.deps }})
 	if err != nil {
 		t.Fatal(err)
 	}

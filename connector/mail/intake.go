@@ -42,6 +42,10 @@ type Options struct {
 	Schema func() *schema.Map
 	// Tickets is told about customer replies; nil ignores them.
 	Tickets Tickets
+	// Departments returns the members of the rules' department pools
+	// (rules.RouteState.Departments), nil when none are known; without it a
+	// department pool routes to its fallback user.
+	Departments func() map[int][]int
 	Clock   clock.Clock
 	Log     zerolog.Logger
 	// Metrics may be nil.

@@ -11,6 +11,7 @@ import (
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -48,17 +49,16 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 	if r == nil {
 		return outcome{}, errors.New("no rules loaded")
 	}
-	st, err := routeState(ctx, tx, r)
+	st, err := sla.RouteState(ctx, tx, r)
 	if err != nil {
 		return outcome{}, err
 	}
+	if i.opts.Departments != nil {
+		st.Departments = i.opts.Departments()
+	}
 	d := r.Decide(i.input(msg), st, now)
-	for pool, pos := range d.State.Next {
-		if pos != st.Next[pool] {
-			if err := tx.SetRoutingPosition(ctx, pool, pos); err != nil {
-				return outcome{}, err
-			}
-		}
+	if err := sla.SaveRouteState(ctx, tx, st, d.State); err != nil {
+		return outcome{}, err
 	}
 	status := "NEW"
 	if len(r.Statuses.New) > 0 {
@@ -178,19 +178,6 @@ func (i *Intake) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, m *
 		},
 	})
 	return err
-}
-
-// routeState reads the round-robin positions of every pool.
-func routeState(ctx context.Context, tx *store.Tx, r *rules.Rules) (rules.RouteState, error) {
-	st := rules.RouteState{Next: map[string]int{}}
-	for name := range r.Pools {
-		pos, err := tx.RoutingPosition(ctx, name)
-		if err != nil {
-			return st, err
-		}
-		st.Next[name] = pos
-	}
-	return st, nil
 }
 
 // input converts a parsed mail into what the rules see.
