@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -19,6 +21,7 @@ import (
 )
 
 const simUsage = `Usage: b24desk sim [--listen ADDR] [--tls --cert-out FILE] [--rate N --burst N | --no-limits]
+                  [--outgoing-webhook URL]...
 
 Serve the Bitrix24 portal simulator: the REST API subset b24desk uses, with
 the real envelopes, errors, limits, batch, paging and lead events. It prints
@@ -28,10 +31,16 @@ interrupted. The portal starts empty apart from its users and stages; its
 state lives in memory only. Use it to rehearse docs/admin.md without a
 portal, or to try a client of your own.
 
+--outgoing-webhook URL does the admin's manual step 4 of docs/admin.md: it
+registers an outgoing webhook that POSTs ONCRMLEADADD, ONCRMLEADUPDATE and
+ONCRMLEADDELETE to URL (the daemon's https://HOST/bitrix/events) with the
+printed application token. Repeat it for several receivers.
+
 Examples:
   b24desk sim --listen 127.0.0.1:8024
   b24desk sim --listen 127.0.0.1:0 --no-limits     # any free port, no rate limit
   b24desk sim --listen 127.0.0.1:8024 --tls --cert-out /tmp/sim.pem
+  b24desk sim --listen 127.0.0.1:8024 --outgoing-webhook http://127.0.0.1:8080/bitrix/events
   curl -s http://127.0.0.1:8024/rest/1/SECRET/crm.lead.list.json   # the printed webhook URL
 
 Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 the listener or the
@@ -52,6 +61,15 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	noLimits := fs.Bool("no-limits", false, "switch the request limits off")
 	operating := fs.Duration("operating-limit", 0, "per-method operating time limit per 10 minutes (0: off)")
 	eventDelay := fs.Duration("event-delay", time.Second, "delay before a lead event is pushed")
+	var hooks []string
+	fs.Func("outgoing-webhook", "POST lead events (ONCRMLEADADD, ONCRMLEADUPDATE, ONCRMLEADDELETE) to this http(s) URL; repeatable",
+		func(v string) error {
+			if err := checkHookURL(v); err != nil {
+				return err
+			}
+			hooks = append(hooks, v)
+			return nil
+		})
 	help := fs.Bool("help", false, "show this help")
 	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	printUsage := func(w io.Writer) {
@@ -79,6 +97,9 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	p := sim.New(sim.Options{Clock: clock.System{}, Logger: log, Rate: *rate, Burst: *burst, NoLimits: *noLimits,
 		OperatingLimit: *operating, EventDelay: *eventDelay})
 	defer p.Close()
+	for _, h := range hooks {
+		p.AddOutgoingWebhook(h, simHookEvents...)
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -110,6 +131,9 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *certOut != "" {
 		fmt.Fprintf(stdout, "certificate PEM:    %s\n", *certOut)
 	}
+	for _, h := range hooks {
+		fmt.Fprintf(stdout, "outgoing webhook:   %s (%s)\n", h, strings.Join(simHookEvents, ", "))
+	}
 
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
@@ -124,4 +148,20 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "b24desk sim: %v\n", err)
 		return exitFailed
 	}
+}
+
+// simHookEvents are the lead events an outgoing webhook of docs/admin.md
+// step 4 sends.
+var simHookEvents = []string{"ONCRMLEADADD", "ONCRMLEADUPDATE", "ONCRMLEADDELETE"}
+
+// checkHookURL accepts an absolute http or https URL with a host.
+func checkHookURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("want an http(s) URL with a host, such as http://127.0.0.1:8080/bitrix/events")
+	}
+	return nil
 }

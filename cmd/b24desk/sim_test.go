@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSimOutgoingWebhook registers an outgoing webhook from the command
+// line and checks that a lead added through the printed inbound webhook
+// URL is POSTed to it with the printed application token.
+func TestSimOutgoingWebhook(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []url.Values
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		v, _ := url.ParseQuery(string(b))
+		mu.Lock()
+		bodies = append(bodies, v)
+		mu.Unlock()
+	}))
+	defer recv.Close()
+	hook := recv.URL + "/bitrix/events"
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cmdSim(ctx, []string{"--listen", "127.0.0.1:0", "--no-limits", "--event-delay", "1ms",
+			"--outgoing-webhook", hook}, &stdout, &stderr)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("sim exit %d\n%s", code, stderr.String())
+		}
+	}()
+	printed := func(label string) string {
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			if v, ok := strings.CutPrefix(l, label); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return ""
+	}
+	if err := waitUntil(ctx, 10*time.Second, func() bool { return printed("outgoing webhook:") != "" }); err != nil {
+		t.Fatalf("sim did not print the outgoing webhook:\n%s\n%s", stdout.String(), stderr.String())
+	}
+	if got, want := printed("outgoing webhook:"), hook+" (ONCRMLEADADD, ONCRMLEADUPDATE, ONCRMLEADDELETE)"; got != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+	token := printed("application token:")
+
+	resp, err := http.PostForm(printed("webhook URL:")+"crm.lead.add.json", url.Values{"fields[TITLE]": {"rehearsal"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("crm.lead.add: HTTP %d", resp.StatusCode)
+	}
+	err = waitUntil(ctx, 10*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(bodies) > 0
+	})
+	if err != nil {
+		t.Fatal("no event reached the outgoing webhook")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	b := bodies[0]
+	if b.Get("event") != "ONCRMLEADADD" || b.Get("data[FIELDS][ID]") == "" || b.Get("auth[application_token]") != token {
+		t.Errorf("event body %v, want ONCRMLEADADD with a lead ID and token %q", b, token)
+	}
+}
+
+func TestSimBadOutgoingWebhook(t *testing.T) {
+	for _, v := range []string{"ftp://host/x", "/bitrix/events", "http://"} {
+		var stdout, stderr bytes.Buffer
+		if code := cmdSim(context.Background(), []string{"--outgoing-webhook", v}, &stdout, &stderr); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", v, code, exitUsage)
+		}
+		if !strings.Contains(stderr.String(), "outgoing-webhook") || stdout.Len() != 0 {
+			t.Errorf("%q: stdout %q, stderr %q", v, stdout.String(), stderr.String())
+		}
+	}
+}
