@@ -32,7 +32,9 @@ state. This command shows it and lets an operator unblock it.
 list (the default) prints the rows still to deliver (pending, and unknown:
 sent but outcome not known, looked up before resending) and the parked rows
 (failed for good: access denied, invalid data...) with their last error.
-A parked row blocks the later writes of the same ticket. --all adds the
+A parked row blocks the later writes of the same ticket. TICKET is the
+lead ID, or for a ticket whose lead is not created yet the mail's origin
+key marked "(pending)". --all adds the
 recent done and dropped rows. The state is opened read-only: list runs
 beside a running daemon.
 
@@ -62,7 +64,8 @@ type outboxRowView struct {
 	ID        int64           `json:"id"`
 	State     string          `json:"state"`
 	Kind      string          `json:"kind"`
-	Ticket    string          `json:"ticket,omitempty"`
+	Ticket    string          `json:"ticket,omitempty"` // lead ID; empty while its lead.add is not done
+	Group     string          `json:"group,omitempty"`  // the row's group key
 	Attempts  int             `json:"attempts"`
 	NextAt    *time.Time      `json:"next_attempt,omitempty"`
 	Created   time.Time       `json:"created"`
@@ -128,6 +131,7 @@ func outboxList(ctx context.Context, cfg *config.Config, log zerolog.Logger, all
 		states = append(states, store.OutboxDropped, store.OutboxDone)
 	}
 	var views []outboxRowView
+	tickets := ticketNamer{st: st, known: map[string]string{}}
 	for _, s := range states {
 		rows, err := st.OutboxInState(ctx, s, 1000)
 		if err != nil {
@@ -135,7 +139,12 @@ func outboxList(ctx context.Context, cfg *config.Config, log zerolog.Logger, all
 			return exitFailed
 		}
 		for _, r := range rows {
-			views = append(views, toOutboxView(r, asJSON))
+			v := toOutboxView(r, asJSON)
+			if v.Ticket, err = tickets.lead(ctx, r.GroupKey); err != nil {
+				fmt.Fprintf(stderr, "b24desk outbox: %v\n", err)
+				return exitFailed
+			}
+			views = append(views, v)
 		}
 	}
 	stats, err := st.OutboxStats(ctx)
@@ -173,7 +182,7 @@ func outboxList(ctx context.Context, cfg *config.Config, log zerolog.Logger, all
 		if v.NextAt != nil && (v.State == string(store.OutboxPending) || v.State == string(store.OutboxUnknown)) {
 			next = v.NextAt.In(loc).Format("01-02 15:04:05")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", v.ID, v.State, v.Kind, orDash(v.Ticket), v.Attempts, next,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", v.ID, v.State, v.Kind, ticketColumn(v), v.Attempts, next,
 			orDash(oneLine(v.LastError, 100)))
 	}
 	_ = tw.Flush()
@@ -218,7 +227,7 @@ func outboxChange(ctx context.Context, cfg *config.Config, log zerolog.Logger, v
 // toOutboxView converts a row; the payload (which may hold customer text)
 // is only kept for JSON.
 func toOutboxView(r store.OutboxRow, withPayload bool) outboxRowView {
-	v := outboxRowView{ID: r.ID, State: string(r.State), Kind: r.Kind, Ticket: strings.TrimPrefix(r.GroupKey, "ticket:"), Attempts: r.Attempts,
+	v := outboxRowView{ID: r.ID, State: string(r.State), Kind: r.Kind, Group: r.GroupKey, Attempts: r.Attempts,
 		NextAt: optTime(r.NextAttemptAt), Created: r.CreatedAt, LastError: r.LastError}
 	if withPayload {
 		v.Payload = r.Payload
@@ -233,4 +242,66 @@ func oneLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// ticketNamer finds the ticket number (lead ID) of outbox groups: a group
+// is keyed by the lead ID, or by the ORIGIN_ID of a lead b24desk creates
+// (m-…), whose done lead.add holds the lead ID.
+type ticketNamer struct {
+	st    *store.Store
+	known map[string]string // group key → lead ID ("" while pending)
+}
+
+// lead returns the group's lead ID, or "" when it has none yet (or no
+// group).
+func (n ticketNamer) lead(ctx context.Context, group string) (string, error) {
+	if id, ok := n.known[group]; ok {
+		return id, nil
+	}
+	key := group
+	for _, prefix := range []string{"ticket:", "mail:"} {
+		key = strings.TrimPrefix(key, prefix)
+	}
+	id := ""
+	switch {
+	case key == "":
+	case isDigits(key):
+		id = key
+	default:
+		res, found, err := n.st.OutboxGroupResult(ctx, group, outbox.KindLeadAdd)
+		if err != nil {
+			return "", err
+		}
+		if lead, err := outbox.LeadIDFromResult(res); found && err == nil {
+			id = strconv.FormatInt(lead, 10)
+		}
+	}
+	n.known[group] = id
+	return id, nil
+}
+
+// ticketColumn is the TICKET cell: the lead ID, else the group's origin
+// shortened and marked "(pending)" (its lead is not created yet), else "-".
+func ticketColumn(v outboxRowView) string {
+	if v.Ticket != "" {
+		return v.Ticket
+	}
+	origin := strings.TrimPrefix(v.Group, "ticket:")
+	if origin == "" {
+		return "-"
+	}
+	if r := []rune(origin); len(r) > 8 {
+		origin = string(r[:6]) + "…"
+	}
+	return origin + " (pending)"
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits.
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
