@@ -160,7 +160,7 @@ func (d *Daemon) probePortal(ctx context.Context, now time.Time) error {
 }
 
 // prune deletes history older than the retention period (raw mail, done
-// outbox rows, old events).
+// outbox rows, old events, sent-mail records, acknowledgement counts).
 func (d *Daemon) prune(ctx context.Context, now time.Time) error {
 	res, err := d.st.Prune(ctx, now, d.cfg.Retention)
 	if err != nil {
