@@ -48,8 +48,8 @@ type SinkFunc func(ctx context.Context, c Change) error
 func (f SinkFunc) LeadChanged(ctx context.Context, c Change) error { return f(ctx, c) }
 
 // Recorder stores a change durably before the portal gets its answer.
-// isNew is false when dedupeKey was recorded before (a repeated delivery),
-// in which case nothing is stored.
+// isNew is false when a change with the same dedupeKey is already queued (a
+// repeated delivery), in which case nothing new is stored.
 type Recorder interface {
 	Record(ctx context.Context, c Change, dedupeKey string) (isNew bool, err error)
 }

@@ -87,7 +87,9 @@ func isLeadEvent(name string) bool {
 // at the same second. A portal delivering one event twice (two bindings of
 // the same handler, a proxy repeating a POST) sends the same key; the
 // handler ID is left out on purpose so that two bindings collapse. source
-// keeps webhook and offline keys apart.
+// keeps webhook and offline keys apart. Two real changes in one second also
+// share a key, so the queue drops a repeat only while its change still
+// waits (see StoreQueue).
 func dedupeKey(source, event string, leadID int, at time.Time) string {
 	return source + ":" + event + ":" + strconv.Itoa(leadID) + ":" + strconv.FormatInt(at.Unix(), 10)
 }

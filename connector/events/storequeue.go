@@ -8,15 +8,16 @@ import (
 )
 
 // StoreQueue is the durable Queue in the SQLite state: a change recorded
-// before the portal got its answer survives a crash, and its dedupe key is
-// remembered after it was done (until the retention prune).
+// before the portal got its answer survives a crash. A repeat is dropped
+// while its change waits, re-arms it while it is processed, and is queued
+// anew once it is done (store.RecordEvent says why).
 type StoreQueue struct {
 	Store *store.Store
 }
 
 var _ Queue = StoreQueue{}
 
-// Record queues c unless dedupeKey was recorded before.
+// Record queues c unless a change with dedupeKey is already queued.
 func (q StoreQueue) Record(ctx context.Context, c Change, dedupeKey string) (bool, error) {
 	return q.Store.RecordEvent(ctx, store.QueuedEvent{
 		LeadID: int64(c.LeadID), Event: c.Event, At: c.At, DateModify: c.DateModify,

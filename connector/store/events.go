@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -36,27 +38,26 @@ type QueuedEvent struct {
 	LastError  string
 }
 
-// RecordEvent queues a change unless its dedupe key was recorded before
-// (also after the change was done, until Prune forgets the key). isNew is
-// false for a repeated delivery; nothing is stored then. The queued change
-// is due at once.
+// RecordEvent queues a change. isNew is false when an identical change
+// (same dedupe key) is already queued; nothing new is stored then, but if
+// that change is being processed right now its row is re-armed, so the lead
+// is read once more afterwards. Keys are not remembered after a change is
+// done: the portal sends only the lead ID and the same key for two changes
+// made in one second, so a key seen before may carry a change nobody has
+// read yet, and reading a lead again is harmless (the engine ignores what
+// did not change).
 func (a access) RecordEvent(ctx context.Context, e QueuedEvent, dedupeKey string) (isNew bool, err error) {
-	res, err := a.q.ExecContext(ctx, `INSERT OR IGNORE INTO event_dedupe (event_key, seen_at) VALUES (?, ?)`,
-		dedupeKey, tsNN(e.At))
+	var version int64
+	err = a.q.QueryRowContext(ctx, `INSERT INTO event_queue
+(lead_id, event, at, date_modify, dedupe_key, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT(dedupe_key) DO UPDATE SET version = version + 1,
+	next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)
+RETURNING version`,
+		e.LeadID, e.Event, tsNN(e.At), ts(e.DateModify), dedupeKey, tsNN(e.At)).Scan(&version)
 	if err != nil {
 		return false, fmt.Errorf("record event: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	res, err = a.q.ExecContext(ctx, `INSERT OR IGNORE INTO event_queue
-(lead_id, event, at, date_modify, dedupe_key, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.LeadID, e.Event, tsNN(e.At), ts(e.DateModify), dedupeKey, tsNN(e.At))
-	if err != nil {
-		return false, fmt.Errorf("record event: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return version == 0, nil
 }
 
 // PendingEvents returns up to limit queued changes due at now, oldest first.
@@ -64,8 +65,11 @@ func (a access) PendingEvents(ctx context.Context, now time.Time, limit int) ([]
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := a.q.QueryContext(ctx, `SELECT id, lead_id, event, at, date_modify, attempts, last_error
-FROM event_queue WHERE next_attempt_at <= ? ORDER BY id LIMIT ?`, tsNN(now), limit)
+	// Rows handed out remember their version: a repeat recorded while they
+	// are processed bumps it, and DoneEvent then keeps the row.
+	rows, err := a.q.QueryContext(ctx, `UPDATE event_queue SET picked = version
+WHERE id IN (SELECT id FROM event_queue WHERE next_attempt_at <= ? ORDER BY id LIMIT ?)
+RETURNING id, lead_id, event, at, date_modify, attempts, last_error`, tsNN(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending events: %w", err)
 	}
@@ -84,12 +88,15 @@ FROM event_queue WHERE next_attempt_at <= ? ORDER BY id LIMIT ?`, tsNN(now), lim
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("pending events: %w", err)
 	}
+	// RETURNING gives no order.
+	slices.SortFunc(out, func(a, b QueuedEvent) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
-// DoneEvent removes a change the engine accepted (its dedupe key stays).
+// DoneEvent removes a change the engine accepted, unless a repeat arrived
+// while it was processed: the row then stays due and is read again.
 func (a access) DoneEvent(ctx context.Context, id int64) error {
-	if _, err := a.q.ExecContext(ctx, `DELETE FROM event_queue WHERE id = ?`, id); err != nil {
+	if _, err := a.q.ExecContext(ctx, `DELETE FROM event_queue WHERE id = ? AND version = picked`, id); err != nil {
 		return fmt.Errorf("done event %d: %w", id, err)
 	}
 	return nil

@@ -137,6 +137,10 @@ CREATE INDEX messages_mailbox_state ON messages(mailbox, state, id);
 	{name: "outbox state by key without reading the payload", sql: `
 CREATE INDEX outbox_key_state ON outbox(dedupe_key, state);
 `},
+	{name: "portal event queue: repeats re-arm a change being processed", sql: `
+ALTER TABLE event_queue ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE event_queue ADD COLUMN picked INTEGER NOT NULL DEFAULT -1;
+`},
 }
 
 // SchemaVersion is the schema version this binary writes.
