@@ -364,6 +364,21 @@ func testWaitEnds(t *testing.T, s *imaptest.Server) {
 			if err := box.Wait(t.Context(), 20*time.Millisecond); err != nil {
 				t.Fatalf("Wait with a short max: %v", err)
 			}
+			if !disableIdle {
+				// One IDLE lasts at most IdleRecheck even when max is long:
+				// a lost new-mail notice costs at most that delay.
+				recheck := dial(t, func() imapbox.Config {
+					c := testConfig(s, user, pass, nil)
+					c.IdleRecheck = 50 * time.Millisecond
+					return c
+				}())
+				ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+				err := recheck.Wait(ctx, time.Hour)
+				cancel()
+				if err != nil {
+					t.Fatalf("Wait with a short IdleRecheck did not return by itself: %v", err)
+				}
+			}
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
 			if err := box.Wait(ctx, time.Hour); !errors.Is(err, context.Canceled) {

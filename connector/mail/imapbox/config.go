@@ -36,6 +36,10 @@ const (
 	DefaultProcessed    = "Processed"
 	DefaultQuarantine   = "Quarantine"
 	DefaultPollInterval = time.Minute
+	// DefaultIdleRecheck bounds one IDLE: a server that lost a new-mail
+	// notice (go-imap's in-memory server can, when mail lands just before
+	// IDLE starts) costs at most this delay.
+	DefaultIdleRecheck = 5 * time.Minute
 	DefaultDialTimeout  = 30 * time.Second
 	// MaxIdle bounds one IDLE: servers may drop an IDLE client after 30
 	// minutes (RFC 2177), so Wait returns before 29 minutes in any case.
@@ -72,6 +76,9 @@ type Config struct {
 	MaxSize int64
 	// PollInterval is the Wait period when IDLE is not used (default 1m).
 	PollInterval time.Duration
+	// IdleRecheck is the longest one IDLE lasts before the mailbox is
+	// checked anyway (default 5m, at most MaxIdle).
+	IdleRecheck time.Duration
 	// DisableIDLE polls even when the server offers IDLE.
 	DisableIDLE bool
 	// DisableMove uses COPY + \Deleted + UID EXPUNGE even when the server
@@ -99,6 +106,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Quarantine == "" {
 		c.Quarantine = DefaultQuarantine
+	}
+	if c.IdleRecheck <= 0 || c.IdleRecheck > MaxIdle {
+		c.IdleRecheck = DefaultIdleRecheck
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = DefaultPollInterval

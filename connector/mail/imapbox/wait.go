@@ -11,7 +11,8 @@ import (
 // (then it returns ctx's error). With IDLE it returns as soon as the server
 // reports new mail; without, it sleeps the poll interval (or max, if
 // shorter). It never waits longer than MaxIdle. A nil return does not
-// promise new mail: call FetchSince and Wait again.
+// promise new mail: call FetchSince and Wait again. One IDLE lasts at most
+// IdleRecheck, in case the server lost a new-mail notice.
 func (b *Box) Wait(ctx context.Context, max time.Duration) error {
 	if err := b.requireSelected(); err != nil {
 		return err
@@ -28,6 +29,7 @@ func (b *Box) Wait(ctx context.Context, max time.Duration) error {
 		return nil
 	default:
 	}
+	max = min(max, b.cfg.IdleRecheck)
 	idle, err := b.c.Idle()
 	if err != nil {
 		return fmt.Errorf("imapbox: start IDLE: %w", err)
