@@ -40,7 +40,7 @@ const (
 	// notice (go-imap's in-memory server can, when mail lands just before
 	// IDLE starts) costs at most this delay.
 	DefaultIdleRecheck = 5 * time.Minute
-	DefaultDialTimeout  = 30 * time.Second
+	DefaultDialTimeout = 30 * time.Second
 	// MaxIdle bounds one IDLE: servers may drop an IDLE client after 30
 	// minutes (RFC 2177), so Wait returns before 29 minutes in any case.
 	MaxIdle = 25 * time.Minute
