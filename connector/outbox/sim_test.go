@@ -136,8 +136,10 @@ func TestSimulatorExactlyOnce(t *testing.T) {
 				if stats.Depth == 0 {
 					break
 				}
-				if tt.faults.LateWrite {
-					time.Sleep(100 * time.Millisecond) // let the held write land, as it would within 90 s
+				if tt.faults.LateWrite && round == 0 {
+					// The held lead.add lands before the retry, as it would
+					// within 90 s: wait for it rather than for a fixed time.
+					waitLeads(t, portal, 1)
 				}
 				next, found, _ := st.NextOutboxDue(context.Background())
 				if !found {
@@ -200,5 +202,17 @@ func toString(v any) string {
 	default:
 		b, _ := jsonMarshal(x)
 		return string(b)
+	}
+}
+
+// waitLeads waits until the portal holds n leads (a late write has landed).
+func waitLeads(t *testing.T, portal *sim.Portal, n int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second) // a bound against hanging, not a timing assertion
+	for portal.LeadCount() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the held write did not land: %d leads, want %d", portal.LeadCount(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
