@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -133,15 +135,45 @@ func (r *rig) writeConfig(path, stateDir string) {
 	}
 }
 
-// freeAddr returns a loopback address with a port free right now.
+// freeAddr returns a loopback address with a port free right now, for the
+// daemon to listen on later (and again after a restart). The port is taken
+// below the kernel's ephemeral range when it can be: a port from that range
+// (127.0.0.1:0) could be handed to any other test's listener or connection
+// in the meantime, and the daemon would then fail to start.
 func freeAddr(t *testing.T) string {
 	t.Helper()
+	if low := ephemeralLow(); low > 11024 {
+		for range 100 {
+			addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(low-10000+rand.IntN(10000)))
+			if ln, err := net.Listen("tcp", addr); err == nil {
+				_ = ln.Close()
+				return addr
+			}
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// ephemeralLow is the first port of Linux's ephemeral range, 0 when unknown.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0
+	}
+	low, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 0
+	}
+	return low
 }
 
 // command runs a short b24desk command to its end and returns its exit code
