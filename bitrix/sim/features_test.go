@@ -209,8 +209,9 @@ func TestFaults(t *testing.T) {
 	if p.LeadCount() != 1 {
 		t.Fatalf("write not applied: %d", p.LeadCount())
 	}
-	// a write applied after the client gave up
-	p.SetFaults(Faults{LateWrite: true, LateWriteDelay: 50 * time.Millisecond})
+	// a write applied after the client gave up (a delay long enough that a
+	// test goroutine descheduled under load still checks before it lands)
+	p.SetFaults(Faults{LateWrite: true, LateWriteDelay: time.Second})
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel2()
 	req, _ = http.NewRequestWithContext(ctx2, http.MethodPost, p.WebhookURL(srv.URL)+"crm.lead.add", strings.NewReader(`{"fields":{"TITLE":"late"}}`))
