@@ -46,8 +46,8 @@ type Options struct {
 	// (rules.RouteState.Departments), nil when none are known; without it a
 	// department pool routes to its fallback user.
 	Departments func() map[int][]int
-	Clock   clock.Clock
-	Log     zerolog.Logger
+	Clock       clock.Clock
+	Log         zerolog.Logger
 	// Metrics may be nil.
 	Metrics *metrics.Metrics
 	// Backoff is the reconnection schedule (default imapbox.DefaultBackoff).
