@@ -14,6 +14,7 @@ import (
 )
 
 func TestIntake(t *testing.T) {
+	t.Parallel() // slow (its own servers and state): overlap the package's other tests
 	imaptest.ForEach(t, func(t *testing.T, s *imaptest.Server) {
 		t.Run("new tickets from the corpus", func(t *testing.T) { testCorpusTickets(t, s) })
 		t.Run("automatic mail", func(t *testing.T) { testAutomatic(t, s) })

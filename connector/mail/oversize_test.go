@@ -11,6 +11,7 @@ func TestOversize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("appends a 30 MiB mail")
 	}
+	t.Parallel() // slow (its own servers and state): overlap the package's other tests
 	imaptest.ForEach(t, func(t *testing.T, s *imaptest.Server) { testOversize(t, s) })
 }
 
