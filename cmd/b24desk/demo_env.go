@@ -27,6 +27,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/mail/memimap"
 )
 
 // Demo mailbox credentials (a private in-memory server on loopback).
@@ -126,7 +127,7 @@ func (e *demoEnv) startIMAP() error {
 			if !ok {
 				return nil, nil, errors.New("in-memory IMAP session lacks MOVE/NAMESPACE")
 			}
-			return demoIMAPSession{sess}, nil, nil
+			return memimap.Session{SessionIMAP4rev2: sess}, nil, nil
 		},
 		Caps: imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {},
 			imap.CapNamespace: {}},
@@ -142,34 +143,6 @@ func (e *demoEnv) startIMAP() error {
 	e.imapAdr = ln.Addr().String()
 	e.closers = append(e.closers, func() { _ = srv.Close(); <-done })
 	return nil
-}
-
-// demoIMAPSession fixes a lost wake-up of go-imap's in-memory server
-// (v2.0.0-beta.8): its IDLE reports only updates queued after IDLE began,
-// so new mail appended between the client's last command and its IDLE
-// stayed unreported until the client's IDLE timed out (25 minutes), and
-// the demo stalled. Real servers (Dovecot) report such mail when IDLE
-// starts. This IDLE flushes the session's queued updates at once and then
-// every demoIdlePoll.
-type demoIMAPSession struct{ imapserver.SessionIMAP4rev2 }
-
-// demoIdlePoll is how often the demo server's IDLE flushes queued updates.
-const demoIdlePoll = 50 * time.Millisecond
-
-// Idle writes the queued mailbox updates until stop is closed.
-func (s demoIMAPSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
-	t := time.NewTicker(demoIdlePoll)
-	defer t.Stop()
-	for {
-		if err := s.Poll(w, true); err != nil {
-			return err
-		}
-		select {
-		case <-stop:
-			return nil
-		case <-t.C:
-		}
-	}
 }
 
 // deliver appends a mail to the support mailbox's INBOX, as the customer's

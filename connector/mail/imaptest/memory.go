@@ -5,17 +5,18 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+
+	"github.com/b24desk/b24desk/connector/mail/memimap"
 )
 
 // StartMemory starts go-imap's in-memory IMAP server on a loopback port. It
 // offers IMAP4rev1 with IDLE, MOVE, UIDPLUS and NAMESPACE, plain-text login
 // allowed. Its IDLE reports mail that arrived before IDLE began, as real
-// servers do (see memSession).
+// servers do (see memimap.Session).
 func StartMemory(t testing.TB) *Server {
 	t.Helper()
 	mem := imapmemserver.New()
@@ -26,7 +27,7 @@ func StartMemory(t testing.TB) *Server {
 			if !ok {
 				return nil, nil, errors.New("imaptest: in-memory session lacks MOVE or NAMESPACE")
 			}
-			return memSession{sess}, nil, nil
+			return memimap.Session{SessionIMAP4rev2: sess}, nil, nil
 		},
 		Caps: imap.CapSet{
 			imap.CapIMAP4rev1: {},
@@ -74,33 +75,5 @@ type testLogger struct {
 func (l *testLogger) Printf(format string, args ...any) {
 	if !l.off.Load() {
 		l.t.Logf("imapmemserver: "+format, args...)
-	}
-}
-
-// memSession fixes a lost wake-up of go-imap's in-memory server
-// (v2.0.0-beta.8): its IDLE reports only updates queued after IDLE began, so
-// mail appended between the client's last command and its IDLE stayed
-// unreported until another update came, and a test waiting for the wake-up
-// failed when the APPEND won that race. Real servers (Dovecot) report such
-// mail when IDLE starts. This IDLE writes the queued updates at once and then
-// every memIdlePoll until stopped.
-type memSession struct{ imapserver.SessionIMAP4rev2 }
-
-// memIdlePoll is how often the in-memory server's IDLE writes queued updates.
-const memIdlePoll = 20 * time.Millisecond
-
-// Idle writes the session's queued mailbox updates until stop is closed.
-func (s memSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
-	t := time.NewTicker(memIdlePoll)
-	defer t.Stop()
-	for {
-		if err := s.Poll(w, true); err != nil {
-			return err
-		}
-		select {
-		case <-stop:
-			return nil
-		case <-t.C:
-		}
 	}
 }
