@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -61,7 +62,7 @@ func (d *demo) rows(ctx context.Context) ([]demoRow, error) {
 			return nil, err
 		}
 		for _, s := range steps {
-			row.Escalations = append(row.Escalations, strings.TrimPrefix(s.Step, t.Policy+"/"))
+			row.Escalations = append(row.Escalations, stepLabel(r, s.Step))
 		}
 		out = append(out, row)
 	}
@@ -96,4 +97,24 @@ func (d *demo) report(ctx context.Context) error {
 	}
 	fmt.Fprintln(d.out)
 	return nil
+}
+
+// stepLabel names a done escalation step as a support manager wrote it in
+// the rules ("first_response 80%"), from its ID "policy/target/index"; an
+// ID the rules no longer know is shown as it is.
+func stepLabel(r *rules.Rules, id string) string {
+	parts := strings.Split(id, "/")
+	if len(parts) != 3 {
+		return id
+	}
+	i, err := strconv.Atoi(parts[2])
+	p := r.PolicyByName(parts[0])
+	if err != nil || p == nil {
+		return id
+	}
+	ladder := p.Ladders[rules.Target(parts[1])]
+	if i < 0 || i >= len(ladder) {
+		return id
+	}
+	return parts[1] + " " + ladder[i].At
 }

@@ -35,8 +35,8 @@ func TestDemo(t *testing.T) {
 		{"B24D_PROFANITY", []string{"closed (JUNK)"}},
 		{"B24D_OFFTOPIC", []string{"prospect", "(NEW)"}},
 		{"B24D_TECH", []string{"limited licence  met 10:30", "(IN_PROCESS)"}},
-		{"B24D_INCIDENT", []string{"L2", "Дмитрий Волков", "breached", "2: "}},
-		{"B24D_TECH", []string{"enterprise", "breached", "2: "}},
+		{"B24D_INCIDENT", []string{"L2", "Дмитрий Волков", "breached", "2: first_response 80%, first_response 100%"}},
+		{"B24D_TECH", []string{"enterprise", "breached", "2: first_response 80%, first_response 100%"}},
 	}
 	for _, c := range checks {
 		l := row(c.typ, c.want[0])
