@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -155,53 +154,22 @@ func (e *env) close() {
 	e.box, e.st = nil, nil
 }
 
-// setupSchema creates the user fields in the simulator and records the
-// map in the state, as `b24desk setup` does.
+// setupSchema runs the real `b24desk setup` steps against the simulator
+// (schema.Ensure) and records the schema map in the state.
 func (e *env) setupSchema() {
 	ctx := context.Background()
-	for _, f := range schema.Fields(nil) {
-		fields := map[string]any{"FIELD_NAME": f.Name, "USER_TYPE_ID": f.Type, "LABEL": f.Label, "MULTIPLE": f.Multiple}
-		var list []map[string]string
-		for _, it := range f.Items {
-			list = append(list, map[string]string{"VALUE": it.Label, "XML_ID": it.Key})
-		}
-		if list != nil {
-			fields["LIST"] = list
-		}
-		_, err := e.client.Call(ctx, "crm.lead.userfield.add", map[string]any{"fields": fields})
-		if err != nil && !strings.Contains(err.Error(), "already exists") {
-			e.t.Fatal(err)
-		}
-		if err := e.st.PutSchemaValue(ctx, "field", f.Name, "1"); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	resp, err := e.client.Call(ctx, "crm.lead.userfield.list", map[string]any{})
+	rep, err := schema.Ensure(ctx, e.client, e.rules, schema.Options{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var ufs []struct {
-		FieldName string `json:"FIELD_NAME"`
-		List      []struct {
-			ID    string `json:"ID"`
-			XMLID string `json:"XML_ID"`
-		} `json:"LIST"`
-	}
-	if err := json.Unmarshal(resp.Result, &ufs); err != nil {
-		e.t.Fatal(err)
-	}
-	for _, uf := range ufs {
-		for _, it := range uf.List {
-			if err := e.st.PutSchemaValue(ctx, "enum:"+uf.FieldName, it.XMLID, it.ID); err != nil {
-				e.t.Fatal(err)
-			}
-		}
-	}
-	if err := e.st.PutSetting(ctx, schema.SettingVersion, strconv.Itoa(schema.Version)); err != nil {
-		e.t.Fatal(err)
-	}
-	e.schema, err = schema.Load(ctx, e.st)
+	old, err := schema.Load(ctx, e.st)
 	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.WithTx(ctx, func(tx *store.Tx) error { return rep.Map.Save(ctx, old, tx) }); err != nil {
+		e.t.Fatal(err)
+	}
+	if e.schema, err = schema.Load(ctx, e.st); err != nil {
 		e.t.Fatal(err)
 	}
 }
