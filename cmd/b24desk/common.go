@@ -17,6 +17,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/daemon"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -92,23 +93,7 @@ func newClient(cfg *config.Config, log zerolog.Logger, st *store.Store, clk cloc
 // newClientRetries is newClient with a bound on retries per call (0: the
 // client's default; negative: none), for commands that should answer fast.
 func newClientRetries(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock, retries int) (*bitrix.Client, error) {
-	p := cfg.Portal
-	bc := bitrix.Config{Plan: p.Plan, Rate: p.Rate, Burst: p.Burst, Timeout: p.RequestTimeout, Logger: log, Clock: clk,
-		MaxRetries: retries}
-	if p.AuthMode() == config.AuthWebhook {
-		bc.WebhookURL = p.WebhookURL.Value()
-	} else {
-		if st == nil {
-			return nil, errors.New("OAuth mode keeps its tokens in the state: the state could not be opened")
-		}
-		bc.OAuth = &bitrix.OAuthConfig{ClientID: p.ClientID, ClientSecret: p.ClientSecret.Value(),
-			ServerURL: p.OAuthServer, Endpoint: p.Endpoint, Store: st.Tokens(clk)}
-	}
-	c, err := bitrix.New(bc)
-	if err != nil {
-		return nil, fmt.Errorf("portal client: %w", err)
-	}
-	return c, nil
+	return daemon.NewClient(cfg, log, st, clk, retries)
 }
 
 // portalName is the portal address safe to print (the webhook secret

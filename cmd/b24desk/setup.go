@@ -6,13 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
-	"github.com/b24desk/b24desk/connector/events"
-	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/daemon"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -104,35 +102,19 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailed
 	}
 
-	opts := schema.Options{DryRun: *dryRun, AppMode: cfg.Portal.AuthMode() == config.AuthOAuth, EventsMode: cfg.Events.Mode,
-		Canned: r.TemplateNames()}
-	if cfg.HTTP.PublicBaseURL != "" {
-		opts.EventsURL = strings.TrimRight(cfg.HTTP.PublicBaseURL, "/") + events.Path
+	rep, err := daemon.Setup(ctx, cfg, r, client, st, *dryRun)
+	if rep != nil {
+		_ = rep.Write(stdout)
 	}
-	rep, err := schema.Ensure(ctx, client, r, opts)
-	_ = rep.Write(stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
 		return exitFailed
 	}
 	if !*dryRun {
-		if err := saveSchema(ctx, st, rep.Map); err != nil {
-			fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
-			return exitFailed
-		}
 		fmt.Fprintf(stdout, "schema map recorded in %s\n", cfg.State.Dir)
 	}
 	if len(rep.Problems()) > 0 {
 		return exitFailed
 	}
 	return exitOK
-}
-
-// saveSchema replaces the recorded schema map in one transaction.
-func saveSchema(ctx context.Context, st *store.Store, m *schema.Map) error {
-	old, err := schema.Load(ctx, st)
-	if err != nil {
-		return err
-	}
-	return st.WithTx(ctx, func(tx *store.Tx) error { return m.Save(ctx, old, tx) })
 }

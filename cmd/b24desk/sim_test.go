@@ -68,7 +68,7 @@ func TestSimOutgoingWebhook(t *testing.T) {
 		}
 		return ""
 	}
-	if err := waitUntil(ctx, 10*time.Second, func() bool { return printed("outgoing webhook:") != "" }); err != nil {
+	if !eventually(func() bool { return printed("outgoing webhook:") != "" }) {
 		t.Fatalf("sim did not print the outgoing webhook:\n%s\n%s", stdout.String(), stderr.String())
 	}
 	if got, want := printed("outgoing webhook:"), hook+" (ONCRMLEADADD, ONCRMLEADUPDATE, ONCRMLEADDELETE)"; got != want {
@@ -84,12 +84,12 @@ func TestSimOutgoingWebhook(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("crm.lead.add: HTTP %d", resp.StatusCode)
 	}
-	err = waitUntil(ctx, 10*time.Second, func() bool {
+	got := eventually(func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(bodies) > 0
 	})
-	if err != nil {
+	if !got {
 		t.Fatal("no event reached the outgoing webhook")
 	}
 	mu.Lock()
@@ -110,4 +110,15 @@ func TestSimBadOutgoingWebhook(t *testing.T) {
 			t.Errorf("%q: stdout %q, stderr %q", v, stdout.String(), stderr.String())
 		}
 	}
+}
+
+// eventually polls cond every 10 ms for up to 10 s and reports whether it
+// came true.
+func eventually(cond func() bool) bool {
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
 }

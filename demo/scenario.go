@@ -1,4 +1,4 @@
-package main
+package demo
 
 // The demo's story: mails arrive, staff act in the portal, the clock runs
 // through a working day and into the next, and the SLA clock warns and

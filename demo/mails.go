@@ -1,4 +1,4 @@
-package main
+package demo
 
 // The demo's sample mails, from the customers of the real-estate portal the
 // default rules were written for (seed/000_e57f6e9d952de5f1.txt).

@@ -1,4 +1,4 @@
-package main
+package demo
 
 // The demo's private world: the portal simulator, an in-memory IMAP server
 // holding the support mailbox, an SMTP server catching the answers, and a

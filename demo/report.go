@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"context"
@@ -117,4 +117,21 @@ func stepLabel(r *rules.Rules, id string) string {
 		return id
 	}
 	return parts[1] + " " + ladder[i].At
+}
+
+// orDash shows an empty value as "-".
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine folds s onto one line of at most n runes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
