@@ -11,9 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/testserver"
 )
 
 // DovecotPath is where Debian's dovecot-imapd installs the server.
@@ -31,21 +32,9 @@ const startTimeout = 10 * time.Second
 func StartDovecot(t testing.TB) *Server {
 	t.Helper()
 	if reason := dovecotUnavailable(); reason != "" {
-		if DovecotRequired() {
-			t.Fatalf("imaptest: Dovecot is required (B24DESK_REQUIRE_DOVECOT=1 or CI=true) but %s", reason)
-		}
-		t.Skipf("imaptest: skipping Dovecot test: %s (set B24DESK_REQUIRE_DOVECOT=1 to fail instead)", reason)
+		testserver.Unavailable(t, DovecotRequired(), "imaptest: Dovecot", reason, "B24DESK_REQUIRE_DOVECOT")
 	}
-	var lastErr error
-	for range 3 { // a free port can be taken between probe and bind: retry
-		srv, err := startDovecot(t)
-		if err == nil {
-			return srv
-		}
-		lastErr = err
-	}
-	t.Fatalf("imaptest: start Dovecot: %v", lastErr)
-	return nil
+	return testserver.StartRetry(t, "imaptest: Dovecot", func() (*Server, error) { return startDovecot(t) })
 }
 
 // DovecotRequired reports whether a missing Dovecot must fail the tests.
@@ -75,9 +64,7 @@ type dovecot struct {
 }
 
 func startDovecot(t testing.TB) (*Server, error) {
-	// Not t.TempDir(): its path can exceed the unix socket length limit and
-	// its parents are not traversable by the dovecot user.
-	dir, err := os.MkdirTemp("", "b24d-dc-")
+	dir, uid, gid, err := testserver.Dir("b24d-dc-", "dovecot", []string{"run", "users"}, []string{"state", "mail"})
 	if err != nil {
 		return nil, err
 	}
@@ -87,31 +74,8 @@ func startDovecot(t testing.TB) (*Server, error) {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return nil, err
-	}
-	u, err := user.Lookup("dovecot")
-	if err != nil {
-		return nil, err
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
 	d := &dovecot{dir: dir, uid: uid, gid: gid, users: filepath.Join(dir, "users")}
-	for _, sub := range []string{"run", "state", "mail"} {
-		p := filepath.Join(dir, sub)
-		if err := os.Mkdir(p, 0o755); err != nil {
-			return nil, err
-		}
-		if sub != "run" {
-			if err := os.Chown(p, uid, gid); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := os.Mkdir(d.users, 0o755); err != nil {
-		return nil, err
-	}
-	port, err := freePort()
+	port, err := testserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -121,41 +85,28 @@ func startDovecot(t testing.TB) (*Server, error) {
 	}
 	cmd := exec.Command(DovecotPath, "-F", "-c", conf)
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out strings.Builder
 	cmd.Stdout = &out
 	cmd.Stderr = &out
-	if err := cmd.Start(); err != nil {
+	proc, err := testserver.Start(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", DovecotPath, err)
 	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
 	// A throw-away instance: kill the whole process group at once rather
 	// than wait a second for Dovecot's graceful shutdown.
-	stop := func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	}
+	stop := proc.Stop
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if err := waitListening(addr, exited); err != nil {
+	if err := waitListening(addr, proc.Exited()); err != nil {
 		stop()
 		log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-		return nil, fmt.Errorf("%w; output: %s; log: %s", err, out.String(), tail(log, 2000))
+		return nil, fmt.Errorf("%w; output: %s; log: %s", err, out.String(), testserver.Tail(log, 2000))
 	}
 	cleanupDir = false
 	t.Cleanup(func() {
 		stop()
 		if t.Failed() {
 			if log, err := os.ReadFile(filepath.Join(dir, "dovecot.log")); err == nil {
-				t.Logf("dovecot.log (tail):\n%s", tail(log, 4000))
+				t.Logf("dovecot.log (tail):\n%s", testserver.Tail(log, 4000))
 			}
 		}
 		_ = os.RemoveAll(dir)
@@ -224,15 +175,6 @@ protocol imap {
 `)
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // waitListening polls until addr accepts a connection, Dovecot exits, or
 // startTimeout passes.
 func waitListening(addr string, exited <-chan struct{}) error {
@@ -252,11 +194,4 @@ func waitListening(addr string, exited <-chan struct{}) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-}
-
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
 }
