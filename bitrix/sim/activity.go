@@ -35,26 +35,70 @@ func (p *Portal) todoAdd(c *call) (outcome, *apiError) {
 	return plain(map[string]any{"id": t.ID}), nil
 }
 
-func (p *Portal) todoUpdateDeadline(c *call) (outcome, *apiError) {
+// Errors of the crm.activity.todo.update* methods. Docs:
+// api-reference/crm/timeline/activities/todo/crm-activity-todo-update-deadline.md
+// and crm-activity-todo-update-responsible-user.md ("Possible Error Codes").
+var (
+	errTodoNotFound           = errf(400, "NOT_FOUND", "Not found.")
+	errTodoCompleted          = errf(400, "CAN_NOT_UPDATE_COMPLETED_TODO", "Completed activity cannot be modified")
+	errTodoCompletedResponsib = errf(400, "CAN_NOT_UPDATE_RESPONSIBLE_USER_COMPLETED_TODO",
+		"Cannot change the responsible user in a closed activity")
+)
+
+// openTodo finds the to-do a crm.activity.todo.update* call names by id,
+// ownerTypeId and ownerId: NOT_FOUND when there is none (never made, or
+// deleted by staff), completed when staff marked it done.
+func (p *Portal) openTodo(c *call, completed *apiError) (*Todo, *apiError) {
 	id, _ := c.params.num("id", "ID")
 	owner, _ := c.params.num("ownerTypeId")
 	lead, _ := c.params.num("ownerId")
-	dl, ok := parseDate(c.params.str("value", "deadline"), p.loc)
-	if !ok {
-		return outcome{}, errf(400, "INVALID_ARG_VALUE", "Invalid value for parameter value")
-	}
 	for _, t := range p.st.todos {
 		if t.ID == id && owner == 1 && t.LeadID == lead {
-			t.Deadline = dl
-			return plain(map[string]any{"id": t.ID}), nil
+			if t.Completed {
+				return nil, completed
+			}
+			return t, nil
 		}
 	}
-	return outcome{}, errf(400, "NOT_FOUND", "Activity not found")
+	return nil, errTodoNotFound
+}
+
+// todoUpdateDeadline is crm.activity.todo.updateDeadline {id, ownerTypeId,
+// ownerId, value} → {"id": N}. A completed to-do cannot be changed.
+func (p *Portal) todoUpdateDeadline(c *call) (outcome, *apiError) {
+	dl, ok := parseDate(c.params.str("value", "deadline"), p.loc)
+	if !ok {
+		return outcome{}, errf(400, "WRONG_DATETIME_FORMAT", "Invalid value for parameter value")
+	}
+	t, err := p.openTodo(c, errTodoCompleted)
+	if err != nil {
+		return outcome{}, err
+	}
+	t.Deadline = dl
+	return plain(map[string]any{"id": t.ID}), nil
+}
+
+// todoUpdateResponsible is crm.activity.todo.updateResponsibleUser {id,
+// ownerTypeId, ownerId, responsibleId} → {"id": N}.
+func (p *Portal) todoUpdateResponsible(c *call) (outcome, *apiError) {
+	r, ok := c.params.num("responsibleId")
+	if !ok || r <= 0 {
+		return outcome{}, errf(400, "INVALID_ARG_VALUE", `Parameter "responsibleId" must be greater than 0`)
+	}
+	t, err := p.openTodo(c, errTodoCompletedResponsib)
+	if err != nil {
+		return outcome{}, err
+	}
+	t.ResponsibleID = r
+	return plain(map[string]any{"id": t.ID}), nil
 }
 
 // activityUpdate is crm.activity.update {id, fields}: the deprecated method
-// that still completes (COMPLETED Y/N) an activity; DEADLINE moves it.
-// Other fields are ignored, as the portal ignores fields it does not know.
+// that still completes (COMPLETED Y/N) an activity. DEADLINE is not set
+// directly (api-reference/crm/timeline/activities/activity-base/crm-activity-update.md:
+// "This field is not set directly; the value is taken from START_TIME for
+// calls and meetings, and from END_TIME for tasks"), so it is ignored like
+// every other field the portal does not take.
 func (p *Portal) activityUpdate(c *call) (outcome, *apiError) {
 	id, ok := c.params.num("id", "ID")
 	if !ok || id <= 0 {
@@ -70,13 +114,6 @@ func (p *Portal) activityUpdate(c *call) (outcome, *apiError) {
 		return outcome{}, errNotFound
 	}
 	f := upperKeys(c.params.obj("fields", "FIELDS"))
-	if v, ok := f["DEADLINE"]; ok {
-		dl, ok := parseDate(str(v), p.loc)
-		if !ok {
-			return outcome{}, errf(400, "", "Invalid value for field DEADLINE")
-		}
-		t.Deadline = dl
-	}
 	if v, ok := f["COMPLETED"]; ok {
 		t.Completed = truthy(v)
 	}

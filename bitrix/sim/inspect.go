@@ -114,6 +114,35 @@ func (p *Portal) Todos() []Todo {
 	return out
 }
 
+// CompleteTodo is a staff member clicking "Done" on a to-do in the portal:
+// crm.activity.todo.update* answer CAN_NOT_UPDATE_COMPLETED_TODO for it from
+// then on (api-reference/crm/timeline/activities/todo/crm-activity-todo-update-deadline.md).
+func (p *Portal) CompleteTodo(id int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.st.todos {
+		if t.ID == id {
+			t.Completed = true
+			return nil
+		}
+	}
+	return fmt.Errorf("sim: no to-do %d", id)
+}
+
+// DeleteTodo is a staff member deleting a to-do in the portal: it is gone
+// from crm.activity.list, and crm.activity.todo.update* answer NOT_FOUND.
+func (p *Portal) DeleteTodo(id int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, t := range p.st.todos {
+		if t.ID == id {
+			p.st.todos = append(p.st.todos[:i:i], p.st.todos[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("sim: no to-do %d", id)
+}
+
 // SetCRMMode switches the CRM mode: 1 classic (with leads), 2 simple.
 func (p *Portal) SetCRMMode(mode int) {
 	p.mu.Lock()

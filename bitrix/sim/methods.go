@@ -34,10 +34,11 @@ func (p *Portal) methods() map[string]method {
 		"crm.timeline.comment.add":  write(p.commentAdd, "crm"),
 		"crm.timeline.comment.list": read(p.commentList, "crm"),
 
-		"crm.activity.todo.add":            write(p.todoAdd, "crm"),
-		"crm.activity.todo.updatedeadline": write(p.todoUpdateDeadline, "crm"),
-		"crm.activity.update":              write(p.activityUpdate, "crm"),
-		"crm.activity.list":                read(p.activityList, "crm"),
+		"crm.activity.todo.add":                   write(p.todoAdd, "crm"),
+		"crm.activity.todo.updatedeadline":        write(p.todoUpdateDeadline, "crm"),
+		"crm.activity.todo.updateresponsibleuser": write(p.todoUpdateResponsible, "crm"),
+		"crm.activity.update":                     write(p.activityUpdate, "crm"),
+		"crm.activity.list":                       read(p.activityList, "crm"),
 
 		"crm.settings.mode.get":    read(p.crmMode, "crm"),
 		"crm.duplicate.findbycomm": read(p.duplicateFind, "crm"),

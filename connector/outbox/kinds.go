@@ -158,11 +158,17 @@ func (k todoAdd) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage
 	if ownerType == "" {
 		ownerType = "1"
 	}
+	return FindTodo(ctx, p, ownerType, o.str("ownerId"), Marker(row.DedupeKey))
+}
+
+// FindTodo looks for the owner's to-do whose description carries marker
+// (newest first, up to 20 pages) and returns it as crm.activity.todo.add
+// answers: {"id": N}.
+func FindTodo(ctx context.Context, p Portal, ownerTypeID, ownerID, marker string) (json.RawMessage, bool, error) {
 	params := object{}
-	params.set("filter", map[string]string{"OWNER_ID": o.str("ownerId"), "OWNER_TYPE_ID": ownerType})
+	params.set("filter", map[string]string{"OWNER_ID": ownerID, "OWNER_TYPE_ID": ownerTypeID})
 	params.set("select", []string{"ID", "DESCRIPTION"})
 	params.set("order", map[string]string{"ID": "DESC"})
-	marker := Marker(row.DedupeKey)
 	r, found, err := scanList(ctx, p, "crm.activity.list", params, 20,
 		func(r listRow) bool { return strings.Contains(r.str("DESCRIPTION"), marker) })
 	if err != nil || !found {

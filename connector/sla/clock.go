@@ -48,7 +48,8 @@ type Clock struct {
 }
 
 // New returns the SLA clock and registers its outbox kinds
-// (KindTodoDeadline, KindTodoUpdate) and the hook that remembers to-do IDs.
+// (KindTodoDeadline, KindTodoResponsible, KindTodoUpdate) and the hooks
+// that remember the ticket's to-do ID.
 func New(o Options) (*Clock, error) {
 	if o.Store == nil || o.Outbox == nil || o.Rules == nil {
 		return nil, errors.New("sla: store, outbox and rules are required")
@@ -63,9 +64,15 @@ func New(o Options) (*Clock, error) {
 		o.Batch = DefaultBatch
 	}
 	c := &Clock{o: o, log: o.Log.With().Str("component", "sla").Logger()}
-	o.Outbox.Register(KindTodoDeadline, todoDeadline{st: o.Store})
+	o.Outbox.Register(KindTodoDeadline, todoWrite{st: o.Store, kind: KindTodoDeadline,
+		method: "crm.activity.todo.updateDeadline"})
+	o.Outbox.Register(KindTodoResponsible, todoWrite{st: o.Store, kind: KindTodoResponsible,
+		method: "crm.activity.todo.updateResponsibleUser"})
 	o.Outbox.Register(KindTodoUpdate, todoUpdate{st: o.Store})
 	o.Outbox.OnDone(outbox.KindTodoAdd, rememberTodo)
+	for _, k := range []string{KindTodoDeadline, KindTodoResponsible, KindTodoUpdate} {
+		o.Outbox.OnDone(k, rememberResult)
+	}
 	return c, nil
 }
 

@@ -13,26 +13,56 @@ import (
 	"github.com/b24desk/b24desk/connector/store"
 )
 
+// The ticket's to-do is the portal's native overdue mark: staff may mark it
+// done or delete it at any time (bitrix24-api.md §10). b24desk then treats
+// it as gone: it forgets it and, whenever it next has a deadline to show
+// (a moved deadline, a re-route, a reopened ticket), adds a new one. The
+// SLA itself is measured by stages and answers, never by the to-do.
+
 // KindTodoDeadline is the outbox kind that moves a ticket's to-do to a new
-// deadline. Its payload names the lead, not the to-do: the to-do's ID is
-// known only once its todo.add went through (a row earlier in the same
-// group, so it has always run first). Payload: {"lead": N, "deadline": "..."}.
+// deadline with crm.activity.todo.updateDeadline, or adds a new to-do when
+// the ticket has none (never added, or gone: completed or deleted by
+// staff, or completed by b24desk when the ticket closed). Its payload names
+// the lead, not the to-do: the to-do's ID is known only once its add went
+// through (a row earlier in the same group, so it has always run first).
+// Payload: {"lead": N, "deadline": "...", "responsible": N}.
 const KindTodoDeadline = "sla.todo.deadline"
 
-// KindTodoUpdate is the outbox kind that changes a ticket's to-do with
-// crm.activity.update {id, fields} (documented as deprecated in favour of
-// crm.activity.todo.*, but the method that completes an activity):
-// COMPLETED "Y" when the ticket closes, "N" with a new DEADLINE when it is
-// reopened. Idempotent: after an unknown outcome it is sent again. Like
-// KindTodoDeadline its payload names the lead: {"lead": N, "fields": {...}}.
+// KindTodoResponsible is the outbox kind that gives a ticket's to-do to its
+// new assignee with crm.activity.todo.updateResponsibleUser (a re-route);
+// a gone to-do is added again for the new assignee. Payload as
+// KindTodoDeadline.
+const KindTodoResponsible = "sla.todo.responsible"
+
+// KindTodoUpdate is the outbox kind that completes a ticket's to-do with
+// crm.activity.update {id, fields: {COMPLETED: "Y"}} (deprecated in favour
+// of crm.activity.todo.*, but the method that completes an activity) when
+// the ticket closes. A to-do already gone is left so. Idempotent: after an
+// unknown outcome it is sent again. Payload: {"lead": N, "fields": {...}}.
+// Rows with COMPLETED "N" (queued by older versions to reopen a to-do) add
+// a new to-do instead: crm.activity.update does not set DEADLINE.
 const KindTodoUpdate = "sla.todo.update"
 
 // todoIDKeyPrefix names the state setting holding a ticket's to-do ID
-// (kept beyond the outbox history's retention).
+// (kept beyond the outbox history's retention); "0" means the ticket has
+// no to-do b24desk may change.
 const todoIDKeyPrefix = "sla.todo:"
 
-// TodoKey is the dedupe key of a ticket's one to-do.
+// TodoKey is the dedupe key of a ticket's first to-do.
 func TodoKey(leadID int64) string { return "todo:" + strconv.FormatInt(leadID, 10) }
+
+// todoAddParams are the crm.activity.todo.add parameters of a ticket's to-do
+// (responsible 0: the portal's default, the webhook's user).
+func todoAddParams(lead int64, deadline string, responsible int64) map[string]any {
+	id := strconv.FormatInt(lead, 10)
+	p := map[string]any{"ownerTypeId": 1, "ownerId": lead, "deadline": deadline,
+		"title":       "SLA: ответить по обращению #" + id,
+		"description": "Срок SLA по обращению #" + id + " (b24desk)"}
+	if responsible > 0 {
+		p["responsibleId"] = responsible
+	}
+	return p
+}
 
 // rememberTodo records the ID of a ticket's to-do when its todo.add is done.
 func rememberTodo(ctx context.Context, tx *store.Tx, row outbox.Row, result json.RawMessage) error {
@@ -47,6 +77,21 @@ func rememberTodo(ctx context.Context, tx *store.Tx, row outbox.Row, result json
 	return tx.PutSetting(ctx, todoIDKeyPrefix+lead, strconv.FormatInt(id, 10))
 }
 
+// rememberResult records the to-do a KindTodoDeadline, KindTodoResponsible
+// or KindTodoUpdate row left the ticket with: its result {"id": N}, with 0
+// for none (a completed or gone to-do).
+func rememberResult(ctx context.Context, tx *store.Tx, row outbox.Row, result json.RawMessage) error {
+	var pl todoPayload
+	if json.Unmarshal(row.Payload, &pl) != nil || pl.Lead <= 0 {
+		return nil
+	}
+	id, err := todoID(result)
+	if err != nil {
+		id = 0
+	}
+	return tx.PutSetting(ctx, todoIDKeyPrefix+strconv.FormatInt(pl.Lead, 10), strconv.FormatInt(id, 10))
+}
+
 func todoID(result json.RawMessage) (int64, error) {
 	var r struct {
 		ID bitrix.FlexInt `json:"id"`
@@ -57,78 +102,155 @@ func todoID(result json.RawMessage) (int64, error) {
 	return int64(r.ID), nil
 }
 
-// todoDeadline sends crm.activity.todo.updateDeadline for the ticket's
-// to-do (idempotent: after an unknown outcome it is sent again).
-type todoDeadline struct{ st *store.Store }
+func idResult(id int64) json.RawMessage {
+	return json.RawMessage(`{"id":` + strconv.FormatInt(id, 10) + `}`)
+}
 
-func (k todoDeadline) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (json.RawMessage, error) {
-	var pl struct {
-		Lead     int64  `json:"lead"`
-		Deadline string `json:"deadline"`
+// todoGone reports whether a crm.activity.* answer says the to-do can no
+// longer be changed: deleted (NOT_FOUND) or completed by staff
+// (api-reference/crm/timeline/activities/todo/crm-activity-todo-update-deadline.md,
+// crm-activity-todo-update-responsible-user.md).
+func todoGone(err error) bool {
+	var ae *bitrix.APIError
+	if errors.As(err, &ae) {
+		switch strings.ToUpper(ae.Code) {
+		case "CAN_NOT_UPDATE_COMPLETED_TODO", "CAN_NOT_UPDATE_RESPONSIBLE_USER_COMPLETED_TODO":
+			return true
+		}
 	}
-	if err := json.Unmarshal(row.Payload, &pl); err != nil || pl.Lead <= 0 {
-		return nil, fmt.Errorf("%s payload must name the lead", KindTodoDeadline)
+	return errors.Is(err, bitrix.ErrNotFound)
+}
+
+// todoPayload is the payload of the to-do kinds.
+type todoPayload struct {
+	Lead        int64             `json:"lead"`
+	Deadline    string            `json:"deadline"`
+	Responsible int64             `json:"responsible"`
+	Fields      map[string]string `json:"fields"`
+}
+
+// todoWrite changes the ticket's to-do with method (updateDeadline or
+// updateResponsibleUser), adding a new to-do when there is none or the
+// portal says it is gone. Idempotent: after an unknown outcome the lookup
+// finds a to-do the row added, else the row is sent again.
+type todoWrite struct {
+	st     *store.Store
+	kind   string
+	method string
+}
+
+func (k todoWrite) payload(row outbox.Row) (todoPayload, error) {
+	var pl todoPayload
+	if err := json.Unmarshal(row.Payload, &pl); err != nil || pl.Lead <= 0 || pl.Deadline == "" {
+		return pl, fmt.Errorf("%s payload must name the lead and the deadline", k.kind)
 	}
-	id, err := k.todo(ctx, pl.Lead)
+	return pl, nil
+}
+
+func (k todoWrite) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (json.RawMessage, error) {
+	pl, err := k.payload(row)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := p.Call(ctx, "crm.activity.todo.updateDeadline", map[string]any{
-		"id": id, "ownerTypeId": 1, "ownerId": pl.Lead, "value": pl.Deadline})
+	id, err := currentTodo(ctx, k.st, pl.Lead)
+	if err != nil {
+		return nil, err
+	}
+	if id > 0 {
+		params := map[string]any{"id": id, "ownerTypeId": 1, "ownerId": pl.Lead}
+		switch k.method {
+		case "crm.activity.todo.updateResponsibleUser":
+			if pl.Responsible <= 0 {
+				return idResult(id), nil
+			}
+			params["responsibleId"] = pl.Responsible
+		default:
+			params["value"] = pl.Deadline
+		}
+		resp, err := p.Call(ctx, k.method, params)
+		if err == nil {
+			return resp.Result, nil
+		}
+		if !todoGone(err) {
+			return nil, err
+		}
+	}
+	return addTodo(ctx, p, row, pl)
+}
+
+// addTodo adds a new to-do for the row (its Marker in the description) and
+// returns {"id": N}; a lead that is gone itself gets none ({"id": 0}).
+func addTodo(ctx context.Context, p outbox.Portal, row outbox.Row, pl todoPayload) (json.RawMessage, error) {
+	params := todoAddParams(pl.Lead, pl.Deadline, pl.Responsible)
+	params["description"] = params["description"].(string) + "\n" + outbox.Marker(row.DedupeKey)
+	resp, err := p.Call(ctx, "crm.activity.todo.add", params)
+	if errors.Is(err, bitrix.ErrNotFound) {
+		return idResult(0), nil // the lead was deleted: nothing to show
+	}
 	if err != nil {
 		return nil, err
 	}
 	return resp.Result, nil
 }
 
-// todoUpdate sends crm.activity.update for the ticket's to-do.
+func (k todoWrite) Lookup(ctx context.Context, p outbox.Portal, row outbox.Row) (json.RawMessage, bool, error) {
+	pl, err := k.payload(row)
+	if err != nil {
+		return nil, false, err
+	}
+	return outbox.FindTodo(ctx, p, "1", strconv.FormatInt(pl.Lead, 10), outbox.Marker(row.DedupeKey))
+}
+
+// todoUpdate completes the ticket's to-do with crm.activity.update.
 type todoUpdate struct{ st *store.Store }
 
 func (k todoUpdate) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (json.RawMessage, error) {
-	var pl struct {
-		Lead   int64             `json:"lead"`
-		Fields map[string]string `json:"fields"`
-	}
+	var pl todoPayload
 	if err := json.Unmarshal(row.Payload, &pl); err != nil || pl.Lead <= 0 || len(pl.Fields) == 0 {
 		return nil, fmt.Errorf("%s payload must name the lead and the fields", KindTodoUpdate)
 	}
-	id, err := todoDeadline(k).todo(ctx, pl.Lead)
-	if err != nil {
+	if pl.Fields["COMPLETED"] == "N" && pl.Fields["DEADLINE"] != "" {
+		pl.Deadline = pl.Fields["DEADLINE"]
+		return addTodo(ctx, p, row, pl)
+	}
+	id, err := currentTodo(ctx, k.st, pl.Lead)
+	if err != nil || id == 0 {
+		return idResult(0), err
+	}
+	_, err = p.Call(ctx, "crm.activity.update", map[string]any{"id": id, "fields": pl.Fields})
+	if err != nil && !todoGone(err) {
 		return nil, err
 	}
-	resp, err := p.Call(ctx, "crm.activity.update", map[string]any{"id": id, "fields": pl.Fields})
-	if err != nil {
-		return nil, err
-	}
-	return resp.Result, nil
+	return idResult(0), nil // completed (or gone): no to-do left to change
 }
 
 func (todoUpdate) Lookup(context.Context, outbox.Portal, outbox.Row) (json.RawMessage, bool, error) {
 	return nil, false, nil
 }
 
-func (todoDeadline) Lookup(context.Context, outbox.Portal, outbox.Row) (json.RawMessage, bool, error) {
-	return nil, false, nil
-}
-
-// todo finds the to-do ID: the recorded one, else the done todo.add row.
-func (k todoDeadline) todo(ctx context.Context, lead int64) (int64, error) {
-	v, found, err := k.st.Setting(ctx, todoIDKeyPrefix+strconv.FormatInt(lead, 10))
+// currentTodo finds the ticket's to-do ID: the recorded one, else the done
+// todo.add row; 0 when it has none b24desk may change.
+func currentTodo(ctx context.Context, st *store.Store, lead int64) (int64, error) {
+	v, found, err := st.Setting(ctx, todoIDKeyPrefix+strconv.FormatInt(lead, 10))
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", bitrix.ErrTransient, err)
 	}
 	if found {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return id, nil
+			return max(id, 0), nil
 		}
 	}
-	row, err := k.st.OutboxRowByKey(ctx, TodoKey(lead))
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, fmt.Errorf("%s: lead %d has no to-do", KindTodoDeadline, lead)
+	row, err := st.OutboxRowByKey(ctx, TodoKey(lead))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && row.State == store.OutboxDropped) {
+		return 0, nil
 	}
 	if err != nil || row.State != store.OutboxDone {
 		// Not added yet: try again later.
 		return 0, fmt.Errorf("%w: to-do of lead %d not added yet", bitrix.ErrTransient, lead)
 	}
-	return todoID(row.Result)
+	id, err := todoID(row.Result)
+	if err != nil {
+		return 0, nil
+	}
+	return id, nil
 }

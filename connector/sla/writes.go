@@ -133,9 +133,12 @@ func (c *Clock) syncFields(ctx context.Context, tx *store.Tx, t *store.Ticket, p
 	return c.syncTodo(ctx, tx, t, s, loc, now)
 }
 
-// syncTodo keeps one to-do per ticket carrying the nearest open deadline:
-// added once (dedupe key todo:LEAD), later moved; completed when the ticket
-// closes and reopened (with the new deadline) when the ticket is reopened.
+// syncTodo keeps one to-do per ticket carrying the nearest open deadline
+// and given to the assignee: added once (dedupe key todo:LEAD), later moved
+// and re-assigned (a to-do staff completed or deleted meanwhile is added
+// again by those writes); completed when the ticket closes, and a new one
+// added when the ticket is reopened (crm.activity.update does not set
+// DEADLINE, so a completed to-do cannot be reopened with a new deadline).
 // A paused or met ticket's to-do keeps its deadline; a deleted ticket's
 // to-do is left alone (it went with the lead).
 func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s Status, loc *time.Location, now time.Time) error {
@@ -156,31 +159,41 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s S
 		return nil
 	}
 	deadline := FormatTime(s.Due, loc)
-	if had && !completed && SameValue(prev, deadline) {
+	assignee := strconv.FormatInt(t.Assignee, 10)
+	prevAssignee, knownAssignee := w[WrittenTodoResponsible]
+	moved := !had || completed || !SameValue(prev, deadline)
+	// A to-do added before the responsible was recorded keeps its own.
+	reassigned := had && !completed && knownAssignee && prevAssignee != assignee
+	if !moved && !reassigned {
+		if !knownAssignee {
+			w[WrittenTodoResponsible] = assignee
+			t.LastWritten = w.Raw()
+		}
 		return nil
 	}
 	id := strconv.FormatInt(t.LeadID, 10)
 	w[WrittenTodoDeadline] = deadline
+	w[WrittenTodoResponsible] = assignee
+	delete(w, WrittenTodoCompleted)
+	pl := map[string]any{"lead": t.LeadID, "deadline": deadline, "responsible": t.Assignee}
+	var entries []outbox.Entry
 	switch {
 	case !had:
-		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
-			Kind: outbox.KindTodoAdd, DedupeKey: TodoKey(t.LeadID), GroupKey: Group(t.LeadID),
-			Payload: map[string]any{"ownerTypeId": 1, "ownerId": t.LeadID, "deadline": deadline,
-				"title": "SLA: ответить по обращению #" + id, "responsibleId": t.Assignee,
-				"description": "Срок SLA по обращению #" + id + " (b24desk)"},
-		})
-		if err != nil {
-			return err
-		}
-	case completed:
-		delete(w, WrittenTodoCompleted)
-		return c.todoUpdate(ctx, tx, t, w, map[string]string{"COMPLETED": "N", "DEADLINE": deadline}, "reopen", now)
-	default:
-		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
-			Kind: KindTodoDeadline, DedupeKey: "todo.deadline:" + id + ":" + deadline + version(now),
-			GroupKey: Group(t.LeadID), Payload: map[string]any{"lead": t.LeadID, "deadline": deadline},
-		})
-		if err != nil {
+		entries = append(entries, outbox.Entry{Kind: outbox.KindTodoAdd, DedupeKey: TodoKey(t.LeadID),
+			Payload: todoAddParams(t.LeadID, deadline, t.Assignee)})
+	case moved:
+		// Also after a close: the to-do completed then is gone, so the
+		// row adds a new one for the current assignee.
+		entries = append(entries, outbox.Entry{Kind: KindTodoDeadline,
+			DedupeKey: "todo.deadline:" + id + ":" + deadline + version(now), Payload: pl})
+	}
+	if reassigned {
+		entries = append(entries, outbox.Entry{Kind: KindTodoResponsible,
+			DedupeKey: "todo.responsible:" + id + ":" + assignee + version(now), Payload: pl})
+	}
+	for _, e := range entries {
+		e.GroupKey = Group(t.LeadID)
+		if _, _, err := c.o.Outbox.Enqueue(ctx, tx, e); err != nil {
 			return err
 		}
 	}

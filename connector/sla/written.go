@@ -14,8 +14,10 @@ const (
 	// WrittenTodoDeadline is the deadline last given to the ticket's to-do.
 	WrittenTodoDeadline = "$todo_deadline"
 	// WrittenTodoCompleted is "Y" once the ticket's to-do was completed
-	// (the ticket closed); it goes when the to-do is reopened.
+	// (the ticket closed); it goes when a new to-do is due (reopened).
 	WrittenTodoCompleted = "$todo_completed"
+	// WrittenTodoResponsible is the user last given the ticket's to-do.
+	WrittenTodoResponsible = "$todo_responsible"
 	// WrittenKeyPrefix + a field name holds the dedupe key of the outbox
 	// row that last wrote the field: while it is not done, the portal may
 	// still show the older value.
