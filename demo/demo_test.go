@@ -50,7 +50,8 @@ func TestDemo(t *testing.T) {
 	}
 	// The canned answer «resolved» left through the reply field: the staff
 	// line first, then the rendered template, received by the SMTP server.
-	for _, w := range []string{"no ticket (auto-reply", "customer replied", "reclassifies", "portal calls: ", "notifications: 5",
+	for _, w := range []string{"no ticket (auto-reply", "customer replied", "marks the to-do of #1 done",
+		"a new to-do for Борис Кузнецов due 17:30 on #1", "reclassifies", "portal calls: ", "notifications: 5",
 		`mail sent to p.sidorov@small-client.ru: "Re: [#2] Не загружаются фотографии в объявление"`,
 		"| Ограничение — 10 МБ на файл", "| Здравствуйте, Пётр Сидоров!", "| Считаем обращение 2 решённым.",
 		"mails sent: 1 (the answer to #2)"} {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/store"
 )
@@ -52,6 +53,7 @@ func (d *demo) scenario(ctx context.Context) error {
 	}{
 		{at(10, 15), d.takeMap},
 		{at(10, 30), d.answerTech},
+		{at(10, 45), d.todoDone},
 		{at(11, 0), d.waitForCustomer},
 		{at(11, 30), func(ctx context.Context) error { return d.customerReplies(ctx, byKey["map"]) }},
 		{at(12, 30), d.reclassify},
@@ -243,6 +245,41 @@ func (d *demo) customerReplies(ctx context.Context, original demoLetter) error {
 		return err
 	}
 	d.say("customer replied %q: added to #%d, back to В работе, SLA running again", reply.subject, id)
+	// The deadline moved (next response): the to-do marked done is gone for
+	// b24desk, so a new one carries the deadline.
+	var td sim.Todo
+	if err := waitUntil(ctx, demoWait, func() (ok bool) { td, ok = d.openTodo(id); return ok }); err != nil {
+		return fmt.Errorf("%w: no new to-do on #%d after its deadline moved", errDemoStep, id)
+	}
+	d.say("a new to-do for %s due %s on #%d (the one marked done is not touched)",
+		staffName(int64(td.ResponsibleID)), d.hm(td.Deadline), id)
+	return nil
+}
+
+// openTodo returns the ticket's open to-do in the portal.
+func (d *demo) openTodo(id int64) (sim.Todo, bool) {
+	for _, td := range d.env.portal.Todos() {
+		if td.LeadID == int(id) && !td.Completed {
+			return td, true
+		}
+	}
+	return sim.Todo{}, false
+}
+
+// todoDone: the map ticket's assignee clicks "Done" on its SLA to-do in the
+// portal, as staff do. The SLA does not change (it follows stages and
+// answers); the next deadline comes with a new to-do.
+func (d *demo) todoDone(ctx context.Context) error {
+	id := d.tickets["map"]
+	td, ok := d.openTodo(id)
+	if !ok {
+		return fmt.Errorf("%w: #%d has no open to-do", errDemoStep, id)
+	}
+	if err := d.env.portal.CompleteTodo(td.ID); err != nil {
+		return err
+	}
+	d.say("staff: %s marks the to-do of #%d done in the portal; the SLA is measured by stages and answers, not by it",
+		staffName(int64(td.ResponsibleID)), id)
 	return nil
 }
 
