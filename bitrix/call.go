@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/b24desk/b24desk/backoff"
 )
 
 // maxRedirects bounds the domain-change redirects followed for one request.
@@ -126,7 +128,7 @@ func (c *Client) call(ctx context.Context, method string, body map[string]json.R
 		if attempt >= c.maxRetries {
 			return nil, err
 		}
-		wait := backoff(c.retryWait, attempt)
+		wait := retryBackoff(c.retryWait, attempt)
 		c.log.Warn().Str("method", method).Int("attempt", attempt+1).Str("error", ae.Error()).
 			Dur("wait", wait).Msg("retrying Bitrix24 call")
 		if err := sleep(ctx, wait); err != nil {
@@ -333,11 +335,9 @@ func (c *Client) networkError(method string, err error) error {
 	return ae
 }
 
-// backoff is exponential with full jitter, capped at 30 s.
-func backoff(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt, 6)
-	if d > 30*time.Second {
-		d = 30 * time.Second
-	}
-	return d/2 + jitter(d/2)
+// retryBackoff is the wait before retry attempt (0: the first): base
+// doubling per retry up to 30 s, spread by ±50% so that processes limited
+// together do not retry together.
+func retryBackoff(base time.Duration, attempt int) time.Duration {
+	return backoff.Policy{Base: base, Max: 30 * time.Second, Jitter: 0.5}.Delay(attempt)
 }

@@ -46,7 +46,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// MaxRetries bounds the retries of one call (default 5; negative: none).
 	MaxRetries int
-	// RetryWait is the base of the exponential backoff (default 500 ms).
+	// RetryWait is the wait before the first retry; it doubles per retry up
+	// to 30 s, each wait spread by ±50% (default 500 ms).
 	RetryWait time.Duration
 	// Timeout bounds one HTTP attempt (default 65 s: the portal stops a
 	// request after 60 s).

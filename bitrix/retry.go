@@ -2,11 +2,9 @@ package bitrix
 
 import (
 	"errors"
-	"math/rand/v2"
 	"net"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // idempotentWrites are writes that may be repeated after an unknown
@@ -63,14 +61,6 @@ func idempotent(method string) bool {
 		}
 	}
 	return false
-}
-
-// jitter returns a random duration in [0, d).
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return time.Duration(rand.Int64N(int64(d)))
 }
 
 // isDialError reports whether err happened before the request was sent

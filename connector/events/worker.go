@@ -7,10 +7,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/b24desk/b24desk/backoff"
 	"github.com/b24desk/b24desk/clock"
 )
 
-// DefaultBackoff is the retry schedule of a change the Sink refused; the
+// defaultBackoff is the retry schedule of a change the Sink refused; the
 // last step repeats. A change is never dropped.
 var defaultBackoff = []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
 
@@ -123,9 +124,7 @@ func (w *Worker) DrainOnce(ctx context.Context) (int, error) {
 	}
 }
 
+// backoff is the wait after a change's attempts-th refusal (0: the first).
 func (w *Worker) backoff(attempts int) time.Duration {
-	if attempts >= len(w.o.Backoff) {
-		return w.o.Backoff[len(w.o.Backoff)-1]
-	}
-	return w.o.Backoff[attempts]
+	return backoff.Policy{Steps: w.o.Backoff}.Delay(attempts)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/b24desk/b24desk/backoff"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
@@ -50,8 +51,10 @@ type Options struct {
 	Log         zerolog.Logger
 	// Metrics may be nil.
 	Metrics *metrics.Metrics
-	// Backoff is the reconnection schedule (default imapbox.DefaultBackoff).
-	Backoff imapbox.Backoff
+	// Backoff is the reconnection schedule after any mailbox error
+	// (default DefaultBackoff); the attempt count starts over once a
+	// connection selects the folder.
+	Backoff backoff.Policy
 	// Batch is how many mails one fetch takes (default DefaultBatch).
 	Batch int
 	// Recheck bounds a wait while mail waits for the portal (default
@@ -96,8 +99,8 @@ func New(opts Options) (*Intake, error) {
 	if opts.Schema == nil {
 		opts.Schema = func() *schema.Map { return nil }
 	}
-	if opts.Backoff == (imapbox.Backoff{}) {
-		opts.Backoff = imapbox.DefaultBackoff()
+	if opts.Backoff.Base <= 0 && len(opts.Backoff.Steps) == 0 {
+		opts.Backoff = DefaultBackoff()
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = DefaultBatch
@@ -139,4 +142,11 @@ func (i *Intake) setOK(t time.Time) {
 	i.lastOK = t
 	i.mu.Unlock()
 	i.opts.Metrics.MailboxChecked(i.name, t)
+}
+
+// DefaultBackoff is the mailbox reconnection schedule: 1 s doubling per
+// failed attempt up to 5 minutes, spread by ±20% so that many mailboxes do
+// not reconnect at once.
+func DefaultBackoff() backoff.Policy {
+	return backoff.Policy{Base: time.Second, Max: 5 * time.Minute, Jitter: 0.2}
 }

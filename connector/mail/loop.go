@@ -3,7 +3,6 @@ package mail
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
@@ -27,7 +26,7 @@ func (i *Intake) Run(ctx context.Context) error {
 		if selected {
 			attempt = 0
 		}
-		delay := jitter(i.opts.Backoff.Delay(attempt))
+		delay := i.opts.Backoff.Delay(attempt)
 		attempt++
 		i.opts.Metrics.Mail(i.name, "connect_error")
 		i.log.Warn().Err(err).Dur("retry_in", delay).Msg("mailbox connection failed")
@@ -39,11 +38,6 @@ func (i *Intake) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-}
-
-// jitter spreads d by ±20% so that many mailboxes do not reconnect at once.
-func jitter(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
 // session is one connection's life; selected says whether it got as far

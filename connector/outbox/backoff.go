@@ -1,8 +1,9 @@
 package outbox
 
 import (
-	"math/rand/v2"
 	"time"
+
+	"github.com/b24desk/b24desk/backoff"
 )
 
 // DefaultBackoff returns the retry schedule after transient failures: the
@@ -15,20 +16,10 @@ func DefaultBackoff() []time.Duration {
 }
 
 // delayAfter returns the wait after the attempts-th failed attempt, with
-// ±jitter (a fraction) drawn from rnd.
+// ±jitter (a fraction) drawn from rnd (nil: math/rand/v2).
 func delayAfter(schedule []time.Duration, attempts int, jitter float64, rnd func() float64) time.Duration {
 	if len(schedule) == 0 {
 		schedule = DefaultBackoff()
 	}
-	i := max(attempts-1, 0)
-	i = min(i, len(schedule)-1)
-	d := schedule[i]
-	if jitter <= 0 {
-		return d
-	}
-	if rnd == nil {
-		rnd = rand.Float64
-	}
-	f := 1 + jitter*(2*rnd()-1)
-	return time.Duration(float64(d) * f)
+	return backoff.Policy{Steps: schedule, Jitter: jitter, Rand: rnd}.Delay(attempts - 1)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -44,18 +43,6 @@ func TestConfigValidate(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestBackoffDelay(t *testing.T) {
-	b := Backoff{Min: time.Second, Max: 10 * time.Second}
-	for attempt, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 10 * time.Second, 10 * time.Second} {
-		if got := b.Delay(attempt); got != want {
-			t.Errorf("Delay(%d) = %v, want %v", attempt, got, want)
-		}
-	}
-	if got := DefaultBackoff().Delay(1000); got != 5*time.Minute {
-		t.Errorf("DefaultBackoff().Delay(1000) = %v, want the 5m cap", got)
 	}
 }
 

@@ -7,7 +7,7 @@
 //
 // A Box is synchronous and not safe for concurrent use: one goroutine owns
 // it. Any error leaves the connection in an unknown state; the caller closes
-// the Box and dials again after a pause (see Backoff). Cancelling a method's
+// the Box and dials again after a pause (mail.DefaultBackoff). Cancelling a method's
 // context closes the connection. Errors and log lines never carry the
 // password or token.
 //
