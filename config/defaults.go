@@ -19,9 +19,11 @@ func Default() Config {
 		Reconcile: Reconcile{Interval: time.Minute, Margin: 60 * time.Second, SweepInterval: 15 * time.Minute},
 		SLA:       SLA{Tick: 30 * time.Second},
 		Retention: 720 * time.Hour,
-		Log:       Log{Level: "info", Format: "json"},
-		Outbox:    Outbox{LookupDelay: 90 * time.Second},
-		Threading: Threading{TagFormat: "[#{id}]", ReopenWindow: 14 * 24 * time.Hour},
+		// 13 months: a year's report with the same month a year before.
+		HistoryRetention: 395 * 24 * time.Hour,
+		Log:              Log{Level: "info", Format: "json"},
+		Outbox:           Outbox{LookupDelay: 90 * time.Second},
+		Threading:        Threading{TagFormat: "[#{id}]", ReopenWindow: 14 * 24 * time.Hour},
 	}
 }
 

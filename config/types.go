@@ -15,10 +15,13 @@ type Config struct {
 	Reconcile Reconcile     `yaml:"reconcile"`
 	SLA       SLA           `yaml:"sla"`
 	Retention time.Duration `yaml:"retention"`
-	Log       Log           `yaml:"log"`
-	Mailboxes []Mailbox     `yaml:"mailboxes"`
-	Outbox    Outbox        `yaml:"outbox"`
-	Threading Threading     `yaml:"threading"`
+	// HistoryRetention is how long a closed ticket's history (no mail
+	// content) is kept for reports.
+	HistoryRetention time.Duration `yaml:"history_retention"`
+	Log              Log           `yaml:"log"`
+	Mailboxes        []Mailbox     `yaml:"mailboxes"`
+	Outbox           Outbox        `yaml:"outbox"`
+	Threading        Threading     `yaml:"threading"`
 
 	// File is the absolute path of the loaded config file.
 	File string `yaml:"-"`

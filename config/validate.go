@@ -37,6 +37,7 @@ func (l *loader) validate(c *Config) {
 	l.positive("reconcile.sweep_interval", c.Reconcile.SweepInterval)
 	l.positive("sla.tick", c.SLA.Tick)
 	l.positive("retention", c.Retention)
+	l.positive("history_retention", c.HistoryRetention)
 	l.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	l.oneOf("log.format", c.Log.Format, "json", "console")
 	l.notNegative("outbox.lookup_delay", c.Outbox.LookupDelay)

@@ -160,13 +160,17 @@ func (d *Daemon) probePortal(ctx context.Context, now time.Time) error {
 }
 
 // prune deletes history older than the retention period (raw mail, done
-// outbox rows, old events, sent-mail records, acknowledgement counts).
+// outbox rows, old events, sent-mail records, acknowledgement counts), and
+// ticket history older than its own retention.
 func (d *Daemon) prune(ctx context.Context, now time.Time) error {
 	res, err := d.st.Prune(ctx, now, d.cfg.Retention)
 	if err != nil {
 		return err
 	}
 	d.log.Info().Interface("pruned", res).Msg("retention")
+	if _, err := d.st.PruneHistory(ctx, now, d.cfg.HistoryRetention); err != nil {
+		return err
+	}
 	return nil
 }
 

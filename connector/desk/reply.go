@@ -22,6 +22,9 @@ func (e *Engine) CustomerReplied(ctx context.Context, tx *store.Tx, leadID int64
 	if t.Deleted {
 		return nil
 	}
+	if err := tx.CustomerReplyHistory(ctx, leadID, at); err != nil {
+		return err
+	}
 	r := e.o.Rules()
 	if r == nil {
 		return nil

@@ -14,8 +14,9 @@ type StepDone struct {
 	DoneAt time.Time
 }
 
-// MarkStepDone records the step; isNew is false when it was already done
-// (its actions must then not be enqueued again).
+// MarkStepDone records the step, and a new one in the ticket's history;
+// isNew is false when it was already done (its actions must then not be
+// enqueued again).
 func (a access) MarkStepDone(ctx context.Context, s StepDone) (isNew bool, err error) {
 	res, err := a.q.ExecContext(ctx, `INSERT INTO escalation_steps_done (lead_id, target, step, done_at)
 VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, s.LeadID, s.Target, s.Step, tsNN(s.DoneAt))
@@ -23,7 +24,10 @@ VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, s.LeadID, s.Target, s.Step, tsNN(s.
 		return false, fmt.Errorf("mark step done: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil || n != 1 {
+		return false, err
+	}
+	return true, a.historyEvent(ctx, s.LeadID, HistoryEvent{At: s.DoneAt, Kind: EventEscalation, Value: s.Step})
 }
 
 // StepsDone lists the ticket's done steps, oldest first.

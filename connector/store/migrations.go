@@ -141,6 +141,7 @@ CREATE INDEX outbox_key_state ON outbox(dedupe_key, state);
 ALTER TABLE event_queue ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE event_queue ADD COLUMN picked INTEGER NOT NULL DEFAULT -1;
 `},
+	{name: "ticket history: tickets, SLA targets, events, ratings", sql: historySchema},
 }
 
 // SchemaVersion is the schema version this binary writes.

@@ -67,14 +67,20 @@ func scanTicket(sc interface{ Scan(...any) error }) (Ticket, error) {
 	return t, nil
 }
 
-// UpsertTicket writes the whole ticket (insert or replace by lead ID). Read,
-// change and upsert inside WithTx to avoid lost updates.
+// UpsertTicket writes the whole ticket (insert or replace by lead ID) and
+// records what changed in the ticket's history. Read, change and upsert
+// inside WithTx to avoid lost updates.
 func (a access) UpsertTicket(ctx context.Context, t Ticket, now time.Time) error {
 	if t.LeadID <= 0 {
 		return fmt.Errorf("upsert ticket: invalid lead ID %d", t.LeadID)
 	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = now
+	}
+	old, err := a.Ticket(ctx, t.LeadID)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("upsert ticket: %w", err)
 	}
 	written := string(t.LastWritten)
 	if written == "" {
@@ -86,7 +92,7 @@ func (a access) UpsertTicket(ctx context.Context, t Ticket, now time.Time) error
 	if t.OriginID != "" {
 		origin = t.OriginID
 	}
-	_, err := a.q.ExecContext(ctx, `INSERT INTO tickets (`+ticketCols+`)
+	_, err = a.q.ExecContext(ctx, `INSERT INTO tickets (`+ticketCols+`)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(lead_id) DO UPDATE SET origin_id = excluded.origin_id, type = excluded.type,
 	status = excluded.status, assignee = excluded.assignee, tier = excluded.tier,
@@ -107,7 +113,7 @@ ON CONFLICT(lead_id) DO UPDATE SET origin_id = excluded.origin_id, type = exclud
 	if err != nil {
 		return fmt.Errorf("upsert ticket %d: %w", t.LeadID, err)
 	}
-	return nil
+	return a.recordHistory(ctx, old, found, t, now)
 }
 
 // Ticket returns the ticket of the lead, or ErrNotFound.
