@@ -27,6 +27,7 @@ CREATE TABLE history_tickets (
 	sender_domain TEXT NOT NULL DEFAULT '',
 	assignee      INTEGER NOT NULL DEFAULT 0,
 	stage         TEXT NOT NULL DEFAULT '',
+	sla_state     TEXT NOT NULL DEFAULT '',
 	paused_since  INTEGER,
 	closed_at     INTEGER,
 	close_stage   TEXT NOT NULL DEFAULT '',
@@ -101,6 +102,7 @@ type HistoryTicket struct {
 	SenderDomain string
 	Assignee     int64 // the latest assignee
 	Stage        string
+	SLAState     string    // the SLA state the daemon last computed (as tickets shows it)
 	PausedSince  time.Time // zero unless waiting for the customer now
 	ClosedAt     time.Time // zero while open
 	CloseStage   string    // the stage it was closed with
@@ -207,6 +209,7 @@ func (a access) recordHistory(ctx context.Context, old Ticket, found bool, t Tic
 	if h.SenderDomain == "" {
 		h.SenderDomain = senderDomain(t.Requester)
 	}
+	h.SLAState = t.SLAState
 	h.Assignee, h.Stage, h.PausedSince, h.ClosedAt, h.Deleted = t.Assignee, t.Status, t.PausedSince, t.ClosedAt, t.Deleted
 	if err := a.putHistoryTicket(ctx, h, now); err != nil {
 		return err
@@ -297,22 +300,22 @@ func (a access) historyEvent(ctx context.Context, leadID int64, e HistoryEvent) 
 
 func (a access) putHistoryTicket(ctx context.Context, h HistoryTicket, now time.Time) error {
 	_, err := a.q.ExecContext(ctx, `INSERT INTO history_tickets (lead_id, created_at, type, tier, priority,
-policy, sender_domain, assignee, stage, paused_since, closed_at, close_stage, reopens, deleted, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+policy, sender_domain, assignee, stage, sla_state, paused_since, closed_at, close_stage, reopens, deleted, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(lead_id) DO UPDATE SET created_at = excluded.created_at, type = excluded.type, tier = excluded.tier,
 	priority = excluded.priority, policy = excluded.policy, sender_domain = excluded.sender_domain,
-	assignee = excluded.assignee, stage = excluded.stage, paused_since = excluded.paused_since,
+	assignee = excluded.assignee, stage = excluded.stage, sla_state = excluded.sla_state, paused_since = excluded.paused_since,
 	closed_at = excluded.closed_at, close_stage = excluded.close_stage, reopens = excluded.reopens,
 	deleted = excluded.deleted, updated_at = excluded.updated_at`,
 		h.LeadID, tsNN(h.CreatedAt), h.Type, h.Tier, h.Priority, h.Policy, h.SenderDomain, h.Assignee, h.Stage,
-		ts(h.PausedSince), ts(h.ClosedAt), h.CloseStage, h.Reopens, h.Deleted, tsNN(now))
+		h.SLAState, ts(h.PausedSince), ts(h.ClosedAt), h.CloseStage, h.Reopens, h.Deleted, tsNN(now))
 	if err != nil {
 		return fmt.Errorf("history ticket %d: %w", h.LeadID, err)
 	}
 	return nil
 }
 
-const historyCols = `lead_id, created_at, type, tier, priority, policy, sender_domain, assignee, stage,
+const historyCols = `lead_id, created_at, type, tier, priority, policy, sender_domain, assignee, stage, sla_state,
 paused_since, closed_at, close_stage, reopens, deleted, updated_at`
 
 func scanHistoryTicket(sc interface{ Scan(...any) error }) (HistoryTicket, error) {
@@ -320,7 +323,7 @@ func scanHistoryTicket(sc interface{ Scan(...any) error }) (HistoryTicket, error
 	var created, updated int64
 	var paused, closed sql.NullInt64
 	err := sc.Scan(&h.LeadID, &created, &h.Type, &h.Tier, &h.Priority, &h.Policy, &h.SenderDomain, &h.Assignee,
-		&h.Stage, &paused, &closed, &h.CloseStage, &h.Reopens, &h.Deleted, &updated)
+		&h.Stage, &h.SLAState, &paused, &closed, &h.CloseStage, &h.Reopens, &h.Deleted, &updated)
 	if err != nil {
 		return HistoryTicket{}, err
 	}
@@ -478,4 +481,34 @@ func senderDomain(addr string) string {
 		return ""
 	}
 	return strings.ToLower(strings.TrimSpace(strings.TrimSuffix(addr[i+1:], ">")))
+}
+
+// RecordRating keeps a customer's rating of one staff answer: the first
+// for the answer, or a changed choice replacing the earlier one (isNew
+// false then). An event records every choice.
+func (a access) RecordRating(ctx context.Context, leadID int64, r HistoryRating) (isNew bool, err error) {
+	var n int
+	if err := a.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM history_ratings WHERE lead_id = ? AND answer = ?`,
+		leadID, r.Answer).Scan(&n); err != nil {
+		return false, fmt.Errorf("record rating: %w", err)
+	}
+	_, err = a.q.ExecContext(ctx, `INSERT INTO history_ratings (lead_id, answer, label, score, rated_at)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT(lead_id, answer) DO UPDATE SET label = excluded.label,
+	score = excluded.score, rated_at = excluded.rated_at`, leadID, r.Answer, r.Label, r.Score, tsNN(r.RatedAt))
+	if err != nil {
+		return false, fmt.Errorf("record rating: %w", err)
+	}
+	return n == 0, a.historyEvent(ctx, leadID, HistoryEvent{At: r.RatedAt, Kind: EventRated, Value: r.Answer})
+}
+
+// MarkRatingActed records that the rules acted on the answer's rating;
+// isNew is false when they already had (they act at most once per answer).
+func (a access) MarkRatingActed(ctx context.Context, leadID int64, answer string) (isNew bool, err error) {
+	res, err := a.q.ExecContext(ctx, `UPDATE history_ratings SET acted = 1 WHERE lead_id = ? AND answer = ? AND acted = 0`,
+		leadID, answer)
+	if err != nil {
+		return false, fmt.Errorf("rating acted: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
