@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"setup":   {"create the portal fields, types and stages b24desk needs", cmdSetup},
 		"check":   {"check config, rules, portal rights, schema and state", cmdCheck},
 		"tickets": {"list the tracked tickets with their SLA state and due times", cmdTickets},
+		"report":  {"SLA report of a period from the ticket history (table, csv, json, html)", cmdReport},
 		"outbox":  {"list pending and parked portal writes; retry or drop one", cmdOutbox},
 		"auth":    {"OAuth path: get the application's first token pair; auth status", cmdAuth},
 		"run":     {"run the daemon (mail, events, SLA clock, outbox)", cmdRun},

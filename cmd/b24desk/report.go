@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/report"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+const reportUsage = `Usage:
+  b24desk report [--config FILE] [--from DATE] [--to DATE]
+                 [--by type|level|assignee|tier|policy|week]
+                 [--format table|csv|json|html]
+
+report prints the SLA report of the tickets opened in a period, read from
+the ticket history in the state (the portal is not called): per group
+tickets opened and closed, first-response and resolution targets met and
+breached with the breach rate, median and 90th percentile times in working
+hours on the policy's calendar, time paused waiting for the customer,
+reopen rate, escalations fired and the customers' ratings; then the open
+backlog by age and the tickets at risk or breached now. docs/reports.md
+defines every figure.
+
+It opens the state read-only, so it runs beside a running daemon.
+
+Flags:
+  --config FILE    the daemon's config file (default b24desk.yaml); its
+                   state.dir, rules.path and portal.timezone are used
+  --from DATE      first day of the period, YYYY-MM-DD in the portal's zone
+                   (default: 28 days up to --to)
+  --to DATE        last day of the period, included (default: today)
+  --by GROUPING    type (default), level, assignee, tier, policy or week
+  --format FORMAT  table (default), csv, json, or html (the /report page)
+
+Examples:
+  b24desk report --config /etc/b24desk/b24desk.yaml --by week
+  b24desk report --from 2026-11-01 --to 2026-11-30 --by assignee --format csv > november.csv
+
+Exit status: 0 printed (also when no ticket falls in the period), 1 the
+state could not be read, 2 bad command line or config.
+`
+
+// cmdReport prints the SLA report from the state's ticket history.
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {}
+	cfgPath := fs.String("config", defaultConfigPath, "config file")
+	fromDate := fs.String("from", "", "first day YYYY-MM-DD")
+	toDate := fs.String("to", "", "last day YYYY-MM-DD")
+	by := fs.String("by", report.ByType, strings.Join(report.Groupings, " | "))
+	format := fs.String("format", report.FormatTable, strings.Join(report.Formats, " | "))
+	pos, err := parseArgs(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, reportUsage)
+		return exitOK
+	}
+	if err != nil || len(pos) != 0 {
+		fmt.Fprint(stderr, reportUsage)
+		return exitUsage
+	}
+	if !oneOf(*by, report.Groupings) {
+		fmt.Fprintf(stderr, "b24desk report: --by %q: want one of %s\n", *by, strings.Join(report.Groupings, ", "))
+		return exitUsage
+	}
+	if !oneOf(*format, report.Formats) {
+		fmt.Fprintf(stderr, "b24desk report: --format %q: want one of %s\n", *format, strings.Join(report.Formats, ", "))
+		return exitUsage
+	}
+	cfg, code := loadConfig(*cfgPath, stderr)
+	if cfg == nil {
+		return code
+	}
+	now := clock.System{}.Now()
+	from, to, err := report.Period(*fromDate, *toDate, cfg.Portal.Location, now)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk report: --%v\n", err)
+		return exitUsage
+	}
+	// Without the rules the report still comes out, in wall-clock hours.
+	r, _, rerr := rules.Load(cfg.Rules.Path, now)
+	if rerr != nil {
+		fmt.Fprintf(stderr, "b24desk report: rules %s not loaded (wall-clock hours, no levels); see b24desk rules check\n", cfg.Rules.Path)
+		r = nil
+	}
+	log := newLogger(config.Log{Level: "error", Format: "console"}, stderr)
+	st, err := store.OpenReadOnly(ctx, cfg.State.Dir, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk report: %v\n", err)
+		return exitFailed
+	}
+	defer st.Close()
+	rep, err := report.Load(ctx, st, reportOptions(r, cfg, from, to, *by, now))
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk report: %v\n", err)
+		return exitFailed
+	}
+	if err := writeReport(stdout, rep, *format); err != nil {
+		fmt.Fprintf(stderr, "b24desk report: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func oneOf(s string, list []string) bool {
+	for _, x := range list {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// reportOptions are the report's options from the config and rules (nil
+// rules: wall-clock hours, no names).
+func reportOptions(r *rules.Rules, cfg *config.Config, from, to time.Time, by string, now time.Time) report.Options {
+	return report.Options{From: from, To: to, By: by, Now: now, Rules: r, Location: cfg.Portal.Location}
+}
+
+// writeReport prints the report in the format.
+func writeReport(w io.Writer, rep *report.Report, format string) error {
+	return report.Write(w, rep, format)
+}
