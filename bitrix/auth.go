@@ -201,16 +201,55 @@ type tokenAnswer struct {
 }
 
 // requestToken calls the OAuth server's refresh grant and reports the
+// request to the client's observer. An answer without a refresh token
+// keeps the old one.
+func (o *oauth) requestToken(ctx context.Context, refreshToken string) (Token, error) {
+	t, err := o.grant(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}})
+	if err == nil && t.RefreshToken == "" {
+		t.RefreshToken = refreshToken
+	}
+	return t, err
+}
+
+// ExchangeCode trades an authorization code (from the portal's redirect
+// after an administrator allowed the application) for the application's
+// first token pair, grant_type=authorization_code, and saves it in the
+// OAuthConfig's Store; the client's next call uses it. A code is single
+// use and lives 30 seconds: the server then answers invalid_grant
+// (ErrUnauthorized). The code and the secret never appear in an error.
+func (c *Client) ExchangeCode(ctx context.Context, code string) (Token, error) {
+	o, ok := c.auth.(*oauth)
+	if !ok {
+		return Token{}, errors.New("bitrix: ExchangeCode needs an OAuth client (a webhook has no tokens)")
+	}
+	c.secrets.addRotated(code)
+	t, err := o.grant(ctx, url.Values{"grant_type": {"authorization_code"}, "code": {code}})
+	if err != nil {
+		return Token{}, err
+	}
+	if t.RefreshToken == "" {
+		return Token{}, &APIError{Method: OAuthTokenMethod, Kind: ErrUnauthorized,
+			Description: "the OAuth server sent no refresh token"}
+	}
+	if err := o.cfg.Store.Save(ctx, t); err != nil {
+		return Token{}, &redactedError{msg: "bitrix: save OAuth token: " + c.secrets.redact(err.Error()), err: err}
+	}
+	o.mu.Lock()
+	o.setLocked(t)
+	o.loaded = true
+	o.gen++
+	o.mu.Unlock()
+	return t, nil
+}
+
+// grant asks the OAuth server's token endpoint for a pair (q names the
+// grant and its proof; the client ID and secret are added) and reports the
 // request to the client's observer.
-func (o *oauth) requestToken(ctx context.Context, refreshToken string) (t Token, err error) {
+func (o *oauth) grant(ctx context.Context, q url.Values) (t Token, err error) {
 	info := CallInfo{Method: OAuthTokenMethod, Attempt: 1}
 	defer func() { o.c.observe(info, err) }()
-	q := url.Values{
-		"grant_type":    {"refresh_token"},
-		"client_id":     {o.cfg.ClientID},
-		"client_secret": {o.cfg.ClientSecret},
-		"refresh_token": {refreshToken},
-	}
+	q.Set("client_id", o.cfg.ClientID)
+	q.Set("client_secret", o.cfg.ClientSecret)
 	resp, err := o.c.http.R().SetContext(ctx).Get(o.tokenURL + "?" + q.Encode())
 	if err != nil {
 		return Token{}, o.c.networkError(OAuthTokenMethod, err)
@@ -239,9 +278,6 @@ func (o *oauth) requestToken(ctx context.Context, refreshToken string) (t Token,
 		t.Expires = now.Add(time.Duration(a.ExpiresIn) * time.Second)
 	default:
 		t.Expires = now.Add(time.Hour)
-	}
-	if t.RefreshToken == "" {
-		t.RefreshToken = refreshToken
 	}
 	return t, nil
 }

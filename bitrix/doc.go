@@ -16,7 +16,9 @@
 // (crm.lead.add, im.notify.*, crm.timeline.comment.add, to-dos, workflow
 // starts...) that meets a timeout or a 5xx fails with ErrOutcomeUnknown:
 // the caller looks the record up by its de-duplication key before trying
-// again. An expired OAuth token is refreshed once for all waiting callers.
+// again. An expired OAuth token is refreshed once for all waiting callers;
+// Client.ExchangeCode gets an application's first pair from the
+// authorization code of the portal's redirect (`b24desk auth`).
 // A 302 from a portal that changed its domain is re-POSTed (never turned
 // into a GET) and the new address is kept.
 //

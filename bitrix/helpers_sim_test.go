@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -305,5 +306,48 @@ func TestSimOverTLS(t *testing.T) {
 	}
 	if _, err := untrusting.CRMMode(context.Background()); !errors.Is(err, bitrix.ErrTransient) {
 		t.Errorf("untrusted certificate: %v", err)
+	}
+}
+
+// TestSimExchangeCode: an authorization code becomes the first pair, saved
+// in the store and used by the next call; a used code is refused as
+// invalid_grant (ErrUnauthorized) and neither the code nor the secret
+// shows in the error.
+func TestSimExchangeCode(t *testing.T) {
+	p := sim.New(sim.Options{NoLimits: true, EventDelay: -1})
+	srv := httptest.NewServer(p)
+	t.Cleanup(func() { srv.Close(); p.Close() })
+	st := &memStore{}
+	c, err := bitrix.New(bitrix.Config{OAuth: &bitrix.OAuthConfig{ClientID: p.ClientID(), ClientSecret: p.ClientSecret(),
+		ServerURL: srv.URL, Endpoint: srv.URL + "/rest/", Store: st}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	code := p.AuthCode(1)
+	tok, err := c.ExchangeCode(ctx, code)
+	if err != nil || tok.AccessToken == "" || tok.RefreshToken == "" {
+		t.Fatalf("ExchangeCode = %+v, %v", tok, err)
+	}
+	if saved, _ := st.Load(ctx); saved != tok {
+		t.Fatalf("store holds %+v, want %+v", saved, tok)
+	}
+	if _, err := c.Scope(ctx); err != nil {
+		t.Fatalf("a call with the new pair: %v", err)
+	}
+	_, err = c.ExchangeCode(ctx, code)
+	var ae *bitrix.APIError
+	if !errors.Is(err, bitrix.ErrUnauthorized) || !errors.As(err, &ae) || ae.Code != "invalid_grant" {
+		t.Fatalf("reused code: %v, want invalid_grant", err)
+	}
+	if strings.Contains(err.Error(), code) || strings.Contains(err.Error(), p.ClientSecret()) {
+		t.Fatalf("error leaks the code or the secret: %v", err)
+	}
+	hook, err := bitrix.New(bitrix.Config{WebhookURL: p.WebhookURL(srv.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hook.ExchangeCode(ctx, p.AuthCode(1)); err == nil {
+		t.Fatal("a webhook client exchanged a code")
 	}
 }

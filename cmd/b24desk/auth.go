@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,9 +18,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
-	"github.com/b24desk/b24desk/connector/store"
 )
 
 const authUsage = `Usage:
@@ -140,23 +139,40 @@ func runAuth(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 
-	tok, err := exchangeCode(wctx, cfg.Portal, *code, clock.System{})
-	if err != nil {
-		fmt.Fprintf(stderr, "b24desk auth: %v\n", err)
-		return exitFailed
-	}
 	st, _, err := openStateShared(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk auth: %v\n", err)
 		return exitFailed
 	}
 	defer st.Close()
-	if err := st.SaveToken(ctx, tok, clock.System{}.Now()); err != nil {
-		fmt.Fprintf(stderr, "b24desk auth: store the token pair: %v\n", err)
+	client, err := newClient(cfg, log, st, clock.System{})
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk auth: %v\n", err)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "token pair stored in %s (access token valid until %s)\n", cfg.State.Dir, tok.ExpiresAt.Format(time.RFC3339))
-	return probeToken(ctx, cfg, log, st, stdout, stderr)
+	tok, err := client.ExchangeCode(wctx, *code)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk auth: %v\n%s", err, exchangeHint(err))
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "token pair stored in %s (access token valid until %s)\n", cfg.State.Dir, tok.Expires.Format(time.RFC3339))
+	return probeToken(ctx, cfg, client, stdout, stderr)
+}
+
+// exchangeHint explains the OAuth server's refusal of a code with its fix
+// ("" when there is nothing to add).
+func exchangeHint(err error) string {
+	var ae *bitrix.APIError
+	if !errors.As(err, &ae) {
+		return ""
+	}
+	switch ae.Code {
+	case "invalid_grant":
+		return "    fix: the code was already used or is older than 30 seconds: run b24desk auth again and be quick\n"
+	case "invalid_client":
+		return "    fix: check portal.client_id and client_secret against the local application's page in the portal\n"
+	}
+	return ""
 }
 
 // authStatus reports the stored pair and whether the portal accepts it.
@@ -181,16 +197,16 @@ func authStatus(ctx context.Context, cfg *config.Config, log zerolog.Logger, std
 		state = "expired (refreshed on the next call)"
 	}
 	fmt.Fprintf(stdout, "token pair stored in %s; access token %s, until %s\n", cfg.State.Dir, state, tok.ExpiresAt.Format(time.RFC3339))
-	return probeToken(ctx, cfg, log, st, stdout, stderr)
+	c, err := newClient(cfg, log, st, clock.System{})
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk auth status: %v\n", err)
+		return exitFailed
+	}
+	return probeToken(ctx, cfg, c, stdout, stderr)
 }
 
 // probeToken calls the portal once with the stored pair.
-func probeToken(ctx context.Context, cfg *config.Config, log zerolog.Logger, st *store.Store, stdout, stderr io.Writer) int {
-	c, err := newClient(cfg, log, st, clock.System{})
-	if err != nil {
-		fmt.Fprintf(stderr, "b24desk auth: %v\n", err)
-		return exitFailed
-	}
+func probeToken(ctx context.Context, cfg *config.Config, c *bitrix.Client, stdout, stderr io.Writer) int {
 	scopes, err := c.Scope(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk auth: the portal %s refused the token: %v\n    fix: run b24desk auth again (a refresh token unused for 180 days, or a reinstalled application, needs a new pair)\n", cfg.Portal.Endpoint, err)
@@ -290,76 +306,4 @@ func parseCode(s string) (string, error) {
 		return "", errors.New("that does not look like an authorization code")
 	}
 	return s, nil
-}
-
-// oauthAnswer is the OAuth server's token answer.
-type oauthAnswer struct {
-	AccessToken      string          `json:"access_token"`
-	RefreshToken     string          `json:"refresh_token"`
-	Expires          json.Number     `json:"expires"`
-	ExpiresIn        json.Number     `json:"expires_in"`
-	ClientEndpoint   string          `json:"client_endpoint"`
-	Error            string          `json:"error"`
-	ErrorDescription string          `json:"error_description"`
-	Scope            json.RawMessage `json:"scope"`
-}
-
-// exchangeCode trades an authorization code for a token pair at the OAuth
-// server (grant_type=authorization_code). Errors never carry the secret or
-// the code.
-func exchangeCode(ctx context.Context, p config.Portal, code string, clk clock.Clock) (store.Token, error) {
-	server := strings.TrimRight(p.OAuthServer, "/")
-	if server == "" {
-		server = "https://oauth.bitrix.info"
-	}
-	if !strings.HasSuffix(server, "/oauth/token") {
-		server += "/oauth/token"
-	}
-	q := url.Values{"grant_type": {"authorization_code"}, "client_id": {p.ClientID},
-		"client_secret": {p.ClientSecret.Value()}, "code": {code}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, server+"/?"+q.Encode(), nil)
-	if err != nil {
-		return store.Token{}, fmt.Errorf("OAuth server %s: bad address", p.OAuthServer)
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL holds the client secret and the code
-		}
-		return store.Token{}, fmt.Errorf("OAuth server %s: %w", server, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var a oauthAnswer
-	if err := json.Unmarshal(body, &a); err != nil {
-		return store.Token{}, fmt.Errorf("OAuth server %s answered HTTP %d, not JSON", server, resp.StatusCode)
-	}
-	if a.Error != "" || a.AccessToken == "" {
-		return store.Token{}, oauthFailure(a.Error, resp.StatusCode)
-	}
-	now := clk.Now()
-	t := store.Token{AccessToken: a.AccessToken, RefreshToken: a.RefreshToken, ExpiresAt: now.Add(time.Hour)}
-	if n, err := a.Expires.Int64(); err == nil && n > 0 {
-		t.ExpiresAt = time.Unix(n, 0)
-	} else if n, err := a.ExpiresIn.Int64(); err == nil && n > 0 {
-		t.ExpiresAt = now.Add(time.Duration(n) * time.Second)
-	}
-	if t.RefreshToken == "" {
-		return store.Token{}, errors.New("the OAuth server sent no refresh token")
-	}
-	return t, nil
-}
-
-// oauthFailure explains an OAuth server error code with its fix.
-func oauthFailure(code string, status int) error {
-	switch code {
-	case "invalid_grant":
-		return errors.New("the OAuth server refused the code (invalid_grant): it was already used or older than 30 seconds; run b24desk auth again and be quick")
-	case "invalid_client":
-		return errors.New("the OAuth server refused the application (invalid_client): check portal.client_id and client_secret against the local application's page in the portal")
-	case "":
-		return fmt.Errorf("the OAuth server answered HTTP %d without a token", status)
-	}
-	return fmt.Errorf("the OAuth server refused the exchange: %s (HTTP %d)", code, status)
 }
