@@ -196,8 +196,7 @@ func (e *demoEnv) writeFiles() error {
 	}
 	e.listen = ln.Addr().String()
 	_ = ln.Close()
-	e.rules = filepath.Join(e.dir, "rules.yaml")
-	if err := os.WriteFile(e.rules, config.RulesExample(), 0o600); err != nil {
+	if e.rules, err = config.WriteRulesExample(e.dir); err != nil {
 		return err
 	}
 	imapHost, imapPort, _ := net.SplitHostPort(e.imapAdr)

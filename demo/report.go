@@ -26,7 +26,7 @@ type demoRow struct {
 
 // rows reads the scenario's tickets from the state.
 func (d *demo) rows(ctx context.Context) ([]demoRow, error) {
-	r, _, err := rules.Parse("rules.yaml", config.RulesExample(), d.clk.Now())
+	r, _, err := config.ExampleRules(d.clk.Now())
 	if err != nil {
 		return nil, fmt.Errorf("demo rules: %w", err)
 	}

@@ -20,16 +20,20 @@ type Calendar struct {
 	Name string
 	// Location is the calendar's time zone.
 	Location *time.Location
+	// Imports are the production calendar files the calendar takes its
+	// days from, by year.
+	Imports []CalendarImport
 
-	week    [7][]span      // by time.Weekday
-	special map[int][]span // by day number: holidays (nil), shortened and transferred days
+	week    [7][]span       // by time.Weekday
+	special map[int][]span  // by day number: holidays (nil), shortened and transferred days
+	marks   map[int]dayMark // by day number: what each special day is, for display
 	// dense holds special days as a slice from denseFrom when they span at
 	// most maxDenseDays (lookups on the hot path); denseSet marks entries.
 	dense     [][]span
 	denseSet  []bool
 	denseFrom int
 	weekTotal time.Duration // working time of a week without special days
-	dataEnd   int           // last day number named in holidays, shortened or workdays; 0 if none
+	dataEnd   int           // last day number named in holidays, shortened or workdays, or 31 December of the last imported year; 0 if none
 	always    bool          // open 24 hours a day, 7 days a week
 }
 
@@ -45,6 +49,14 @@ func (c *Calendar) HolidayDataEnd() (time.Time, bool) {
 	}
 	y, m, d := civilFromDays(c.dataEnd)
 	return time.Date(y, m, d, 0, 0, 0, 0, c.Location), true
+}
+
+// PastDataEnd reports whether the local date of t is after the last date
+// the calendar's holiday data covers: arithmetic there counts every weekday
+// as an ordinary one. A calendar without holiday data has nothing to run
+// past (false).
+func (c *Calendar) PastDataEnd(t time.Time) bool {
+	return c.dataEnd != 0 && c.dayOf(t) > c.dataEnd
 }
 
 // IsOpen reports whether t falls inside working hours.

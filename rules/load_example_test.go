@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,7 +27,11 @@ func TestExampleLoads(t *testing.T) {
 		t.Errorf("types %d, policies %d", len(r.Types), len(r.SLA))
 	}
 	_, warns, _ = Load("../config/rules.example.yaml", time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC))
-	if len(warns) != 1 {
-		t.Errorf("want the holiday-data warning in late November, got %v", warns)
+	if len(warns) != 0 {
+		t.Errorf("the imported 2027 file covers late November 2026, got %v", warns)
+	}
+	_, warns, _ = Load("../config/rules.example.yaml", time.Date(2027, 11, 28, 0, 0, 0, 0, time.UTC))
+	if len(warns) != 1 || !strings.Contains(warns[0].Msg, "ends on 2027-12-31") {
+		t.Errorf("want the holiday-data warning in late November 2027, got %v", warns)
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"regexp"
 	"sort"
@@ -26,10 +27,26 @@ func Load(path string, now time.Time) (*Rules, []Warning, error) {
 	return Parse(path, data, now)
 }
 
-// Parse checks a rules file's content; name is used in positions. It returns
-// the rules and warnings, or nil and Problems listing every problem found.
+// Parse checks a rules file's content; name is used in positions, and the
+// production calendar files its calendars import are read beside it on
+// disk. It returns the rules and warnings, or nil and Problems listing every
+// problem found.
 func Parse(name string, data []byte, now time.Time) (*Rules, []Warning, error) {
-	p := &parser{file: name, r: &Rules{
+	return parse(name, data, now, diskReader(name))
+}
+
+// ParseFS is Load for a rules file inside fsys (the embedded default rules
+// and the files they import).
+func ParseFS(fsys fs.FS, name string, now time.Time) (*Rules, []Warning, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read rules: %w", err)
+	}
+	return parse(name, data, now, fsReader(fsys, name))
+}
+
+func parse(name string, data []byte, now time.Time, read fileReader) (*Rules, []Warning, error) {
+	p := &parser{file: name, read: read, r: &Rules{
 		Pools:     map[string]*Pool{},
 		Calendars: map[string]*Calendar{},
 		BodyLimit: DefaultBodyLimit,
@@ -59,6 +76,8 @@ func Parse(name string, data []byte, now time.Time) (*Rules, []Warning, error) {
 // parser walks the YAML node tree, collecting problems instead of stopping.
 type parser struct {
 	file  string
+	read  fileReader        // reads the files calendars import
+	hand  map[int]handEntry // the calendar being read: days the file lists by hand
 	r     *Rules
 	probs []Problem
 	warns []Problem

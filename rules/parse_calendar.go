@@ -11,9 +11,10 @@ import (
 
 func (p *parser) calendars(n *yaml.Node, path string) {
 	p.mapItems(n, path, func(k, v *yaml.Node, ip string) {
-		c := &Calendar{Name: k.Value, special: map[int][]span{}}
+		c := &Calendar{Name: k.Value, special: map[int][]span{}, marks: map[int]dayMark{}}
 		p.calNodes[k.Value] = k
-		var workdays *yaml.Node
+		p.hand = map[int]handEntry{}
+		var workdays, imports *yaml.Node
 		seen := p.fields(v, ip, map[string]handler{
 			"timezone": func(v *yaml.Node, path string) {
 				s, ok := p.str(v, path)
@@ -40,7 +41,7 @@ func (p *parser) calendars(n *yaml.Node, path string) {
 						return
 					}
 					for d := from; d <= to; d++ {
-						p.special(c, iv, ip, d, nil)
+						p.special(c, iv, ip, d, nil, DayOff)
 					}
 				})
 			},
@@ -55,16 +56,20 @@ func (p *parser) calendars(n *yaml.Node, path string) {
 						if spans, err := parseHours(s); err != nil {
 							p.errf(dv, dp, "%s", err)
 						} else {
-							p.special(c, dk, dp, day, spans)
+							p.special(c, dk, dp, day, spans, ShortDay)
 						}
 					}
 				})
 			},
 			"workdays": func(v *yaml.Node, path string) { workdays = v },
+			"import":   func(v *yaml.Node, path string) { imports = v },
 		})
 		p.require(v, ip, seen, "timezone", "week")
 		if workdays != nil {
 			p.workdays(c, workdays, join(ip, "workdays"))
+		}
+		if imports != nil {
+			p.imports(c, imports, join(ip, "import"))
 		}
 		if c.Location == nil {
 			c.Location = time.UTC
@@ -75,14 +80,16 @@ func (p *parser) calendars(n *yaml.Node, path string) {
 	})
 }
 
-// special records a holiday, shortened or transferred day once.
-func (p *parser) special(c *Calendar, n *yaml.Node, path string, day int, spans []span) {
+// special records a holiday, shortened or transferred day of the rules file
+// once.
+func (p *parser) special(c *Calendar, n *yaml.Node, path string, day int, spans []span, kind DayKind) {
 	if _, dup := c.special[day]; dup {
-		y, m, d := civilFromDays(day)
-		p.errf(n, path, "%04d-%02d-%02d is listed twice (holidays, shortened and workdays must not overlap)", y, m, d)
+		p.errf(n, path, "%s is listed twice (holidays, shortened and workdays must not overlap)", dayString(day))
 		return
 	}
 	c.special[day] = spans
+	c.marks[day] = dayMark{kind: kind, note: handNotes[kind]}
+	p.hand[day] = handEntry{node: n, path: path, spans: spans}
 	if day > c.dataEnd {
 		c.dataEnd = day
 	}
@@ -91,13 +98,7 @@ func (p *parser) special(c *Calendar, n *yaml.Node, path string, day int, spans 
 // workdays reads transferred working days: a list of dates worked with the
 // hours of the week's first working day, or a mapping date: hours.
 func (p *parser) workdays(c *Calendar, n *yaml.Node, path string) {
-	var def []span
-	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
-		if len(c.week[d]) > 0 {
-			def = c.week[d]
-			break
-		}
-	}
+	def := c.firstWorkingHours()
 	if n.Kind == yaml.MappingNode {
 		p.mapItems(n, path, func(dk, dv *yaml.Node, dp string) {
 			day, err := parseDate(dk.Value)
@@ -109,7 +110,7 @@ func (p *parser) workdays(c *Calendar, n *yaml.Node, path string) {
 				if spans, err := parseHours(s); err != nil {
 					p.errf(dv, dp, "%s", err)
 				} else {
-					p.special(c, dk, dp, day, spans)
+					p.special(c, dk, dp, day, spans, WorkingWeekend)
 				}
 			}
 		})
@@ -122,7 +123,7 @@ func (p *parser) workdays(c *Calendar, n *yaml.Node, path string) {
 				p.errf(iv, ip, "%s", err)
 				return
 			}
-			p.special(c, iv, ip, day, def)
+			p.special(c, iv, ip, day, def, WorkingWeekend)
 		}
 	})
 }

@@ -28,6 +28,11 @@ type Timeline struct {
 type Schedule struct {
 	Policy  string
 	Targets []TargetSchedule
+	// PastDataEnd is true when a deadline or step time lies after the last
+	// date the calendar's holiday data covers: it was computed as if every
+	// later weekday were an ordinary working day. The caller logs and
+	// counts it (rules does no I/O).
+	PastDataEnd bool
 }
 
 // TargetSchedule is one target's deadline and ladder.
@@ -97,7 +102,12 @@ func (p *Policy) Schedule(tl Timeline) Schedule {
 			}
 			start = tl.CustomerReply
 		}
-		s.Targets = append(s.Targets, p.target(t, d, start, pauses))
+		ts := p.target(t, d, start, pauses)
+		s.PastDataEnd = s.PastDataEnd || (!ts.Due.IsZero() && p.Calendar.PastDataEnd(ts.Due))
+		for _, st := range ts.Steps {
+			s.PastDataEnd = s.PastDataEnd || (!st.FireAt.IsZero() && p.Calendar.PastDataEnd(st.FireAt))
+		}
+		s.Targets = append(s.Targets, ts)
 	}
 	return s
 }

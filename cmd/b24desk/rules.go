@@ -98,6 +98,7 @@ func rulesCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: ok: %d types, %d pools, %d calendars, %d tiers, %d classify rules, %d route rules, %d SLA policies\n",
 		pos[0], len(r.Types), len(r.Pools), len(r.Calendars), len(r.Tiers), len(r.ClassifyRules), len(r.RouteRules), len(r.SLA))
+	writeCoverage(stdout, r)
 	return exitOK
 }
 
