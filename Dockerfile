@@ -19,7 +19,7 @@ RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" \
 # --- run ---
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/b24desk /usr/local/bin/b24desk
-COPY config/b24desk.example.yaml config/rules.example.yaml /usr/share/b24desk/
+COPY config/b24desk.example.yaml config/rules.example.yaml config/ru-2026.xml config/ru-2027.xml /usr/share/b24desk/
 # The state (SQLite database, lock, spooled mail) lives on a volume owned by
 # the image's non-root user (65532).
 COPY --from=build --chown=65532:65532 /out/state /var/lib/b24desk

@@ -265,8 +265,8 @@ func TestImportConflictsAndErrors(t *testing.T) {
 			warns: []string{"r.yaml:8:13: calendars.c.import: no file for 2028: between 2027 and 2029 the calendar counts every weekday as working"},
 		},
 		{
-			name:  "a single file as a value",
-			cal:   "    import: ru-2026.xml\n",
+			name: "a single file as a value",
+			cal:  "    import: ru-2026.xml\n",
 			verify: func(t *testing.T, c *Calendar) {
 				if end, _ := c.HolidayDataEnd(); end.Format("2006-01-02") != "2026-12-31" {
 					t.Errorf("data end %s", end)

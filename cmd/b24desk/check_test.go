@@ -10,6 +10,7 @@ import (
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -71,7 +72,10 @@ func TestCheckNamesEachProblem(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := newInstall(t, "events:\n  mode: poll\n")
-			rulesPath := in.state + ".rules.yaml"
+			rulesPath, err := config.WriteRulesExample(t.TempDir()) // with the calendar files it imports
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(rulesPath, []byte(rulesText), 0o600); err != nil {
 				t.Fatal(err)
 			}

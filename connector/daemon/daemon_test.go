@@ -250,12 +250,9 @@ func containsPrefix(lines []string, prefix string) bool {
 // TestRulesReloadKeepsOldOnError: a broken file keeps the rules in force and
 // is counted invalid; a good one replaces them.
 func TestRulesReloadKeepsOldOnError(t *testing.T) {
-	src, err := os.ReadFile("../../config/rules.example.yaml")
+	src := config.RulesExample()
+	path, err := config.WriteRulesExample(t.TempDir()) // with the calendar files it imports
 	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(path, src, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	clk := clock.NewManual(testStart)

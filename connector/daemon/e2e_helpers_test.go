@@ -23,6 +23,7 @@ import (
 
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/config"
 )
 
 // binPath is the b24desk binary built once for the package's tests by
@@ -100,12 +101,7 @@ func newRig(t *testing.T, start time.Time, extraYAML string) *rig {
 	t.Cleanup(proxy.Close)
 	r.proxy = proxy.URL + "/bitrix/events"
 
-	src, err := os.ReadFile("../../config/rules.example.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.rules = filepath.Join(r.dir, "rules.yaml")
-	if err := os.WriteFile(r.rules, src, 0o600); err != nil {
+	if r.rules, err = config.WriteRulesExample(r.dir); err != nil { // with the calendar files it imports
 		t.Fatal(err)
 	}
 	r.config = filepath.Join(r.dir, "b24desk.yaml")

@@ -25,6 +25,7 @@ type Metrics struct {
 	reconcileFinds *prometheus.CounterVec
 	rulesReloads   *prometheus.CounterVec
 	mailboxCheck   *prometheus.GaugeVec
+	pastCalendar   *prometheus.CounterVec
 }
 
 // New builds the collectors and registers them with reg.
@@ -71,9 +72,14 @@ func New(reg prometheus.Registerer) *Metrics {
 		mailboxCheck: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "b24desk_mailbox_last_check_timestamp_seconds", Help: "Unix time of each mailbox's last successful check.",
 		}, []string{"mailbox"}),
+		pastCalendar: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "b24desk_sla_past_calendar_data_total",
+			Help: "Days on which an SLA deadline was computed past the end of a calendar's holiday data (once per calendar and day), by calendar.",
+		}, []string{"calendar"}),
 	}
 	reg.MustRegister(m.mails, m.tickets, m.apiCalls, m.limiterWait, m.outboxDepth, m.outboxParked,
-		m.outboxOldest, m.slaEvents, m.events, m.eventLag, m.reconcileFinds, m.rulesReloads, m.mailboxCheck)
+		m.outboxOldest, m.slaEvents, m.events, m.eventLag, m.reconcileFinds, m.rulesReloads, m.mailboxCheck,
+		m.pastCalendar)
 	return m
 }
 
@@ -153,5 +159,13 @@ func (m *Metrics) RulesReload(result string) {
 func (m *Metrics) MailboxChecked(mailbox string, at time.Time) {
 	if m != nil {
 		m.mailboxCheck.WithLabelValues(mailbox).Set(float64(at.Unix()))
+	}
+}
+
+// PastCalendarData counts a day on which an SLA was computed past the end
+// of the calendar's holiday data.
+func (m *Metrics) PastCalendarData(calendar string) {
+	if m != nil {
+		m.pastCalendar.WithLabelValues(calendar).Inc()
 	}
 }

@@ -45,6 +45,7 @@ type Clock struct {
 	o    Options
 	log  zerolog.Logger
 	deps departments
+	past pastData
 }
 
 // New returns the SLA clock and registers its outbox kinds
@@ -148,6 +149,9 @@ func (c *Clock) Update(ctx context.Context, tx *store.Tx, t *store.Ticket, now t
 		return err
 	}
 	sched := p.Schedule(tl)
+	if sched.PastDataEnd {
+		c.notePastData(p, t.LeadID, now)
+	}
 	t.FirstResponseDue, t.NextResponseDue, t.ResolutionDue = time.Time{}, time.Time{}, time.Time{}
 	for _, ts := range sched.Targets {
 		switch ts.Target {

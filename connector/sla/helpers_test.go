@@ -2,7 +2,6 @@ package sla_test
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -30,11 +29,7 @@ type clockEnv struct {
 
 func newClockEnv(tb testing.TB, start time.Time) clockEnv {
 	tb.Helper()
-	data, err := os.ReadFile("../../config/rules.example.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r, _, err := rules.Parse("rules.yaml", data, start)
+	r, _, err := rules.Load("../../config/rules.example.yaml", start)
 	if err != nil {
 		tb.Fatalf("rules: %v", err)
 	}
