@@ -89,6 +89,9 @@ type HTTP struct {
 	PublicBaseURL string `yaml:"public_base_url"`
 	// ApplicationToken authenticates posted portal events.
 	ApplicationToken Secret `yaml:"application_token"`
+	// ReportToken opens the /report page (Authorization: Bearer, or a
+	// link signed with it by b24desk report --link); empty: no page.
+	ReportToken Secret `yaml:"report_token"`
 }
 
 // Event intake modes.

@@ -20,6 +20,7 @@ const reportUsage = `Usage:
   b24desk report [--config FILE] [--from DATE] [--to DATE]
                  [--by type|level|assignee|tier|policy|week]
                  [--format table|csv|json|html]
+  b24desk report [--config FILE] --link [--link-ttl DURATION]
 
 report prints the SLA report of the tickets opened in a period, read from
 the ticket history in the state (the portal is not called): per group
@@ -39,7 +40,12 @@ Flags:
                    (default: 28 days up to --to)
   --to DATE        last day of the period, included (default: today)
   --by GROUPING    type (default), level, assignee, tier, policy or week
-  --format FORMAT  table (default), csv, json, or html (the /report page)
+  --format FORMAT  table (default), csv, json, or html (the /report page as
+                   one self-contained file)
+  --link           print the address of the daemon's /report page, signed
+                   with http.report_token so that it opens without the token
+                   until it expires (http.public_base_url, else http.listen)
+  --link-ttl D     how long the link works (default 168h, 7 days)
 
 Examples:
   b24desk report --config /etc/b24desk/b24desk.yaml --by week
@@ -59,6 +65,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	toDate := fs.String("to", "", "last day YYYY-MM-DD")
 	by := fs.String("by", report.ByType, strings.Join(report.Groupings, " | "))
 	format := fs.String("format", report.FormatTable, strings.Join(report.Formats, " | "))
+	link := fs.Bool("link", false, "print a signed link to the /report page")
+	linkTTL := fs.Duration("link-ttl", report.DefaultLinkTTL, "how long the link works")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, reportUsage)
@@ -81,6 +89,15 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	now := clock.System{}.Now()
+	if *link {
+		tok := cfg.HTTP.ReportToken.Value()
+		if tok == "" || *linkTTL <= 0 {
+			fmt.Fprintln(stderr, "b24desk report --link: set http.report_token in the config (and a positive --link-ttl)")
+			return exitUsage
+		}
+		fmt.Fprintln(stdout, report.SignedLink(pageBase(cfg), tok, now, *linkTTL))
+		return exitOK
+	}
 	from, to, err := report.Period(*fromDate, *toDate, cfg.Portal.Location, now)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk report: --%v\n", err)
@@ -128,5 +145,16 @@ func reportOptions(r *rules.Rules, cfg *config.Config, from, to time.Time, by st
 
 // writeReport prints the report in the format.
 func writeReport(w io.Writer, rep *report.Report, format string) error {
+	if format == report.FormatHTML {
+		return report.Page(w, rep, report.PageLinks{Path: report.PagePath})
+	}
 	return report.Write(w, rep, format)
+}
+
+// pageBase is the daemon's address as a browser reaches it.
+func pageBase(cfg *config.Config) string {
+	if cfg.HTTP.PublicBaseURL != "" {
+		return cfg.HTTP.PublicBaseURL
+	}
+	return "http://" + cfg.HTTP.Listen
 }

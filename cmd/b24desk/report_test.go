@@ -46,6 +46,18 @@ func TestReportCommand(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(out, "assignee,opened,closed") || !strings.Contains(out, "user 5,1,") {
 		t.Errorf("csv: exit %d\n%s", code, out)
 	}
+	code, out = in.run(t, cmdReport, append(period, "--format", "html")...)
+	if code != exitOK || !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, `id="chart-backlog"`) {
+		t.Errorf("html: exit %d\n%.300s", code, out)
+	}
+	if code, out := in.run(t, cmdReport, "--link"); code != exitUsage || !strings.Contains(out, "report_token") {
+		t.Errorf("--link without a token: exit %d\n%s", code, out)
+	}
+	tok := newInstall(t, "http:\n  public_base_url: https://desk.example.com\n  report_token: "+testSecret+"-report\n")
+	code, out = tok.run(t, cmdReport, "--link", "--link-ttl", "1h")
+	if code != exitOK || !strings.HasPrefix(out, "https://desk.example.com/report?exp=") || !strings.Contains(out, "&sig=") {
+		t.Errorf("--link: exit %d\n%s", code, out)
+	}
 	for _, bad := range [][]string{{"--by", "colour"}, {"--format", "pdf"}, {"--from", "March"}, {"--from", "2026-04-01", "--to", "2026-03-01"}, {"extra"}} {
 		if code, out := in.run(t, cmdReport, bad...); code != exitUsage {
 			t.Errorf("report %v: exit %d, want 2\n%s", bad, code, out)

@@ -35,7 +35,7 @@ func (g Group) values(csv bool) []string {
 		rate = func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
 	}
 	med := func(ts TargetStats, x float64) string {
-		if len(ts.hours) == 0 && ts.Met+ts.Breached == 0 {
+		if len(ts.hours) == 0 {
 			return "-"
 		}
 		return hours(x)

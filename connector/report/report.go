@@ -332,11 +332,14 @@ func (rep *Report) finishRatings(r *Ratings) {
 	if r.Count > 0 {
 		r.Mean = round(float64(r.sum) / float64(r.Count))
 	}
+	var extra []string
 	for l := range r.counts {
 		if !contains(rep.Labels, l) {
-			rep.Labels = append(rep.Labels, l)
+			extra = append(extra, l)
 		}
 	}
+	sort.Strings(extra)
+	rep.Labels = append(rep.Labels, extra...)
 	r.Labels = []LabelShare{}
 	for _, l := range rep.Labels {
 		n := r.counts[l]
