@@ -83,7 +83,7 @@ func Page(w io.Writer, rep *Report, links PageLinks) error {
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"pct": pct, "hours": hours, "num": num, "ids": ids,
 	"decided": func(ts TargetStats) int { return ts.Met + ts.Breached },
-	"vals": func(g Group) []string { return g.values(false) },
+	"vals":    func(g Group) []string { return g.values(false) },
 	"anchor": func(a string) string {
 		if a == "" {
 			return "middle"
