@@ -47,7 +47,8 @@ Example:
   b24desk check --config /etc/b24desk/b24desk.yaml
 
 Exit status: 0 all fine (warnings allowed), 1 a check failed, 2 bad command
-line, config or rules.
+line, config or rules, or a state file that is damaged (restore the backup)
+or cannot be written.
 `
 
 // neededScopes are the scopes b24desk uses (bitrix24-api.md §1).
@@ -59,7 +60,9 @@ type checkEnv struct {
 	rules  *rules.Rules
 	client *bitrix.Client // nil when the portal client could not be built
 	state  *store.Store   // nil when the state could not be opened
-	log    zerolog.Logger
+	// stateBroken: the state file is damaged or cannot be written (exit 2).
+	stateBroken bool
+	log         zerolog.Logger
 	// reachable is set by checkPortal: false skips the other portal lines.
 	reachable bool
 }
@@ -144,7 +147,10 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if env.state != nil {
 		_ = env.state.Close()
 	}
-	if failed {
+	switch {
+	case env.stateBroken:
+		return exitUsage
+	case failed:
 		return exitFailed
 	}
 	return exitOK
@@ -168,6 +174,14 @@ func checkState(ctx context.Context, env *checkEnv) []checkLine {
 	var lines []checkLine
 	st, locked, err := openStateShared(ctx, env.cfg, env.log)
 	switch {
+	case errors.Is(err, store.ErrDamaged):
+		env.stateBroken = true
+		lines = append(lines, fail(fmt.Sprintf("state %s is damaged: %v", dir, err),
+			"restore the state dir from the backup (docs/operations.md, \"State file\"); b24desk never replaces an existing state file"))
+	case errors.Is(err, store.ErrNotWritable):
+		env.stateBroken = true
+		lines = append(lines, fail(fmt.Sprintf("state %s cannot be written: %v", dir, err),
+			fmt.Sprintf("give the b24desk user write access to %s and its files, or free disk space", dir)))
 	case err != nil && locked:
 		lines = append(lines, fail(fmt.Sprintf("state dir %s is locked by a running daemon and cannot be read: %v", dir, err),
 			"make sure the running daemon uses the same b24desk version"))

@@ -73,6 +73,22 @@ func openState(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*st
 	return store.Open(ctx, cfg.State.Dir, log)
 }
 
+// stateFailure prints the problem with the state file and returns
+// exitUsage when the state is damaged or cannot be written (the operator
+// must restore the backup or fix permissions or space: like a bad config,
+// running again changes nothing); ok is false for other errors.
+func stateFailure(cmd string, err error, stderr io.Writer) (code int, ok bool) {
+	switch {
+	case errors.Is(err, store.ErrDamaged):
+		fmt.Fprintf(stderr, "b24desk %s: %v\n", cmd, err)
+		return exitUsage, true
+	case errors.Is(err, store.ErrNotWritable):
+		fmt.Fprintf(stderr, "b24desk %s: %v\n  fix: give the b24desk user write access to the state dir and its files, or free disk space\n", cmd, err)
+		return exitUsage, true
+	}
+	return 0, false
+}
+
 // openStateShared opens the state for writing, or read-only next to a
 // running daemon (locked is then true).
 func openStateShared(ctx context.Context, cfg *config.Config, log zerolog.Logger) (st *store.Store, locked bool, err error) {

@@ -37,7 +37,8 @@ Examples:
 
 Exit status: 0 stopped by a signal, 1 the daemon failed (state locked by
 another daemon, portal schema missing, listen error...), 2 bad command line,
-config or rules.
+config or rules, or a state file that is damaged (restore the backup) or
+cannot be written.
 
 Flags:
 `
@@ -99,6 +100,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "b24desk run: state %s is locked: another b24desk daemon is running on it\n", cfg.State.Dir)
 		return exitFailed
+	}
+	if code, ok := stateFailure("run", err, stderr); ok {
+		return code
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk run: open state: %v\n", err)

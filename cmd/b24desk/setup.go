@@ -38,7 +38,8 @@ Examples:
   b24desk setup --config /etc/b24desk/b24desk.yaml
 
 Exit status: 0 done, 1 the portal refused or something needs fixing in the
-portal, 2 bad command line, config or rules.
+portal, 2 bad command line, config or rules, or a state file that is
+damaged (restore the backup) or cannot be written.
 `
 
 // cmdSetup creates the portal schema b24desk needs.
@@ -79,6 +80,9 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	} else if cfg.Portal.AuthMode() == config.AuthOAuth {
 		st, _, err = openStateShared(ctx, cfg, log)
+	}
+	if code, ok := stateFailure("setup", err, stderr); ok {
+		return code
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk setup: %v\n", err)

@@ -17,7 +17,9 @@ type Readiness struct {
 // CheckReady evaluates the readiness rules at the clock's time: the portal
 // answered within PortalStaleAfter, each mailbox was checked within its
 // stale_after, and the outbox's oldest pending write is younger than
-// OutboxStuckAfter. Right after start a part gets its full bound to show up.
+// OutboxStuckAfter, and the state can be written (a write check now, and
+// no write failed for a storage reason since the last good one). Right
+// after start a part gets its full bound to show up.
 func (d *Daemon) CheckReady(ctx context.Context) Readiness {
 	now := d.clk.Now()
 	var bad []string
@@ -35,6 +37,9 @@ func (d *Daemon) CheckReady(ctx context.Context) Readiness {
 		if age := since(in.Health()); stale > 0 && age > stale {
 			bad = append(bad, fmt.Sprintf("mailbox %s: not checked for %s (stale_after %s)", in.Name(), age.Round(time.Second), stale))
 		}
+	}
+	if err := d.st.WriteHealth(ctx); err != nil {
+		bad = append(bad, "state: "+err.Error())
 	}
 	st, err := d.outbox.Stats(ctx)
 	switch {

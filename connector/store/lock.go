@@ -23,6 +23,9 @@ type dirLock struct {
 func lockDir(dir string) (*dirLock, error) {
 	path := filepath.Join(dir, LockFileName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return nil, fmt.Errorf("%w: open lock file %s: %w", ErrNotWritable, path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open lock file %s: %w", path, err)
 	}

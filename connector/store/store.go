@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
+	"time"
 
 	"github.com/rs/zerolog"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -31,10 +33,12 @@ var (
 // auto-committed statement; use WithTx to group changes.
 type Store struct {
 	access
-	db   *sql.DB
-	lock *dirLock
-	log  zerolog.Logger
-	dir  string
+	db     *sql.DB
+	lock   *dirLock
+	log    zerolog.Logger
+	dir    string
+	health *writeHealth
+	probes atomic.Int64 // makes every write check change its row
 }
 
 // Tx is a transaction opened by WithTx. It has the same typed methods as
@@ -43,9 +47,14 @@ type Tx struct {
 	access
 }
 
-// Open opens (creating if needed) the state in dir, takes the directory's
-// exclusive lock (a second opener gets ErrLocked naming the directory) and
-// applies pending migrations. Close releases the lock.
+// Open opens the state in dir, takes the directory's exclusive lock (a
+// second opener gets ErrLocked naming the directory), applies pending
+// migrations and checks that the state can be written (ErrNotWritable).
+// A new state is created only where no state file exists, and appears
+// complete or not at all (built under a temporary name, then renamed); an
+// existing file that is empty, truncated, not SQLite or fails SQLite's
+// integrity check is ErrDamaged and is left untouched. Close releases the
+// lock.
 func Open(ctx context.Context, dir string, log zerolog.Logger) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state dir %s: %w", dir, err)
@@ -54,17 +63,103 @@ func Open(ctx context.Context, dir string, log zerolog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(filepath.Join(dir, DBFileName), false)
+	path := filepath.Join(dir, DBFileName)
+	switch _, err := os.Lstat(path); {
+	case errors.Is(err, os.ErrNotExist):
+		err = create(ctx, dir, log)
+		if err == nil {
+			break
+		}
+		_ = lock.release()
+		return nil, err
+	case err != nil:
+		_ = lock.release()
+		return nil, fmt.Errorf("state file %s: %w", path, err)
+	}
+	s, err := openExisting(ctx, dir, path, false, log)
 	if err != nil {
 		_ = lock.release()
 		return nil, err
 	}
-	s := &Store{access: access{q: db}, db: db, lock: lock, dir: dir,
-		log: log.With().Str("component", "store").Logger()}
+	s.lock = lock
 	if err := s.migrate(ctx, len(migrations)); err != nil {
+		_ = s.Close()
+		if storageFailure(err) {
+			return nil, fmt.Errorf("%w: %w", ErrNotWritable, err)
+		}
+		return nil, err
+	}
+	if err := s.CheckWritable(ctx, 10*time.Second); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
+	return s, nil
+}
+
+// create builds a new state file: migrated under a temporary name, closed,
+// then renamed into place, so a crash never leaves a half-made state
+// behind (a temporary file left over is simply built again).
+func create(ctx context.Context, dir string, log zerolog.Logger) error {
+	path := filepath.Join(dir, DBFileName)
+	tmp := path + ".new"
+	for _, p := range []string{tmp, tmp + "-wal", tmp + "-shm", tmp + "-journal"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%w: %s: %w", ErrNotWritable, dir, err)
+		}
+	}
+	db, err := openDB(tmp, false)
+	if err != nil {
+		return err
+	}
+	s := &Store{db: db, dir: dir, log: log.With().Str("component", "store").Logger(), health: &writeHealth{}}
+	s.access = access{q: tracked{querier: db, health: s.health}}
+	err = s.migrate(ctx, len(migrations))
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		if storageFailure(err) {
+			return fmt.Errorf("%w: create %s: %w", ErrNotWritable, path, err)
+		}
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("%w: create %s: %w", ErrNotWritable, path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	s.log.Info().Str("path", path).Msg("new state created")
+	return nil
+}
+
+// openExisting opens an existing state file after checking that it is
+// an intact SQLite database holding a b24desk schema (ErrDamaged if not).
+func openExisting(ctx context.Context, dir, path string, readOnly bool, log zerolog.Logger) (*Store, error) {
+	if err := inspectFile(path); err != nil {
+		return nil, err
+	}
+	// The check reads through a query-only handle first: the writable
+	// one switches the file to WAL mode, a change to a damaged file.
+	check, err := openDB(path, true)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: check, dir: dir, log: log.With().Str("component", "store").Logger(), health: &writeHealth{}}
+	err = s.checkIntegrity(ctx, path)
+	if cerr := check.Close(); err == nil && cerr != nil {
+		err = s.openError(path, cerr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(path, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	s.access = access{q: tracked{querier: db, health: s.health}}
 	return s, nil
 }
 
@@ -89,12 +184,10 @@ func openUnlocked(ctx context.Context, dir string, log zerolog.Logger, readOnly 
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open state %s: %w", dir, err)
 	}
-	db, err := openDB(path, readOnly)
+	s, err := openExisting(ctx, dir, path, readOnly, log)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{access: access{q: db}, db: db, dir: dir,
-		log: log.With().Str("component", "store").Logger()}
 	if err := s.checkCurrent(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -156,13 +249,16 @@ func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 func (s *Store) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		s.health.note(err)
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{access: access{q: sqlTx}}); err != nil {
+	if err := fn(&Tx{access: access{q: tracked{querier: sqlTx, health: s.health}}}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	s.health.note(err)
+	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -47,7 +47,7 @@ func buildAtVersion(t *testing.T, dir string, k int) {
 }
 
 func TestMigrateFromEveryVersion(t *testing.T) {
-	for k := 0; k <= len(migrations); k++ {
+	for k := 1; k <= len(migrations); k++ {
 		t.Run(migrationName(k), func(t *testing.T) {
 			dir := t.TempDir()
 			buildAtVersion(t, dir, k)
