@@ -2,14 +2,12 @@ package daemon
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/connector/store/storetest"
 )
 
 // TestReadinessStateNotWritable: while the state cannot be written (here:
@@ -40,32 +38,14 @@ func TestReadinessStateNotWritable(t *testing.T) {
 	if code, body := ready(); code != http.StatusOK {
 		t.Fatalf("right after start: %d %s", code, body)
 	}
-	ctx := context.Background()
-	other, err := sql.Open("sqlite", "file:"+filepath.Join(d.st.Dir(), store.DBFileName)+"?_pragma=busy_timeout(0)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conn, err := other.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('held', 'x')"); err != nil {
-		t.Fatal(err)
-	}
+	release := storetest.HoldWriteLock(t, d.st.Dir())
 	start := time.Now()
 	code, body := ready()
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "state: state cannot be written") {
 		t.Fatalf("state write lock held elsewhere: %d %s", code, body)
 	}
 	t.Logf("/readyz said not ready after %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(body))
-	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if code, body := ready(); code != http.StatusOK {
 		t.Fatalf("after the state was writable again: %d %s", code, body)
 	}

@@ -280,47 +280,6 @@ func runAsNobody(t *testing.T, test, env, dir string) string {
 	return string(out)
 }
 
-// TestWriteFailureSeenByReadiness: while another process holds the
-// state's write lock, WriteHealth fails within seconds; when it lets go,
-// the state is healthy again.
-func TestWriteFailureSeenByReadiness(t *testing.T) {
-	dir := t.TempDir()
-	s := openTest(t, dir)
-	ctx := context.Background()
-	if err := s.WriteHealth(ctx); err != nil {
-		t.Fatalf("healthy state: %v", err)
-	}
-	other, err := sql.Open("sqlite", "file:"+filepath.Join(dir, DBFileName)+"?_pragma=busy_timeout(0)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
-	conn, err := other.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('held', 'x')"); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	err = s.WriteHealth(ctx)
-	took := time.Since(start)
-	if !errors.Is(err, ErrNotWritable) {
-		t.Fatalf("WriteHealth with the write lock held elsewhere: %v; want ErrNotWritable", err)
-	}
-	t.Logf("write check failed after %s: %v", took.Round(time.Millisecond), err)
-	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.WriteHealth(ctx); err != nil {
-		t.Fatalf("after the lock was released: %v", err)
-	}
-}
-
 // TestFullDisk: on a file system that is full (a 1 MiB tmpfs, mounted
 // when the test runs as root and may mount; skipped otherwise), a failing
 // write is reported by WriteHealth even though a small write check still
