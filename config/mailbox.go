@@ -75,6 +75,14 @@ type IMAP struct {
 	TokenCommand string `yaml:"token_command"`
 }
 
+// Default acknowledgement caps (a zero cap in a Mailbox built in code
+// means the default).
+const (
+	DefaultAckDailyCap        = 3
+	DefaultAckDomainHourlyCap = 10
+	DefaultAckHourlyCap       = 100
+)
+
 // Ack configures the automatic acknowledgement of new tickets.
 type Ack struct {
 	Enabled bool `yaml:"enabled"`
@@ -82,6 +90,11 @@ type Ack struct {
 	Template string `yaml:"template"`
 	// DailyCap is the most acknowledgements per sender and day.
 	DailyCap int `yaml:"daily_cap"`
+	// DomainHourlyCap is the most acknowledgements per sender domain and
+	// clock hour: a responder that varies its address stays bounded.
+	DomainHourlyCap int `yaml:"domain_hourly_cap"`
+	// HourlyCap is the most acknowledgements of the mailbox per clock hour.
+	HourlyCap int `yaml:"hourly_cap"`
 }
 
 // SMTP is how answers leave a mailbox; an empty Host means no outbound mail.
@@ -109,6 +122,8 @@ func (m *Mailbox) setDefaults() {
 	m.CCParticipants = true
 	m.IMAP.Security = SecurityTLS
 	m.IMAP.Auth = AuthLogin
-	m.Ack.DailyCap = 3
+	m.Ack.DailyCap = DefaultAckDailyCap
+	m.Ack.DomainHourlyCap = DefaultAckDomainHourlyCap
+	m.Ack.HourlyCap = DefaultAckHourlyCap
 	m.SMTP.Security = SecuritySTARTTLS
 }

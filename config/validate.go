@@ -166,6 +166,12 @@ func (l *loader) validateMailboxes(ms []Mailbox) {
 			if m.Ack.DailyCap < 1 {
 				l.add(p+".ack.daily_cap", "must be at least 1")
 			}
+			if m.Ack.DomainHourlyCap < 1 {
+				l.add(p+".ack.domain_hourly_cap", "must be at least 1")
+			}
+			if m.Ack.HourlyCap < 1 {
+				l.add(p+".ack.hourly_cap", "must be at least 1")
+			}
 			if !m.SMTP.Enabled() {
 				l.add(p+".ack.enabled", "acknowledgements need smtp.host")
 			}

@@ -26,6 +26,7 @@ type Metrics struct {
 	rulesReloads   *prometheus.CounterVec
 	mailboxCheck   *prometheus.GaugeVec
 	pastCalendar   *prometheus.CounterVec
+	acks           *prometheus.CounterVec
 }
 
 // New builds the collectors and registers them with reg.
@@ -76,10 +77,13 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "b24desk_sla_past_calendar_data_total",
 			Help: "Days on which an SLA deadline was computed past the end of a calendar's holiday data (once per calendar and day), by calendar.",
 		}, []string{"calendar"}),
+		acks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "b24desk_acks_total", Help: "Acknowledgements of new tickets, by mailbox and result (queued, or why none: loop, sender_daily_cap, domain_hourly_cap, hourly_cap).",
+		}, []string{"mailbox", "result"}),
 	}
 	reg.MustRegister(m.mails, m.tickets, m.apiCalls, m.limiterWait, m.outboxDepth, m.outboxParked,
 		m.outboxOldest, m.slaEvents, m.events, m.eventLag, m.reconcileFinds, m.rulesReloads, m.mailboxCheck,
-		m.pastCalendar)
+		m.pastCalendar, m.acks)
 	return m
 }
 
@@ -167,5 +171,13 @@ func (m *Metrics) MailboxChecked(mailbox string, at time.Time) {
 func (m *Metrics) PastCalendarData(calendar string) {
 	if m != nil {
 		m.pastCalendar.WithLabelValues(calendar).Inc()
+	}
+}
+
+// Ack counts one acknowledgement decision; result is "queued" or why none
+// was sent (loop, sender_daily_cap, domain_hourly_cap, hourly_cap).
+func (m *Metrics) Ack(mailbox, result string) {
+	if m != nil {
+		m.acks.WithLabelValues(mailbox, result).Inc()
 	}
 }

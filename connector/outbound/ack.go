@@ -2,11 +2,16 @@ package outbound
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/b24desk/b24desk/config"
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
@@ -21,7 +26,8 @@ const intakeLeadPrefix = "mail.lead:"
 // ackHook runs when a lead.add is done, after the intake's hook recorded
 // the ticket: when the mail's mailbox acknowledges, it queues the
 // acknowledgement from the mailbox's template. Never to automatic mail or
-// addresses, never for spam, at most ack.daily_cap per sender and day.
+// addresses, never for spam, never to a mail that answers one of our
+// acknowledgements (answersOurAck), and within the caps (takeAck).
 func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, result json.RawMessage) error {
 	if !strings.HasPrefix(row.DedupeKey, intakeLeadPrefix) {
 		return nil
@@ -76,13 +82,23 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 	if err := tx.PruneAcks(ctx, today.AddDate(0, 0, -2).Format(time.DateOnly)); err != nil {
 		return err
 	}
-	taken, err := tx.TakeAck(ctx, to, today.Format(time.DateOnly), max(mb.Ack.DailyCap, 1))
-	if err != nil {
+	if why, err := o.answersOurAck(ctx, tx, msg, today); err != nil || why != "" {
+		if why != "" {
+			o.opts.Metrics.Ack(mb.Name, ackLoop)
+			log.Warn().Str("message_id", msg.MessageID).Str("why", why).Msg("no acknowledgement: the mail answers our own acknowledgement (mail loop)")
+		}
 		return err
 	}
-	if !taken {
-		log.Info().Msg("no acknowledgement: daily cap for the sender reached")
-		return nil
+	if result, err := o.takeAck(ctx, tx, mb, to, today); err != nil || result != ackQueued {
+		if result != "" {
+			o.opts.Metrics.Ack(mb.Name, result)
+			ev := log.Warn() // a domain or the whole mailbox at its cap: a loop or a flood
+			if result == ackSenderCap {
+				ev = log.Info()
+			}
+			ev.Str("cap", result).Str("domain", domainOf(to)).Msg("no acknowledgement: cap reached")
+		}
+		return err
 	}
 	fields := leadAddFields(row.Payload)
 	fields.ID = lead
@@ -102,7 +118,89 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 	if msg.MessageID != "" {
 		m.InReplyTo, m.References = msg.MessageID, append(append([]string{}, msg.References...), msg.MessageID)
 	}
-	return o.queue(ctx, tx, queued{mail: m, key: "ack:" + strconv.FormatInt(lead, 10), kind: KindAck, lead: lead, mailbox: mb.Name})
+	if err := o.queue(ctx, tx, queued{mail: m, key: "ack:" + strconv.FormatInt(lead, 10), kind: KindAck, lead: lead, mailbox: mb.Name}); err != nil {
+		return err
+	}
+	// Remember the subject: an auto-responder that strips our tag and
+	// answers from another address is still recognised.
+	if _, err := tx.TakeAcks(ctx, []store.AckQuota{{Key: ackSubjectKey(m.Subject, o.opts.TagFormat), Period: today.Format(time.DateOnly), Limit: math.MaxInt}}); err != nil {
+		return err
+	}
+	o.opts.Metrics.Ack(mb.Name, ackQueued)
+	return nil
+}
+
+// Acknowledgement results (the b24desk_acks_total metric).
+const (
+	ackQueued     = "queued"
+	ackLoop       = "loop"
+	ackSenderCap  = "sender_daily_cap"
+	ackDomainCap  = "domain_hourly_cap"
+	ackMailboxCap = "hourly_cap"
+)
+
+// answersOurAck says why a new ticket's mail looks like an answer to one
+// of our acknowledgements ("" when it does not): it names one of them in
+// In-Reply-To, References, an attached or quoted header, or its subject is
+// the subject of an acknowledgement sent today or yesterday with our tag
+// stripped. Such a mail still makes a ticket (a person may be writing) but
+// is never acknowledged, so a responder that answers acknowledgements from
+// ever new addresses gets one round, not a loop.
+func (o *Outbound) answersOurAck(ctx context.Context, tx *store.Tx, msg *mimeparse.Message, today time.Time) (string, error) {
+	ids := append([]string{msg.InReplyTo, msg.AttachedMessageID, mimeparse.QuotedMessageID(msg.Text)}, msg.References...)
+	out, found, err := tx.MailOutByMessageID(ctx, ids...)
+	if err != nil {
+		return "", err
+	}
+	if found && out.Kind == KindAck {
+		return "names our acknowledgement " + out.MessageID, nil
+	}
+	n, err := tx.AckCount(ctx, ackSubjectKey(msg.Subject, o.opts.TagFormat), today.AddDate(0, 0, -1).Format(time.DateOnly))
+	if err != nil || n == 0 {
+		return "", err
+	}
+	return "the subject of our acknowledgement with the tag stripped", nil
+}
+
+// ackSubjectKey is the ack_count key remembering an acknowledgement's
+// subject (hashed: the counts hold no mail content).
+func ackSubjectKey(subject, tagFormat string) string {
+	sum := sha256.Sum256([]byte(mimeparse.LoopSubject(subject, tagFormat)))
+	return "subject:" + hex.EncodeToString(sum[:12])
+}
+
+// takeAck takes the acknowledgement's counts: per sender and day
+// (ack.daily_cap), per sender domain and clock hour (ack.domain_hourly_cap)
+// and per mailbox and clock hour (ack.hourly_cap); all or none. It returns
+// ackQueued, or the cap that was reached.
+func (o *Outbound) takeAck(ctx context.Context, tx *store.Tx, mb config.Mailbox, to string, today time.Time) (string, error) {
+	day, hour := today.Format(time.DateOnly), today.Format("2006-01-02T15")
+	full, err := tx.TakeAcks(ctx, []store.AckQuota{
+		{Key: strings.ToLower(to), Period: day, Limit: capOr(mb.Ack.DailyCap, config.DefaultAckDailyCap)},
+		{Key: "domain:" + mb.Name + ":" + domainOf(to), Period: hour, Limit: capOr(mb.Ack.DomainHourlyCap, config.DefaultAckDomainHourlyCap)},
+		{Key: "all:" + mb.Name, Period: hour, Limit: capOr(mb.Ack.HourlyCap, config.DefaultAckHourlyCap)},
+	})
+	if err != nil {
+		return "", err
+	}
+	if full < 0 {
+		return ackQueued, nil
+	}
+	return []string{ackSenderCap, ackDomainCap, ackMailboxCap}[full], nil
+}
+
+// capOr is a configured cap, or def when it is not set.
+func capOr(n, def int) int {
+	if n < 1 {
+		return def
+	}
+	return n
+}
+
+// domainOf is an address's domain, lower case.
+func domainOf(addr string) string {
+	_, d, _ := strings.Cut(addr, "@")
+	return strings.ToLower(d)
 }
 
 // bounceHook notes the requester's address as bounced when the intake's

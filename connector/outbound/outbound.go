@@ -14,6 +14,7 @@ import (
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/mail"
+	"github.com/b24desk/b24desk/connector/metrics"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
@@ -58,6 +59,8 @@ type Options struct {
 	Tickets Tickets
 	Clock   clock.Clock
 	Log     zerolog.Logger
+	// Metrics counts acknowledgement decisions; nil counts nothing.
+	Metrics *metrics.Metrics
 	// SMTP builds a mailbox's sender (default NewSender(SMTPConfigFor(mb))).
 	SMTP func(mb config.Mailbox) MailSender
 	// Sent builds a mailbox's Sent folder (default IMAP when sent_folder

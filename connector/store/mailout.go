@@ -144,23 +144,72 @@ func (a access) MarkMailOut(ctx context.Context, key string, state MailOutState,
 }
 
 // TakeAck counts one acknowledgement to sender on day (e.g. "2026-03-10")
-// if fewer than limit were counted: ok is false when the cap is reached.
+// unless limit is reached: ok is false then.
 func (a access) TakeAck(ctx context.Context, sender, day string, limit int) (ok bool, err error) {
-	sender = strings.ToLower(sender)
+	full, err := a.TakeAcks(ctx, []AckQuota{{Key: strings.ToLower(sender), Period: day, Limit: limit}})
+	return full < 0, err
+}
+
+// AckQuota is one count an acknowledgement takes: the key (a sender's
+// address, "domain:…", "all:…", "subject:…"), the period it counts in (a
+// day "2026-03-10" or an hour "2026-03-10T14") and the most it allows.
+type AckQuota struct {
+	Key    string
+	Period string
+	Limit  int
+}
+
+// TakeAcks takes one of every quota, or none: full is the index of the
+// first quota already at its limit, -1 when all were taken. Counts live in
+// ack_count and are pruned with PruneAcks by their period.
+func (a access) TakeAcks(ctx context.Context, quotas []AckQuota) (full int, err error) {
+	for i, q := range quotas {
+		var n int
+		err := a.q.QueryRowContext(ctx, `SELECT count FROM ack_count WHERE sender = ? AND day = ?`, q.Key, q.Period).Scan(&n)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return -1, fmt.Errorf("ack count: %w", err)
+		}
+		if n >= q.Limit {
+			return i, nil
+		}
+	}
+	for _, q := range quotas {
+		_, err := a.q.ExecContext(ctx, `INSERT INTO ack_count (sender, day, count) VALUES (?, ?, 1)
+ON CONFLICT(sender, day) DO UPDATE SET count = count + 1`, q.Key, q.Period)
+		if err != nil {
+			return -1, fmt.Errorf("ack count: %w", err)
+		}
+	}
+	return -1, nil
+}
+
+// AckCount sums the counts of key over the periods from since on.
+func (a access) AckCount(ctx context.Context, key, since string) (int, error) {
 	var n int
-	err = a.q.QueryRowContext(ctx, `SELECT count FROM ack_count WHERE sender = ? AND day = ?`, sender, day).Scan(&n)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return false, fmt.Errorf("ack count: %w", err)
-	}
-	if n >= limit {
-		return false, nil
-	}
-	_, err = a.q.ExecContext(ctx, `INSERT INTO ack_count (sender, day, count) VALUES (?, ?, 1)
-ON CONFLICT(sender, day) DO UPDATE SET count = count + 1`, sender, day)
+	err := a.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(count), 0) FROM ack_count WHERE sender = ? AND day >= ?`, key, since).Scan(&n)
 	if err != nil {
-		return false, fmt.Errorf("ack count: %w", err)
+		return 0, fmt.Errorf("ack count: %w", err)
 	}
-	return true, nil
+	return n, nil
+}
+
+// MailOutByMessageID returns the first of our outbound mails whose
+// Message-ID is among ids, found false when none is.
+func (a access) MailOutByMessageID(ctx context.Context, ids ...string) (m MailOut, found bool, err error) {
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		m, err := scanMailOut(a.q.QueryRowContext(ctx, `SELECT `+mailOutCols+` FROM mail_out WHERE message_id = ? LIMIT 1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return MailOut{}, false, fmt.Errorf("mail out by Message-ID: %w", err)
+		}
+		return m, true, nil
+	}
+	return MailOut{}, false, nil
 }
 
 // PruneAcks removes acknowledgement counts of days before day.

@@ -99,6 +99,12 @@ func classify(m *Message, h textproto.Header) {
 	if m.HasReturnPath && m.ReturnPath == "" {
 		set(AutoBounce, "empty Return-Path")
 	}
+	// Auto-responders that quote the whole header block of the mail they
+	// answer give our loop header back in the text: a person's client
+	// quotes the text, not the headers.
+	if quotesHeader(m.Text, LoopHeader) {
+		set(AutoLoop, "quotes our "+LoopHeader+" header")
+	}
 	if m.Auto == AutoBounce {
 		if m.Bounce == nil {
 			m.Bounce = &Bounce{}
@@ -109,16 +115,52 @@ func classify(m *Message, h textproto.Header) {
 		if m.Bounce.OriginalMessageID == "" {
 			// Bounces without a report (qmail and others) quote the
 			// original's header in the text.
-			m.Bounce.OriginalMessageID = quotedMessageID(m.Text)
+			m.Bounce.OriginalMessageID = QuotedMessageID(m.Text)
 		}
 	}
 	m.SuppressAutoReply = m.Auto != AutoNone || suppress != "" && suppress != "none"
 	m.Spam = get("X-Spam-Flag") == "yes" || strings.HasPrefix(get("X-Spam-Status"), "yes")
 }
 
-// quotedMessageID finds a "Message-ID: <…>" line in text (possibly
-// indented or quoted with ">").
-func quotedMessageID(text string) string {
+// quotesHeader reports whether text has a line "name: …" (possibly
+// indented or quoted with ">"), the header name in any case.
+func quotesHeader(text, name string) bool {
+	n := len(name) + 1
+	for line := range strings.Lines(text) {
+		l := strings.TrimLeft(line, " \t>")
+		if len(l) >= n && l[n-1] == ':' && strings.EqualFold(l[:n-1], name) {
+			return true
+		}
+	}
+	return false
+}
+
+// LoopSubject is a subject reduced for comparing a mail with one of our
+// acknowledgements: reply, forward and auto-reply prefixes and ticket tags
+// (in format) removed, case folded. An auto-responder that strips our tag
+// still gives back the rest.
+func LoopSubject(subject, format string) string {
+	s := CleanSubjectTag(subject, format)
+	for i := 0; i < 10; i++ {
+		l := strings.ToLower(s)
+		cut := false
+		for _, p := range autoSubjects {
+			if strings.HasPrefix(l, p) {
+				s, cut = CleanSubjectTag(s[len(p):], format), true
+				break
+			}
+		}
+		if !cut {
+			break
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// QuotedMessageID finds a "Message-ID: <…>" line in text (possibly
+// indented or quoted with ">"): auto-responders and bounces without a
+// report quote the header of the mail they answer.
+func QuotedMessageID(text string) string {
 	for line := range strings.Lines(text) {
 		l := strings.TrimLeft(line, " \t>")
 		if len(l) > 11 && strings.EqualFold(l[:11], "message-id:") {

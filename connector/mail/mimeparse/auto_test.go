@@ -2,6 +2,7 @@ package mimeparse
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +83,34 @@ func TestBounceWithoutReport(t *testing.T) {
 	}
 	if m.Auto != AutoBounce || m.Bounce == nil || m.Bounce.OriginalMessageID != "out-77@desk.example" {
 		t.Fatalf("Auto = %v, Bounce = %+v", m.Auto, m.Bounce)
+	}
+}
+
+func TestLoopSubject(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"[#12] Обращение зарегистрировано: Не работает", "обращение зарегистрировано: не работает"},
+		{"Re: Обращение зарегистрировано: Не работает", "обращение зарегистрировано: не работает"},
+		{"Автоответ: RE: [#12] Обращение зарегистрировано: Не работает", "обращение зарегистрировано: не работает"},
+		{"Automatic reply: Fwd:  Ticket  received", "ticket received"},
+	} {
+		if got := LoopSubject(c.in, DefaultTagFormat); got != c.want {
+			t.Errorf("LoopSubject(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestQuotedLoopHeaderIsAutomatic(t *testing.T) {
+	raw := "From: a@example.com\r\nSubject: Your message\r\nMessage-ID: <q@x>\r\n\r\nReceived your mail.\r\n\r\n> From: support@example.com\r\n> x-b24desk-loop: support\r\n> Subject: [#1] ok\r\n"
+	m, err := Parse([]byte(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Auto != AutoLoop || !strings.Contains(m.AutoReason, "quotes our") {
+		t.Fatalf("auto %s (%s), want loop", m.Auto, m.AutoReason)
+	}
+	// A person quoting our text (not our headers) is not automatic.
+	m, _ = Parse([]byte("From: a@example.com\r\nSubject: Re: x\r\n\r\nThanks.\r\n> X-B24desk-Loop is a header we add\r\n"), Options{})
+	if m.Auto != AutoNone {
+		t.Fatalf("auto %s (%s) for a quoted sentence", m.Auto, m.AutoReason)
 	}
 }
