@@ -144,3 +144,25 @@ func FuzzDecoders(f *testing.F) {
 		_ = batchError("x", data, c.secrets)
 	})
 }
+
+// TestWorkflowTemplateDocumentType: DOCUMENT_TYPE is a string in the docs
+// (api-reference/bizproc/template/bizproc-workflow-template-list.md) and
+// a three-element array on some portals; both read as the type.
+func TestWorkflowTemplateDocumentType(t *testing.T) {
+	for _, raw := range []string{
+		`{"ID":"3","AUTO_EXECUTE":"1","DOCUMENT_TYPE":"LEAD"}`,
+		`{"ID":3,"AUTO_EXECUTE":1,"DOCUMENT_TYPE":["crm","CCrmDocumentLead","LEAD"]}`,
+	} {
+		var tpl WorkflowTemplate
+		if err := json.Unmarshal([]byte(raw), &tpl); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if tpl.DocumentType != "LEAD" || tpl.ID != 3 || !tpl.StartsOnCreate() {
+			t.Errorf("%s → %+v", raw, tpl)
+		}
+	}
+	var tpl WorkflowTemplate
+	if err := json.Unmarshal([]byte(`{"DOCUMENT_TYPE":{"a":1}}`), &tpl); err == nil {
+		t.Error("an object DOCUMENT_TYPE decoded")
+	}
+}

@@ -23,16 +23,12 @@ type StatusItem struct {
 }
 
 // StatusList returns the entries of dictionary entityID ("SOURCE",
-// "STATUS"...).
+// "STATUS"...), every page of them (50 a page).
 func (c *Client) StatusList(ctx context.Context, entityID string) ([]Status, error) {
-	resp, err := c.Call(ctx, "crm.status.list", map[string]any{
+	return ListPages[Status](ctx, c, "crm.status.list", map[string]any{
 		"filter": map[string]any{"ENTITY_ID": entityID},
-		"order":  map[string]any{"SORT": "ASC"},
+		"order":  map[string]any{"SORT": "ASC", "ID": "ASC"},
 	})
-	if err != nil {
-		return nil, err
-	}
-	return decodeList[Status]("crm.status.list", resp.Result)
 }
 
 // StatusEntityItems returns the entries of dictionary entityID through

@@ -20,17 +20,14 @@ type UserField struct {
 }
 
 // LeadUserFieldList returns the lead user fields matching filter (e.g.
-// {"FIELD_NAME": "UF_CRM_B24D_SLA_DUE"}; nil for all).
+// {"FIELD_NAME": "UF_CRM_B24D_SLA_DUE"}; nil for all), every page of them
+// (the method answers at most 50 a page; a portal can have more).
 func (c *Client) LeadUserFieldList(ctx context.Context, filter map[string]any) ([]UserField, error) {
-	p := map[string]any{}
+	p := map[string]any{"order": map[string]any{"ID": "ASC"}}
 	if len(filter) > 0 {
 		p["filter"] = filter
 	}
-	resp, err := c.Call(ctx, "crm.lead.userfield.list", p)
-	if err != nil {
-		return nil, err
-	}
-	return decodeList[UserField]("crm.lead.userfield.list", resp.Result)
+	return ListPages[UserField](ctx, c, "crm.lead.userfield.list", p)
 }
 
 // LeadUserFieldAdd creates a lead user field (fields: USER_TYPE_ID,

@@ -25,53 +25,17 @@ type Department struct {
 // UserGet returns every user matching filter (e.g. {"ACTIVE": true,
 // "UF_DEPARTMENT": 5}), paging through all pages.
 func (c *Client) UserGet(ctx context.Context, filter map[string]any) ([]User, error) {
-	var all []User
-	start := 0
-	for {
-		p := map[string]any{"start": start}
-		if len(filter) > 0 {
-			p["FILTER"] = filter
-		}
-		resp, err := c.Call(ctx, "user.get", p)
-		if err != nil {
-			return nil, err
-		}
-		page, err := decodeList[User]("user.get", resp.Result)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if resp.Next == nil || *resp.Next <= start || len(page) == 0 {
-			return all, nil
-		}
-		start = *resp.Next
+	p := map[string]any{}
+	if len(filter) > 0 {
+		p["FILTER"] = filter
 	}
+	return ListPages[User](ctx, c, "user.get", p)
 }
 
 // DepartmentGet returns the departments matching filter (ID, PARENT,
 // UF_HEAD...; nil for all), paging through all pages.
 func (c *Client) DepartmentGet(ctx context.Context, filter map[string]any) ([]Department, error) {
-	var all []Department
-	start := 0
-	for {
-		p := map[string]any{"start": start}
-		for k, v := range filter {
-			p[k] = v
-		}
-		resp, err := c.Call(ctx, "department.get", p)
-		if err != nil {
-			return nil, err
-		}
-		page, err := decodeList[Department]("department.get", resp.Result)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if resp.Next == nil || *resp.Next <= start || len(page) == 0 {
-			return all, nil
-		}
-		start = *resp.Next
-	}
+	return ListPages[Department](ctx, c, "department.get", filter)
 }
 
 // DuplicateFindByComm finds CRM entities of entityType ("LEAD", "CONTACT",

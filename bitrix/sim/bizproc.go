@@ -2,15 +2,38 @@ package sim
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
 
-// Template is a business process template for leads.
+// Template is a business process template, of leads unless Entity and
+// DocumentType say otherwise.
 type Template struct {
 	ID          int
 	Name        string
-	AutoExecute int // 0 none, 1 on create, 2 on update, 3 both
+	AutoExecute int    // 0 none, 1 on create, 2 on update, 3 both
+	Entity      string // default "CCrmDocumentLead"
+	Type        string // DOCUMENT_TYPE, default "LEAD"
+}
+
+// forLeads reports whether the template is a lead template.
+func (t Template) forLeads() bool {
+	return (t.Entity == "" || t.Entity == "CCrmDocumentLead") && (t.Type == "" || t.Type == "LEAD")
+}
+
+func (t Template) row(user int) map[string]any {
+	entity, typ := t.Entity, t.Type
+	if entity == "" {
+		entity = "CCrmDocumentLead"
+	}
+	if typ == "" {
+		typ = "LEAD"
+	}
+	return map[string]any{
+		"ID": idStr(t.ID), "NAME": t.Name, "AUTO_EXECUTE": idStr(t.AutoExecute), "MODULE_ID": "crm",
+		"ENTITY": entity, "DOCUMENT_TYPE": typ, "DESCRIPTION": "", "USER_ID": idStr(user),
+	}
 }
 
 // WorkflowStart is a started workflow instance.
@@ -54,25 +77,52 @@ func (p *Portal) startWorkflow(t Template, leadID, user int, prm map[string]any,
 // autoStart starts the templates whose AUTO_EXECUTE has the bit (1 add, 2 update).
 func (p *Portal) autoStart(leadID, bit int) {
 	for _, t := range p.st.templates {
-		if t.AutoExecute&bit != 0 {
+		if t.forLeads() && t.AutoExecute&bit != 0 {
 			p.startWorkflow(t, leadID, p.opts.WebhookUserID, nil, true)
 		}
 	}
 }
 
+// templateList is bizproc.workflow.template.list {SELECT, FILTER, ORDER,
+// start}, following api-reference/bizproc/template/bizproc-workflow-template-list.md:
+// pages of 50 with start, FILTER on the template fields (MODULE_ID, ENTITY
+// and DOCUMENT_TYPE are three plain values; DOCUMENT_TYPE comes back as a
+// string, "LEAD"), SELECT defaulting to ID only. The docs do not say what a
+// filter value given as an array means for these fields: the simulator
+// takes the stricter reading, an array matches no template.
 func (p *Portal) templateList(c *call) (outcome, *apiError) {
 	if e := p.bizprocAdmin(); e != nil {
 		return outcome{}, e
 	}
-	rows := []any{}
-	for _, t := range p.st.templates {
-		rows = append(rows, map[string]any{
-			"ID": idStr(t.ID), "NAME": t.Name, "AUTO_EXECUTE": idStr(t.AutoExecute), "MODULE_ID": "crm",
-			"ENTITY": "CCrmDocumentLead", "DOCUMENT_TYPE": []any{"crm", "CCrmDocumentLead", "LEAD"},
-			"DESCRIPTION": "", "USER_ID": idStr(p.opts.WebhookUserID),
-		})
+	q := parseList(c.params)
+	arrays := false
+	for _, cd := range q.conds {
+		arrays = arrays || (cd.op == "@" && (cd.field == "MODULE_ID" || cd.field == "ENTITY" || cd.field == "DOCUMENT_TYPE"))
 	}
-	return outcome{result: rows, list: true, next: -1, total: len(rows)}, nil
+	rows := map[int]map[string]any{}
+	ids := make([]int, 0, len(p.st.templates))
+	for _, t := range p.st.templates {
+		if arrays {
+			break
+		}
+		rows[t.ID] = t.row(p.opts.WebhookUserID)
+		ids = append(ids, t.ID)
+	}
+	sort.Ints(ids)
+	get := func(id int, f string) []string { return []string{str(rows[id][f])} }
+	page, next, total := q.run(ids, get)
+	sel := parseSelect(c.params)
+	out := make([]any, 0, len(page))
+	for _, id := range page {
+		r := map[string]any{}
+		for k, v := range rows[id] {
+			if k == "ID" || sel.names[k] {
+				r[k] = v
+			}
+		}
+		out = append(out, r)
+	}
+	return outcome{result: out, list: true, next: next, total: total}, nil
 }
 
 func (p *Portal) workflowStart(c *call) (outcome, *apiError) {

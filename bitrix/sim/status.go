@@ -99,6 +99,9 @@ func (p *Portal) statusByID(id int) *statusEntry {
 	return nil
 }
 
+// statusList is crm.status.list {order, filter, start}: pages of 50 with
+// next (api-reference/crm/status/crm-status-list.md: "returns a single page
+// (max 50 records)"), ordered by SORT unless told otherwise.
 func (p *Portal) statusList(c *call) (outcome, *apiError) {
 	q := parseList(c.params)
 	if len(q.order) == 0 {
@@ -109,19 +112,12 @@ func (p *Portal) statusList(c *call) (outcome, *apiError) {
 		ids = append(ids, s.id)
 	}
 	sort.Ints(ids)
-	get := func(id int, f string) []string { return p.statusByID(id).field(f) }
-	var all []int
-	for _, id := range ids {
-		if q.match(id, get) {
-			all = append(all, id)
-		}
-	}
-	q.sort(all, get)
-	rows := make([]any, 0, len(all))
-	for _, id := range all {
+	page, next, total := q.run(ids, func(id int, f string) []string { return p.statusByID(id).field(f) })
+	rows := make([]any, 0, len(page))
+	for _, id := range page {
 		rows = append(rows, p.statusByID(id).row())
 	}
-	return outcome{result: rows, list: true, next: -1, total: len(rows)}, nil
+	return outcome{result: rows, list: true, next: next, total: total}, nil
 }
 
 func (p *Portal) statusEntityItems(c *call) (outcome, *apiError) {

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/base64"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -192,6 +193,10 @@ func (p *Portal) userFieldDelete(c *call) (outcome, *apiError) {
 	return plain(true), nil
 }
 
+// userFieldList is crm.lead.userfield.list {order, filter, start}: one page
+// of at most 50 fields, next pointing at the following one
+// (api-reference/crm/leads/userfield/crm-lead-userfield-list.md: "returns a
+// single page (max 50 records)").
 func (p *Portal) userFieldList(c *call) (outcome, *apiError) {
 	q := parseList(c.params)
 	ids := make([]int, 0, len(p.st.userFields))
@@ -200,17 +205,13 @@ func (p *Portal) userFieldList(c *call) (outcome, *apiError) {
 		ids = append(ids, uf.id)
 		byID[uf.id] = uf
 	}
-	q.noCount, q.start = true, 0 // userfield.list is not paged
-	var rows []any
-	for _, id := range ids {
-		if q.match(id, func(id int, field string) []string { return []string{str(byID[id].row()[field])} }) {
-			rows = append(rows, byID[id].row())
-		}
+	sort.Ints(ids)
+	page, next, total := q.run(ids, func(id int, field string) []string { return []string{str(byID[id].row()[field])} })
+	rows := make([]any, 0, len(page))
+	for _, id := range page {
+		rows = append(rows, byID[id].row())
 	}
-	if rows == nil {
-		rows = []any{}
-	}
-	return outcome{result: rows, list: true, next: -1, total: len(rows)}, nil
+	return outcome{result: rows, list: true, next: next, total: total}, nil
 }
 
 // row is the userfield.list / userfield.get form.

@@ -145,23 +145,19 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 			return err
 		}
 	}
-	return e.workflow(ctx, tx, r, t, "type:"+t.Type, false, now)
+	return e.workflow(ctx, tx, r, t, "type:"+t.Type, now)
 }
 
 // workflow starts the ticket type's business process unless the portal
-// starts it by itself (AUTO_EXECUTE on create for a new lead, on update for
-// a changed one).
-func (e *Engine) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, why string, created bool, now time.Time) error {
+// starts it by itself (any AUTO_EXECUTE: on create it already ran for the
+// lead, on update the portal runs it on b24desk's own writes).
+func (e *Engine) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, why string, now time.Time) error {
 	typ, ok := r.TypeByCode(t.Type)
 	if !ok || typ.WorkflowTemplate <= 0 {
 		return nil
 	}
-	if m := e.o.Schema(); m != nil {
-		if auto, found := m.Template(typ.WorkflowTemplate); found {
-			if (created && (auto == 1 || auto == 3)) || (!created && (auto == 2 || auto == 3)) {
-				return nil
-			}
-		}
+	if e.o.Schema().StartsByItself(typ.WorkflowTemplate) {
+		return nil
 	}
 	return sla.StartWorkflow(ctx, e.o.Outbox, tx, t.LeadID, typ.WorkflowTemplate, why, now)
 }

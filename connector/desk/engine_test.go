@@ -2,10 +2,12 @@ package desk_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
@@ -330,5 +332,46 @@ func TestCustomerReply(t *testing.T) {
 	tk = e.ticket(id)
 	if !tk.ClosedAt.IsZero() || tk.Status != "IN_PROCESS" || e.field(id, "STATUS_ID") != "IN_PROCESS" || tk.NextDueAt.IsZero() {
 		t.Fatalf("not reopened: %+v", tk)
+	}
+}
+
+// TestAutostartTemplateNotStartedAgain: a template the portal starts by
+// itself for every new lead (AUTO_EXECUTE 1) is never started by b24desk,
+// not even when a reclassification names it as the new type's workflow:
+// it already ran once on the lead (bitrix24-api.md §9;
+// api-reference/bizproc/template/bizproc-workflow-template-list.md, AUTO_EXECUTE).
+func TestAutostartTemplateNotStartedAgain(t *testing.T) {
+	const template = 1 // the simulator's first template
+	e := newEnvRules(t, at(10, 10, 0), func(s string) string {
+		i := strings.Index(s, "code: B24D_INCIDENT,")
+		end := i + strings.Index(s[i:], "}")
+		return s[:end] + ", workflow: {template_id: " + strconv.Itoa(template) + "}" + s[end:]
+	})
+	if id := e.portal.AddTemplate(sim.Template{Name: "Инцидент", AutoExecute: 1}); id != template {
+		t.Fatalf("template ID %d", id)
+	}
+	rep, err := schema.Ensure(context.Background(), e.client, e.rules, schema.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.schema = rep.Map
+	id := e.mailTicket("enterprise", 11)
+	e.clk.Set(at(10, 11, 30))
+	e.staff(id, map[string]any{"SOURCE_ID": "B24D_INCIDENT"})
+	if tk := e.ticket(id); tk.Type != "B24D_INCIDENT" {
+		t.Fatalf("not reclassified: %+v", tk)
+	}
+	auto, byUs := 0, 0
+	for _, w := range e.portal.WorkflowStarts() {
+		switch {
+		case w.LeadID != int(id) || w.TemplateID != template:
+		case w.Auto:
+			auto++
+		default:
+			byUs++
+		}
+	}
+	if auto != 1 || byUs != 0 {
+		t.Fatalf("template started %d time(s) by the portal and %d by b24desk, want 1 and 0", auto, byUs)
 	}
 }

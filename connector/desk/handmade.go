@@ -68,7 +68,7 @@ func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 	if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, fields, "intake", now); err != nil {
 		return err
 	}
-	if err := e.workflow(ctx, tx, r, &t, "created", true, now); err != nil {
+	if err := e.workflow(ctx, tx, r, &t, "created", now); err != nil {
 		return err
 	}
 	e.o.Metrics.TicketCreated(t.Type, "portal")

@@ -157,17 +157,15 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 		wait: wait{Outbox: key, Quarantine: oversize}}, nil
 }
 
-// workflow queues the type's business process unless setup found that its
-// template already starts on creation (AUTO_EXECUTE 1 or 3).
+// workflow queues the type's business process unless setup found that the
+// portal starts its template by itself (schema.Map.StartsByItself).
 func (i *Intake) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, m *schema.Map, typ, origin, group string) error {
 	t, ok := r.TypeByCode(typ)
 	if !ok || t.WorkflowTemplate <= 0 {
 		return nil
 	}
-	if m != nil {
-		if auto, found := m.Template(t.WorkflowTemplate); found && (auto == 1 || auto == 3) {
-			return nil
-		}
+	if m.StartsByItself(t.WorkflowTemplate) {
+		return nil
 	}
 	_, _, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		Kind: outbox.KindWorkflowStart, DedupeKey: "mail.workflow:" + origin, GroupKey: group,

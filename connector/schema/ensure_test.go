@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
@@ -194,23 +197,43 @@ func TestEnsureRenamesSource(t *testing.T) {
 	}
 }
 
+// TestEnsureWorkflowTemplates: templates are listed with MODULE_ID, ENTITY
+// and DOCUMENT_TYPE as three filter values and read over every page
+// (api-reference/bizproc/template/bizproc-workflow-template-list.md); a
+// template the portal starts by itself for every new lead (AUTO_EXECUTE 1
+// or 3) is a problem with the fix, one that restarts on every update (2) a
+// warning.
 func TestEnsureWorkflowTemplates(t *testing.T) {
 	p, _, c := newPortal(t)
+	for i := range 55 { // the rules' templates are on page 2
+		p.AddTemplate(sim.Template{Name: "Сделка " + strconv.Itoa(i), Entity: "CCrmDocumentDeal", Type: "DEAL"})
+	}
 	plain := p.AddTemplate(sim.Template{Name: "Авария", AutoExecute: 0})
 	restarts := p.AddTemplate(sim.Template{Name: "Инцидент", AutoExecute: 3})
 	onCreate := p.AddTemplate(sim.Template{Name: "RFC", AutoExecute: 1})
+	onUpdate := p.AddTemplate(sim.Template{Name: "Карта", AutoExecute: 2})
+	deal := p.AddTemplate(sim.Template{Name: "Сделка", Entity: "CCrmDocumentDeal", Type: "DEAL"})
 	r := exampleRules(t, func(s string) string {
 		s = withWorkflow("B24D_OUTAGE", plain)(s)
 		s = withWorkflow("B24D_INCIDENT", restarts)(s)
 		s = withWorkflow("B24D_RFC", onCreate)(s)
+		s = withWorkflow("B24D_MAP", onUpdate)(s)
+		s = withWorkflow("B24D_FAQ", deal)(s)
 		return withWorkflow("B24D_TECH", 999)(s)
 	})
 	rep := mustEnsure(t, c, r, schema.Options{EventsMode: schema.EventsPoll})
-	if !hasLine(rep, schema.VerbWarning, "AUTO_EXECUTE 3") || !hasLine(rep, schema.VerbWarning, "type B24D_INCIDENT") {
-		t.Errorf("no AUTO_EXECUTE warning:\n%v", rep.Lines)
-	}
-	if !hasLine(rep, schema.VerbProblem, "workflow template 999 (type B24D_TECH)") {
-		t.Errorf("missing template not reported:\n%v", rep.Lines)
+	for _, want := range []struct{ verb, text string }{
+		{schema.VerbExists, "workflow template " + strconv.Itoa(plain) + " «Авария» (type B24D_OUTAGE)"},
+		{schema.VerbProblem, "(type B24D_INCIDENT) has AUTO_EXECUTE 3: the portal starts it by itself for every new lead"},
+		{schema.VerbProblem, "(type B24D_RFC) has AUTO_EXECUTE 1"},
+		{schema.VerbProblem, "set the template to start manually"},
+		{schema.VerbWarning, "(type B24D_MAP) has AUTO_EXECUTE 2"},
+		{schema.VerbProblem, "workflow template " + strconv.Itoa(deal) + " (type B24D_FAQ) is not a lead template"},
+		{schema.VerbProblem, "workflow template 999 (type B24D_TECH)"},
+	} {
+		if !hasLine(rep, want.verb, want.text) {
+			t.Errorf("no %s line %q:\n%v", want.verb, want.text, rep.Lines)
+		}
 	}
 	for id, want := range map[int]int{plain: 0, restarts: 3, onCreate: 1} {
 		if got, ok := rep.Map.Template(id); !ok || got != want {
@@ -283,5 +306,46 @@ func TestCovers(t *testing.T) {
 	done := mustEnsure(t, c, r, schema.Options{EventsMode: schema.EventsPoll})
 	if err := done.Map.Covers(r); err != nil {
 		t.Errorf("Covers after setup = %v", err)
+	}
+}
+
+// TestEnsureBeyondFirstPage: on a portal with more than 50 lead fields and
+// more than 50 sources, b24desk's own fields and types are on page 2 of
+// crm.lead.userfield.list and crm.status.list (50 a page:
+// api-reference/crm/leads/userfield/crm-lead-userfield-list.md,
+// api-reference/crm/status/crm-status-list.md); a second setup still finds
+// them and changes nothing.
+func TestEnsureBeyondFirstPage(t *testing.T) {
+	p, srv, c := newPortal(t)
+	ctx := context.Background()
+	// The seeding is not what is tested: no client-side rate limit.
+	seed, err := bitrix.New(bitrix.Config{WebhookURL: p.WebhookURL(srv.URL), Logger: zerolog.Nop(), Rate: 1000, Burst: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		if _, err := seed.LeadUserFieldAdd(ctx, map[string]any{"FIELD_NAME": "SALES_" + strconv.Itoa(i),
+			"USER_TYPE_ID": "string", "LABEL": "Sales " + strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 55 {
+		if _, err := seed.StatusAdd(ctx, map[string]any{"ENTITY_ID": "SOURCE", "STATUS_ID": "SALES_" + strconv.Itoa(i),
+			"NAME": "Sales " + strconv.Itoa(i), "SORT": 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := exampleRules(t, nil)
+	opts := schema.Options{EventsMode: schema.EventsPoll}
+	if first := mustEnsure(t, c, r, opts); first.Changes() == 0 || len(first.Problems()) > 0 {
+		t.Fatalf("first run: %v", first.Lines)
+	}
+	p.ResetCalls()
+	second := mustEnsure(t, c, r, opts)
+	if second.Changes() != 0 || len(writes(p)) != 0 {
+		t.Fatalf("second run changes %d, writes %v:\n%v", second.Changes(), writes(p), second.Lines)
+	}
+	if err := second.Map.Present(); err != nil {
+		t.Fatalf("schema map after the second run: %v", err)
 	}
 }

@@ -218,6 +218,18 @@ func (m *Map) Template(id int) (autoExecute int, ok bool) {
 	return autoExecute, ok
 }
 
+// StartsByItself reports whether the portal starts template id by itself
+// (AUTO_EXECUTE 1, 2 or 3, as setup found it): b24desk never starts such a
+// template, which would run it a second time on the same lead. A nil map
+// or an unknown template: false.
+func (m *Map) StartsByItself(id int) bool {
+	if m == nil {
+		return false
+	}
+	auto, ok := m.workflows[id]
+	return ok && auto != 0
+}
+
 // Present returns nil when the recorded schema is complete: the version
 // matches, every fixed field exists and every fixed enumeration item has an
 // ID. Otherwise the error wraps ErrMissing and names what is missing.

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -26,13 +25,12 @@ type portalItem struct {
 	XMLID bitrix.FlexString `json:"XML_ID"`
 }
 
-// listUserFields reads every lead user field.
+// listUserFields reads every lead user field, page by page: the list
+// answers at most 50 a page and a portal can have more lead fields, so
+// b24desk's own may be on any page (bitrix24-api.md §6).
 func (e *ensurer) listUserFields(ctx context.Context) (map[string]portalField, error) {
-	resp, err := e.c.Call(ctx, "crm.lead.userfield.list", map[string]any{"order": map[string]any{"ID": "ASC"}})
-	if err != nil {
-		return nil, fmt.Errorf("read the lead user fields: %w", err)
-	}
-	rows, err := decodeRows[portalField](resp.Result)
+	rows, err := bitrix.ListPages[portalField](ctx, e.c, "crm.lead.userfield.list",
+		map[string]any{"order": map[string]any{"ID": "ASC"}})
 	if err != nil {
 		return nil, fmt.Errorf("read the lead user fields: %w", err)
 	}
@@ -41,27 +39,6 @@ func (e *ensurer) listUserFields(ctx context.Context) (map[string]portalField, e
 		out[string(f.FieldName)] = f
 	}
 	return out, nil
-}
-
-// decodeRows decodes a list that may come as [] or as an object keyed by
-// index ({} or [] when empty).
-func decodeRows[T any](raw json.RawMessage) ([]T, error) {
-	var list []T
-	if json.Unmarshal(raw, &list) == nil {
-		return list, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, errors.New("unexpected result: not a list")
-	}
-	for _, v := range m {
-		var x T
-		if err := json.Unmarshal(v, &x); err != nil {
-			return nil, fmt.Errorf("unexpected result: %w", err)
-		}
-		list = append(list, x)
-	}
-	return list, nil
 }
 
 // fields creates the missing lead user fields and enumeration items, then

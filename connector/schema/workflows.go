@@ -41,8 +41,11 @@ func Workflows(r *rules.Rules) []WorkflowUse {
 	return out
 }
 
-// workflows checks the templates the rules start exist for leads and warns
-// about those that start by themselves on every update.
+// workflows checks the templates the rules start exist for leads. A
+// template the portal starts by itself for every new lead (AUTO_EXECUTE 1
+// or 3) is a problem: it already runs whatever the lead's type, and b24desk
+// never starts it (a second start on the same lead); one that starts on
+// every update (2) is a warning.
 func (e *ensurer) workflows(ctx context.Context) error {
 	uses := Workflows(e.r)
 	if len(uses) == 0 {
@@ -64,11 +67,12 @@ func (e *ensurer) workflows(ctx context.Context) error {
 		switch {
 		case !ok:
 			e.rep.add(VerbProblem, "workflow template %d (%s) is not a lead template of this portal: fix the ID in the rules file", u.TemplateID, u.Where)
-		case t.AutoExecute == 2 || t.AutoExecute == 3:
-			e.rep.add(VerbWarning, "workflow template %d «%s» (%s) has AUTO_EXECUTE %d: it restarts on every lead update, b24desk's own field writes included; set it to start on creation only or not at all",
+		case t.StartsOnCreate():
+			e.rep.add(VerbProblem, "workflow template %d «%s» (%s) has AUTO_EXECUTE %d: the portal starts it by itself for every new lead, whatever its type, so b24desk will not start it; set the template to start manually (Автозапуск: не запускать) in the portal's business process settings for leads",
 				u.TemplateID, t.Name, u.Where, int(t.AutoExecute))
-		case t.AutoExecute == 1:
-			e.rep.add(VerbExists, "workflow template %d «%s» (%s; starts by itself on creation, b24desk will not start it again)", u.TemplateID, t.Name, u.Where)
+		case t.AutoExecute == 2:
+			e.rep.add(VerbWarning, "workflow template %d «%s» (%s) has AUTO_EXECUTE 2: it restarts on every lead update, b24desk's own field writes included, and b24desk will not start it; set it to start manually",
+				u.TemplateID, t.Name, u.Where)
 		default:
 			e.rep.add(VerbExists, "workflow template %d «%s» (%s)", u.TemplateID, t.Name, u.Where)
 		}

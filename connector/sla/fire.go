@@ -87,6 +87,9 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 	if err != nil {
 		return err
 	}
+	if c.o.Schema().StartsByItself(st.Actions.Workflow) {
+		return nil // the portal runs it by itself: never a second start
+	}
 	return StartWorkflow(ctx, c.o.Outbox, tx, t.LeadID, st.Actions.Workflow, "step:"+st.ID, now)
 }
 
