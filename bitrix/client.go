@@ -58,6 +58,10 @@ type Config struct {
 	// Observer, when set, is told about every HTTP request the client
 	// sends, retries and token refreshes included (see CallInfo).
 	Observer Observer
+	// Bucket, when set, keeps the limiter's bucket where every b24desk
+	// process on the same state shares it (Limiter.Share), keyed by the
+	// portal's host; nil: the bucket lives in this process only.
+	Bucket BucketStore
 }
 
 // Client is a Bitrix24 REST client for one portal. It is safe for
@@ -136,6 +140,10 @@ func New(cfg Config) (*Client, error) {
 		c.auth = o
 	}
 
+	if cfg.Bucket != nil {
+		c.limiter.Share(cfg.Bucket, portalHost(c.base), c.log)
+	}
+
 	hc := &http.Client{}
 	if cfg.HTTPClient != nil {
 		copied := *cfg.HTTPClient
@@ -163,6 +171,17 @@ func parseWebhook(raw string) (base, secret string, err error) {
 	u.Path = "/" + strings.Join(parts, "/") + "/"
 	u.RawQuery, u.Fragment = "", ""
 	return u.String(), secret, nil
+}
+
+// portalHost is the host (and port) of a REST base URL, the key of the
+// portal's shared bucket: the portal limits requests per portal and source
+// address, whatever the credentials (bitrix24-api.md, Limits).
+func portalHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 func (c *Client) currentBase() string {

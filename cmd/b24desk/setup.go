@@ -69,17 +69,23 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	// A dry run in webhook mode leaves the state alone; otherwise setup
-	// needs it (OAuth tokens, the schema map).
+	// A dry run in webhook mode leaves the state alone (it only shares the
+	// request limiter's bucket when a state exists); otherwise setup needs
+	// it (OAuth tokens, the schema map).
 	var st *store.Store
-	if !*dryRun {
+	switch {
+	case !*dryRun:
 		st, err = openState(ctx, cfg, log)
 		if errors.Is(err, store.ErrLocked) {
 			fmt.Fprintf(stderr, "b24desk setup: the daemon is running on state dir %s: stop it, run setup, then start it again\n", cfg.State.Dir)
 			return exitFailed
 		}
-	} else if cfg.Portal.AuthMode() == config.AuthOAuth {
+	case cfg.Portal.AuthMode() == config.AuthOAuth:
 		st, _, err = openStateShared(ctx, cfg, log)
+	default:
+		if ro, rerr := store.OpenReadOnly(ctx, cfg.State.Dir, log); rerr == nil {
+			st = ro
+		}
 	}
 	if code, ok := stateFailure("setup", err, stderr); ok {
 		return code

@@ -142,6 +142,7 @@ ALTER TABLE event_queue ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE event_queue ADD COLUMN picked INTEGER NOT NULL DEFAULT -1;
 `},
 	{name: "ticket history: tickets, SLA targets, events, ratings", sql: historySchema},
+	{name: "portal request bucket shared by every process on the state", sql: bucketSchema},
 }
 
 // SchemaVersion is the schema version this binary writes.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,12 +34,16 @@ var (
 // auto-committed statement; use WithTx to group changes.
 type Store struct {
 	access
-	db     *sql.DB
-	lock   *dirLock
-	log    zerolog.Logger
-	dir    string
-	health *writeHealth
-	probes atomic.Int64 // makes every write check change its row
+	db       *sql.DB
+	lock     *dirLock
+	log      zerolog.Logger
+	dir      string
+	health   *writeHealth
+	probes   atomic.Int64 // makes every write check change its row
+	readOnly bool
+
+	bucketsOnce sync.Once
+	buckets     *BitrixBuckets // the limiter's shared bucket (Buckets)
 }
 
 // Tx is a transaction opened by WithTx. It has the same typed methods as
@@ -188,6 +193,7 @@ func openUnlocked(ctx context.Context, dir string, log zerolog.Logger, readOnly 
 	if err != nil {
 		return nil, err
 	}
+	s.readOnly = readOnly
 	if err := s.checkCurrent(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -234,6 +240,9 @@ func (s *Store) Dir() string { return s.dir }
 // Close closes the database and releases the directory lock.
 func (s *Store) Close() error {
 	err := s.db.Close()
+	if berr := s.buckets.close(); err == nil {
+		err = berr
+	}
 	if lerr := s.lock.release(); err == nil {
 		err = lerr
 	}
