@@ -18,10 +18,30 @@ import (
 type CalendarImport struct {
 	// File is the file as the rules name it.
 	File string
+	// Path is where it was read: beside the rules file.
+	Path string
 	// Year is the year the file covers.
 	Year int
 	// Made is the file's own date.
 	Made time.Time
+}
+
+// ImportedFiles returns the paths of the production calendar files the
+// calendars import, sorted, each once: a daemon watches them with the rules
+// file.
+func (r *Rules) ImportedFiles() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range r.Calendars {
+		for _, im := range c.Imports {
+			if !seen[im.Path] {
+				seen[im.Path] = true
+				out = append(out, im.Path)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // dayMark says what kind of special day a date is and where that comes
@@ -125,7 +145,7 @@ func (p *parser) imports(c *Calendar, n *yaml.Node, path string) {
 			continue
 		}
 		years[f.Year] = disp
-		c.Imports = append(c.Imports, CalendarImport{File: name, Year: f.Year, Made: f.Made})
+		c.Imports = append(c.Imports, CalendarImport{File: name, Path: disp, Year: f.Year, Made: f.Made})
 		p.mergeYear(c, f)
 	}
 	sort.Slice(c.Imports, func(i, j int) bool { return c.Imports[i].Year < c.Imports[j].Year })

@@ -282,6 +282,36 @@ func TestRulesReloadKeepsOldOnError(t *testing.T) {
 	if err := h.Reload(); err != nil || h.Get() == r0 || h.Get() == nil {
 		t.Fatalf("good file: err %v", err)
 	}
+
+	// A corrected production calendar file beside the rules is noticed too:
+	// 5 November 2027 becomes a working day.
+	if h.changed() {
+		t.Fatal("unchanged files reported changed")
+	}
+	xml := filepath.Join(filepath.Dir(path), "ru-2027.xml")
+	data, err := os.ReadFile(xml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := strings.Replace(string(data), `<day d="11.05" t="1" f="01.02"/>`, "", 1)
+	if fixed == string(data) {
+		t.Fatal("ru-2027.xml lacks 5 November")
+	}
+	if err := os.WriteFile(xml, []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !h.changed() {
+		t.Fatal("a rewritten calendar file not noticed")
+	}
+	if err := h.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.Get().Calendars["msk"].Day(2027, time.November, 5).Working; got != 9*time.Hour {
+		t.Errorf("5 November 2027 works %s after the reload, want 9h", got)
+	}
+	if h.changed() {
+		t.Fatal("a file already reloaded reported changed again")
+	}
 }
 
 func TestWebhookUserID(t *testing.T) {

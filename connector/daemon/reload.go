@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,8 +26,8 @@ type RulesHolder struct {
 	metrics *metrics.Metrics
 	cur     atomic.Pointer[rules.Rules]
 
-	mu   sync.Mutex // serialises Reload and guards seen
-	seen fileStamp
+	mu   sync.Mutex  // serialises Reload and guards seen
+	seen []fileStamp // the rules file's, then those of the files it imports
 }
 
 // fileStamp is what the watcher compares: a changed modification time or
@@ -35,6 +36,18 @@ type fileStamp struct {
 	mod  time.Time
 	size int64
 	ok   bool
+}
+
+// stamps returns the stamps of the rules file and of the production
+// calendar files the rules in force import.
+func (h *RulesHolder) stamps() []fileStamp {
+	out := []fileStamp{stampOf(h.path)}
+	if r := h.cur.Load(); r != nil {
+		for _, f := range r.ImportedFiles() {
+			out = append(out, stampOf(f))
+		}
+	}
+	return out
 }
 
 func stampOf(path string) fileStamp {
@@ -47,8 +60,9 @@ func stampOf(path string) fileStamp {
 
 // NewRulesHolder returns a holder with r in force, r loaded from path.
 func NewRulesHolder(path string, r *rules.Rules, clk clock.Clock, log zerolog.Logger, m *metrics.Metrics) *RulesHolder {
-	h := &RulesHolder{path: path, clk: clk, log: log.With().Str("component", "rules").Logger(), metrics: m, seen: stampOf(path)}
+	h := &RulesHolder{path: path, clk: clk, log: log.With().Str("component", "rules").Logger(), metrics: m}
 	h.cur.Store(r)
+	h.seen = h.stamps()
 	return h
 }
 
@@ -61,7 +75,7 @@ func (h *RulesHolder) Get() *rules.Rules { return h.cur.Load() }
 func (h *RulesHolder) Reload() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.seen = stampOf(h.path)
+	h.seen = h.stamps()
 	r, warns, err := rules.Load(h.path, h.clk.Now())
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
@@ -76,20 +90,25 @@ func (h *RulesHolder) Reload() error {
 		h.log.Warn().Str("file", h.path).Str("warning", w.String()).Msg("rules warning")
 	}
 	h.cur.Store(r)
+	// The new rules may import other files; the rules file keeps the stamp
+	// taken before it was read, so a write during the load is not missed.
+	before := h.seen[0]
+	h.seen = h.stamps()
+	h.seen[0] = before
 	h.metrics.RulesReload("ok")
 	h.log.Info().Str("file", h.path).Int("types", len(r.Types)).Msg("rules reloaded")
 	return nil
 }
 
-// changed reports whether the file's modification time or size differs
-// from the last reload's.
+// changed reports whether the modification time or size of the rules file
+// or of a file it imports differs from the last reload's.
 func (h *RulesHolder) changed() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return stampOf(h.path) != h.seen
+	return !slices.Equal(h.stamps(), h.seen)
 }
 
-// Watch reloads the rules when the file changes (polled every interval) or
+// Watch reloads the rules when the file or a file it imports changes (polled every interval) or
 // a value arrives on hup (SIGHUP), until ctx ends.
 func (h *RulesHolder) Watch(ctx context.Context, interval time.Duration, hup <-chan struct{}) {
 	t := time.NewTicker(interval)
