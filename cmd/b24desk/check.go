@@ -132,6 +132,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	fmt.Fprintf(stdout, "✓ rules %s are valid (%d types)\n", cfg.Rules.Path, len(r.Types))
+	for _, n := range calendarNames(r) {
+		fmt.Fprintf(stdout, "✓ calendar %s: %s\n", n, calendarCoverage(r.Calendars[n]))
+	}
 	for _, w := range warns {
 		fmt.Fprintf(stdout, "! rules: %s\n", w.String())
 	}

@@ -35,7 +35,7 @@ func TestCheckAllGoodAfterSetup(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("check exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"✓ config", "✓ rules", "✓ state dir", "is writable and not locked", "✓ portal", "/rest/1/***",
+	for _, want := range []string{"✓ config", "✓ rules", "✓ calendar msk: holiday data covers to 2027-12-31", "✓ state dir", "is writable and not locked", "✓ portal", "/rest/1/***",
 		"✓ scopes include crm, bizproc, im, user, department", "✓ CRM is in classic mode", "✓ portal schema recorded by setup",
 		"✓ portal has the b24desk fields", "! lead stages not in the rules' statuses (they count as open): ON_HOLD «Отложен»"} {
 		if !strings.Contains(out, want) {
