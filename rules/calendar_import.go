@@ -134,8 +134,9 @@ func (p *parser) imports(c *Calendar, n *yaml.Node, path string) {
 			continue
 		}
 		f, err := ParseYearFile(disp, data)
-		var probs Problems
-		if errors.As(err, &probs) {
+		if err != nil {
+			var probs Problems
+			errors.As(err, &probs)
 			p.probs = append(p.probs, probs...)
 			p.errf(nodes[i], ip, "%s is not a valid production calendar file (%d problem(s))", disp, len(probs))
 			continue

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,10 +25,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("version: 1\ntypes: [{code: T, name: T}]\nclassify: [{set: {type: T}}]\ncalendars: {c: {timezone: UTC, week: {mon-sun: '00:00-24:00'}}}\nsla: [{calendar: c, first_response: 1h, escalate: {first_response: [{at: 50%, notify: [assignee]}]}}]\n"))
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	in := sampleInput()
+	beside := exampleFS(f, nil)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The files beside it are the default rules' imports: an input
 		// never reads the disk.
-		fsys := exampleFS(t, nil)
+		fsys := maps.Clone(beside)
 		fsys["fuzz.yaml"] = &fstest.MapFile{Data: data}
 		r, warns, err := ParseFS(fsys, "fuzz.yaml", now)
 		for _, w := range warns {

@@ -42,6 +42,9 @@ func (ps Problems) Error() string {
 func sortProblems(ps []Problem) {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
+		if a.File != b.File { // a rules file's problems and those of the files it imports
+			return a.File < b.File
+		}
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}

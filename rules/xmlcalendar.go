@@ -52,7 +52,7 @@ type YearDay struct {
 	Line, Col int
 }
 
-// Date returns the entry's day number.
+// dayNum returns the entry's day number in the year.
 func (d YearDay) dayNum(year int) int { return daysFromCivil(year, d.Month, d.Day) }
 
 // Note describes the day in words, for `calendar show` and messages.
@@ -92,6 +92,7 @@ type xmlReader struct {
 }
 
 func (x *xmlReader) errf(line, col int, format string, args ...any) {
+	line, col = max(line, 1), max(col, 1) // the decoder may stop before a line's first column
 	x.probs = append(x.probs, Problem{File: x.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
 }
 
