@@ -24,7 +24,7 @@ import (
 // client) the same calls do: the test can fail.
 func TestLimiterSharedAcrossProcesses(t *testing.T) {
 	if testing.Short() {
-		t.Skip("waits for the portal's bucket to drain (about 8 s)")
+		t.Skip("waits for the portal's bucket to drain (about 10 s)")
 	}
 	for _, shared := range []bool{true, false} {
 		name := "shared"
@@ -32,6 +32,7 @@ func TestLimiterSharedAcrossProcesses(t *testing.T) {
 			name = "in-process buckets"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // separate simulators and states
 			limited, failed := restartBesideFilledBucket(t, shared)
 			switch {
 			case shared && (limited != 0 || failed != 0):
@@ -45,11 +46,12 @@ func TestLimiterSharedAcrossProcesses(t *testing.T) {
 }
 
 // restartBesideFilledBucket plays the three processes on a simulator with
-// 5 requests/s and a burst of 50 and returns how many requests the portal
-// refused as over its limit and how many calls failed.
+// the portal's standard limits (2 requests/s, burst 50; the config's plan
+// says the same) and returns how many requests the portal refused as over
+// its limit and how many calls failed.
 func restartBesideFilledBucket(t *testing.T, shared bool) (limited, failed int) {
 	t.Helper()
-	p := sim.New(sim.Options{Rate: 5, Burst: 50, EventDelay: -1, WebhookSecret: testSecret})
+	p := sim.New(sim.Options{EventDelay: -1, WebhookSecret: testSecret})
 	srv := httptest.NewServer(p)
 	t.Cleanup(func() { srv.Close(); p.Close() })
 	dir := t.TempDir()
@@ -58,7 +60,7 @@ func restartBesideFilledBucket(t *testing.T, shared bool) (limited, failed int) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaml := "portal:\n  webhook_url: " + p.WebhookURL(srv.URL) + "\n  rate: 5\n  burst: 50\n" +
+	yaml := "portal:\n  webhook_url: " + p.WebhookURL(srv.URL) + "\n  plan: standard\n" +
 		"rules:\n  path: " + rulesPath + "\nstate:\n  dir: " + filepath.Join(dir, "state") + "\n"
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -120,7 +122,7 @@ func restartBesideFilledBucket(t *testing.T, shared bool) (limited, failed int) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := calls(c, 20)
+			n := calls(c, 10)
 			mu.Lock()
 			failed += n
 			mu.Unlock()
