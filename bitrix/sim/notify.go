@@ -51,9 +51,13 @@ func (p *Portal) notify(c *call, typ string) (outcome, *apiError) {
 	n := Notification{ID: p.st.next("notify"), UserID: user, Message: msg, Type: typ,
 		Tag: tag, SubTag: c.params.str("SUB_TAG", "sub_tag"), ClientID: c.params.str("CLIENT_ID", "client_id"), At: p.clk.Now()}
 	if n.Tag != "" {
+		// A TAG is unique within the application: a new notification with
+		// it removes the others, whoever they went to
+		// (api-reference/chats/notifications/im-notify-personal-add.md,
+		// TAG). The application is the CLIENT_ID (a webhook) or the app.
 		kept := p.st.notes[:0]
 		for _, old := range p.st.notes {
-			if old.Tag != n.Tag || old.UserID != n.UserID {
+			if old.Tag != n.Tag || old.ClientID != n.ClientID {
 				kept = append(kept, old)
 			}
 		}

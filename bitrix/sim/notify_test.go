@@ -78,3 +78,31 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestNotifyTagScope: a TAG is unique within the application: a new
+// notification with it removes the others, whoever they went to
+// (api-reference/chats/notifications/im-notify-personal-add.md: "When
+// adding a notification with an existing tag, other notifications will be
+// removed"). The docs do not scope it by recipient, so the simulator does
+// not either (the stricter reading). Another application's tag is its own.
+func TestNotifyTagScope(t *testing.T) {
+	p, srv := testPortal(t, Options{NoLimits: true})
+	send := func(user int, tag, client string) {
+		t.Helper()
+		ok(t, post(t, p, srv, "im.notify.system.add", map[string]any{"USER_ID": user, "MESSAGE": "m", "TAG": tag, "CLIENT_ID": client}))
+	}
+	send(1, "t", "b24desk")
+	send(2, "t", "b24desk") // replaces user 1's
+	send(3, "t", "other")   // another application
+	send(2, "u", "b24desk")
+	got := map[string]int{}
+	for _, n := range p.Notifications() {
+		got[n.ClientID+"/"+n.Tag]++
+		if n.ClientID == "b24desk" && n.Tag == "t" && n.UserID != 2 {
+			t.Errorf("user %d's tagged notification kept after user 2 got the same tag", n.UserID)
+		}
+	}
+	if got["b24desk/t"] != 1 || got["other/t"] != 1 || got["b24desk/u"] != 1 || len(p.Notifications()) != 3 {
+		t.Fatalf("notifications %+v", p.Notifications())
+	}
+}

@@ -134,13 +134,16 @@ func (d *desk) ticketBySubject(subject string) int {
 	return id
 }
 
-// notifications returns the notifications of a lead's SLA steps, by tag.
+// notifications returns the recipients of a lead's SLA step notifications,
+// by step ("first_response:0"; the tag also names the recipient).
 func (d *desk) notifications(leadID int) map[string][]int {
 	out := map[string][]int{}
 	prefix := fmt.Sprintf("b24d:%d:", leadID)
 	for _, n := range d.portal.Notifications() {
 		if strings.HasPrefix(n.Tag, prefix) {
-			out[strings.TrimPrefix(n.Tag, prefix)] = append(out[strings.TrimPrefix(n.Tag, prefix)], n.UserID)
+			step := strings.TrimPrefix(n.Tag, prefix)
+			step = step[:strings.LastIndex(step, ":")]
+			out[step] = append(out[step], n.UserID)
 		}
 	}
 	return out

@@ -69,17 +69,17 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 	}
 	first, last := splitName(msg.From)
 	fields := map[string]any{
-		"TITLE":              mimeparse.CleanSubjectTag(msg.Subject, i.opts.Threading.TagFormat),
-		"NAME":               first,
+		"TITLE":              mimeparse.CleanLine(mimeparse.CleanSubjectTag(msg.Subject, i.opts.Threading.TagFormat)),
+		"NAME":               mimeparse.CleanLine(first),
 		"SOURCE_ID":          d.Type,
-		"SOURCE_DESCRIPTION": strings.TrimSpace(i.name + " " + msg.MessageID),
+		"SOURCE_DESCRIPTION": mimeparse.CleanLine(i.name + " " + msg.MessageID),
 		"ORIGINATOR_ID":      outbox.OriginatorID,
 		"ORIGIN_ID":          origin,
 		"STATUS_ID":          status,
 		schema.FieldTier:     d.Tier,
 	}
 	if last != "" {
-		fields["LAST_NAME"] = last
+		fields["LAST_NAME"] = mimeparse.CleanLine(last)
 	}
 	if msg.From.Addr != "" {
 		fields["EMAIL"] = []map[string]string{{"VALUE": msg.From.Addr, "VALUE_TYPE": "WORK"}}
@@ -196,8 +196,8 @@ func (i *Intake) input(msg *mimeparse.Message) rules.Input {
 	return in
 }
 
-// comments renders the lead's COMMENTS: the customer's text HTML-escaped,
-// then notes (a related ticket, an oversize original, files left out,
+// comments renders the lead's COMMENTS (BB codes): the customer's text
+// escaped so that it stays text (mimeparse.EscapeBBCode), then notes (a related ticket, an oversize original, files left out,
 // parsing problems).
 func comments(msg *mimeparse.Message, related int64, oversize bool, left []string, maxSize any) string {
 	var notes []string
@@ -214,9 +214,9 @@ func comments(msg *mimeparse.Message, related int64, oversize bool, left []strin
 		notes = append(notes, "Письмо разобрано не полностью, оригинал приложен (original.eml) / The mail was only partly readable; the original is attached")
 	}
 	var b strings.Builder
-	b.WriteString(mimeparse.EscapeHTML(strings.TrimSpace(msg.Text)))
+	b.WriteString(mimeparse.EscapeBBCode(strings.TrimSpace(msg.Text)))
 	for _, n := range notes {
-		b.WriteString("<br>\n<br>\n" + mimeparse.EscapeHTML(n))
+		b.WriteString("\n\n" + mimeparse.EscapeBBCode(n))
 	}
 	return b.String()
 }

@@ -24,10 +24,15 @@ var targetNames = map[rules.Target]string{
 // It is stable, so a repeat with the same TAG replaces the earlier one.
 const NotifyClientID = "b24desk"
 
-// NotifyTag is the TAG of a step's notification: a repeat of the same step
-// replaces the earlier notification instead of piling up.
-func NotifyTag(leadID int64, target rules.Target, index int) string {
-	return fmt.Sprintf("b24d:%d:%s:%d", leadID, target, index)
+// NotifyTag is the TAG of a step's notification to user: a repeat of the
+// same step to the same person replaces the earlier notification instead
+// of piling up. The portal keeps one notification per TAG within the
+// application, whoever it went to
+// (api-reference/chats/notifications/im-notify-personal-add.md: "When
+// adding a notification with an existing tag, other notifications will be
+// removed"), so the tag names the recipient too.
+func NotifyTag(leadID int64, target rules.Target, index, user int) string {
+	return fmt.Sprintf("b24d:%d:%s:%d:%d", leadID, target, index, user)
 }
 
 // fire enqueues a step's actions: notifications, a timeline comment
@@ -73,7 +78,7 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 	for _, user := range c.recipients(r, t, st.Actions.Notify) {
 		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
 			Kind: outbox.KindNotify, DedupeKey: "sla.notify:" + stepKey + ":" + strconv.Itoa(user), GroupKey: group,
-			Payload: map[string]any{"USER_ID": user, "MESSAGE": text, "TAG": NotifyTag(t.LeadID, st.Target, st.Index),
+			Payload: map[string]any{"USER_ID": user, "MESSAGE": text, "TAG": NotifyTag(t.LeadID, st.Target, st.Index, user),
 				"CLIENT_ID": NotifyClientID},
 		})
 		if err != nil {

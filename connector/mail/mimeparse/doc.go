@@ -35,6 +35,6 @@
 //
 // Helpers for the ticket: FindTag / FormatTag / CleanSubject for subject
 // tags such as "[#12345]", StripQuoted for the reply part of a mail,
-// DedupeKey for the lead's ORIGIN_ID, EscapeHTML for COMMENTS and
-// EscapeBBCode for timeline comments.
+// DedupeKey for the lead's ORIGIN_ID, EscapeBBCode for COMMENTS and
+// timeline comments (BB codes), CleanLine for plain-text fields (TITLE).
 package mimeparse

@@ -33,3 +33,18 @@ func TestEscapeBBCode(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanText: NUL and other control characters are dropped, line
+// breaks and tabs kept (CleanText) or folded into spaces (CleanLine).
+func TestCleanText(t *testing.T) {
+	in := "a\x00b\x07c\r\nd\re\tf\x7f\u0085g\xff"
+	if got, want := CleanText(in), "abc\nd\ne\tfg\uFFFD"; got != want {
+		t.Errorf("CleanText = %q, want %q", got, want)
+	}
+	if got, want := CleanLine(" "+in+" "), "abc d e fg\uFFFD"; got != want {
+		t.Errorf("CleanLine = %q, want %q", got, want)
+	}
+	if got := EscapeBBCode("[b]\x00x"); got != "["+wordJoiner+"b]x" {
+		t.Errorf("EscapeBBCode = %q", got)
+	}
+}
