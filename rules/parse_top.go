@@ -31,6 +31,7 @@ func (p *parser) top(n *yaml.Node) {
 		"route":            p.route,
 		"sla":              p.sla,
 		"templates":        p.templates,
+		"ratings":          p.ratings,
 		"limits": func(v *yaml.Node, path string) {
 			p.fields(v, path, map[string]handler{
 				"body_bytes": func(v *yaml.Node, path string) {

@@ -48,6 +48,8 @@ type Rules struct {
 	BodyLimit int
 	// Templates are the canned answers and acknowledgements in file order.
 	Templates []Template
+	// Ratings are the customers' ratings of answers; nil: off.
+	Ratings *Ratings
 }
 
 // Type is a ticket type: an entry of the portal's SOURCE dictionary.

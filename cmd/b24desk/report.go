@@ -140,7 +140,11 @@ func oneOf(s string, list []string) bool {
 // reportOptions are the report's options from the config and rules (nil
 // rules: wall-clock hours, no names).
 func reportOptions(r *rules.Rules, cfg *config.Config, from, to time.Time, by string, now time.Time) report.Options {
-	return report.Options{From: from, To: to, By: by, Now: now, Rules: r, Location: cfg.Portal.Location}
+	o := report.Options{From: from, To: to, By: by, Now: now, Rules: r, Location: cfg.Portal.Location}
+	if r != nil {
+		o.Labels = r.Ratings.Labels()
+	}
+	return o
 }
 
 // writeReport prints the report in the format.

@@ -13,6 +13,8 @@ import (
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/mail"
 	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
 )
 
 // core is the ticket engine and the SLA clock as the daemon wires them.
@@ -24,6 +26,8 @@ type core struct {
 	departments     func() map[int][]int
 	loadDepartments func(ctx context.Context) error
 	tick            func(ctx context.Context, now time.Time) error
+	// recipients expands the rules' notify entries (pools, assignee).
+	recipients func(r *rules.Rules, t *store.Ticket, entries []string) []int
 }
 
 // tickets is what the mail intake tells about customer replies.
@@ -47,6 +51,7 @@ func buildCore(d *Daemon) (core, error) {
 		customer:        e,
 		departments:     clk.DepartmentMembers,
 		loadDepartments: clk.LoadDepartments,
+		recipients:      clk.Recipients,
 		tick: func(ctx context.Context, now time.Time) error {
 			_, err := clk.Tick(ctx, now)
 			return err

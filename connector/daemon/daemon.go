@@ -19,6 +19,7 @@ import (
 	"github.com/b24desk/b24desk/connector/mail"
 	"github.com/b24desk/b24desk/connector/metrics"
 	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/rating"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
@@ -78,6 +79,7 @@ type Daemon struct {
 	outbox  *outbox.Outbox
 	intakes []*mail.Intake
 	core    core
+	ratings *rating.Ratings
 	events  *eventParts
 	started time.Time
 	appUser int // the portal user b24desk acts as (portalUser)
@@ -149,6 +151,11 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	d.appUser = d.portalUser(ctx)
 	if d.core, err = buildCore(d); err != nil {
 		return nil, err
+	}
+	if d.ratings, err = rating.New(ctx, rating.Options{Store: o.Store, Outbox: d.outbox, Rules: d.rules.Get,
+		Schema: func() *schema.Map { return d.schema }, Recipients: d.core.recipients,
+		PublicURL: o.Config.HTTP.PublicBaseURL, Clock: d.clk, Log: o.Logger}); err != nil {
+		return nil, fmt.Errorf("ratings: %w", err)
 	}
 	if err := buildOutbound(d); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/b24desk/b24desk/connector/events"
+	"github.com/b24desk/b24desk/connector/rating"
 	"github.com/b24desk/b24desk/connector/report"
 )
 
@@ -52,6 +53,8 @@ func (d *Daemon) listen() error {
 	if d.opts.DebugClock != nil {
 		mux.HandleFunc("POST "+PathDebugClock, d.serveDebugClock)
 	}
+	// Answer ratings: GET shows the form, POST records (rate-limited).
+	mux.Handle(rating.PagePath, d.ratings.Handler())
 	if tok := d.cfg.HTTP.ReportToken.Value(); tok != "" {
 		mux.Handle("GET "+report.PagePath, report.Handler(report.HandlerOptions{Source: d.st, Token: tok,
 			Rules: d.rules.Get, Clock: d.clk, Location: d.cfg.Portal.Location, Log: d.log}))

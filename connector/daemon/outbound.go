@@ -20,7 +20,7 @@ func buildOutbound(d *Daemon) error {
 		Mailboxes: d.cfg.Mailboxes, TagFormat: d.cfg.Threading.TagFormat, Location: d.cfg.Portal.Location,
 		Store: d.st, Outbox: d.outbox, Portal: d.portal, Rules: d.rules.Get,
 		Schema: func() *schema.Map { return d.schema }, Tickets: tickets, Clock: d.clk, Log: d.opts.Logger,
-		Metrics: d.metrics,
+		Metrics: d.metrics, Rating: d.ratings.BlockFor,
 	})
 	if err != nil {
 		return fmt.Errorf("outbound mail: %w", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
@@ -26,6 +27,8 @@ import (
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/rating"
+	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
@@ -59,6 +62,11 @@ type env struct {
 	cur        store.Cursor
 	// sent wraps the Sent folder (crash simulation).
 	sent func(SentFolder) SentFolder
+	// ratings are built by open when ratingsURL is set ("-": without a
+	// public URL), and rateHandler serves their page.
+	ratingsURL  string
+	ratings     *rating.Ratings
+	rateHandler http.Handler
 }
 
 // fakeTickets stands in for the ticket engine.
@@ -147,7 +155,22 @@ func (e *env) open() {
 		}
 	}
 	msk, _ := time.LoadLocation("Europe/Moscow")
-	e.out, err = New(Options{Mailboxes: []config.Mailbox{e.mb}, Location: msk, Store: e.st, Outbox: e.ob,
+	var rate func(int64, string) (string, string)
+	if e.ratingsURL != "" {
+		clk, err := sla.New(sla.Options{Store: e.st, Outbox: e.ob, Rules: func() *rules.Rules { return e.rules },
+			Clock: e.clk, Log: zerolog.Nop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.ratings, err = rating.New(ctx, rating.Options{Store: e.st, Outbox: e.ob, Rules: func() *rules.Rules { return e.rules },
+			Schema: func() *schema.Map { return e.schema }, Recipients: clk.Recipients,
+			PublicURL: strings.TrimPrefix(e.ratingsURL, "-"), Clock: e.clk, Log: zerolog.Nop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.rateHandler, rate = e.ratings.Handler(), e.ratings.BlockFor
+	}
+	e.out, err = New(Options{Rating: rate,Mailboxes: []config.Mailbox{e.mb}, Location: msk, Store: e.st, Outbox: e.ob,
 		Portal: e.client, Rules: func() *rules.Rules { return e.rules },
 		Schema: func() *schema.Map { return e.schema }, Tickets: e.tickets, Clock: e.clk, Log: zerolog.Nop(),
 		Sent: func(mb config.Mailbox) SentFolder {

@@ -23,6 +23,7 @@ func TestOutbound(t *testing.T) {
 		t.Run("5xx parked and shown", func(t *testing.T) { testRefused(t, s) })
 		t.Run("never to automatic addresses", func(t *testing.T) { testAutomaticRequester(t, s) })
 		t.Run("bounced requester flagged", func(t *testing.T) { testBounced(t, s) })
+		t.Run("ratings by link", func(t *testing.T) { testRatings(t, s) })
 	})
 }
 

@@ -66,6 +66,10 @@ type Options struct {
 	// Sent builds a mailbox's Sent folder (default IMAP when sent_folder
 	// is set); returning nil means no copy.
 	Sent func(mb config.Mailbox) SentFolder
+	// Rating returns the rating choices a staff answer ends with and the
+	// answer's ID, from the ticket and the answer's send key (the rating
+	// package's BlockFor); nil, or "" returned: no choices.
+	Rating func(lead int64, sendKey string) (block, answerID string)
 }
 
 // Outbound sends staff answers and acknowledgements. Build it with New,

@@ -214,11 +214,18 @@ func (o *Outbound) queueAnswer(ctx context.Context, a answer) error {
 				return err
 			}
 		}
+		rating, answerID := "", ""
+		if o.opts.Rating != nil {
+			rating, answerID = o.opts.Rating(lead, key)
+		}
+		if rating != "" {
+			rating = "\n\n" + strings.TrimRight(rating, "\n")
+		}
 		m := Mail{
 			From:    Address{Name: mb.DisplayName, Address: mb.Address},
 			To:      []Address{{Name: strings.TrimSpace(a.lead.Name + " " + a.lead.LastName), Address: to}},
 			Subject: subject, Date: now, Loop: mb.Name,
-			Text: body + signature(a.staff, mb.DisplayName),
+			Text: body + rating + signature(a.staff, mb.DisplayName),
 		}
 		if mb.CCParticipants && last != nil {
 			m.Cc = participants(last, to, o.ourAddress)
@@ -233,6 +240,9 @@ func (o *Outbound) queueAnswer(ctx context.Context, a answer) error {
 			who = "?"
 		}
 		note := fmt.Sprintf("Ответ отправлен / Answer sent by %s → %s\n\n%s", who, to, body)
+		if rating != "" {
+			note = fmt.Sprintf("Ответ %s отправлен / Answer %s sent by %s → %s\n\n%s", answerID, answerID, who, to, body)
+		}
 		return o.queue(ctx, tx, queued{mail: m, key: key, kind: KindReply, lead: lead, mailbox: mb.Name,
 			content: hash, comment: escape(note), fields: clearFields(stage)})
 	})

@@ -78,7 +78,7 @@ func Handler(o HandlerOptions) http.Handler {
 			rs = o.Rules()
 		}
 		rep, err := Load(r.Context(), o.Source, Options{From: from, To: to, By: by, Now: now, Rules: rs,
-			Location: o.Location})
+			Location: o.Location, Labels: ratingLabels(rs)})
 		if err != nil {
 			log.Error().Err(err).Msg("report page")
 			messagePage(w, http.StatusInternalServerError, "Report failed", "The report could not be read; see the daemon's log.")
@@ -138,4 +138,13 @@ func messagePage(w http.ResponseWriter, status int, title, text string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_ = messageTemplate.Execute(w, struct{ Title, Text string }{title, text})
+}
+
+// ratingLabels are the rules' rating labels, best first (none without
+// rules or ratings).
+func ratingLabels(r *rules.Rules) []string {
+	if r == nil {
+		return nil
+	}
+	return r.Ratings.Labels()
 }

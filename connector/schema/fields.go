@@ -17,6 +17,7 @@ const (
 	FieldFiles       = "UF_CRM_B24D_FILES"       // file, multiple: the mail's attachments
 	FieldReply       = "UF_CRM_B24D_REPLY"       // string, multi-line: a staff answer to send
 	FieldCanned      = "UF_CRM_B24D_CANNED"      // enumeration: the rules' canned answers
+	FieldRating      = "UF_CRM_B24D_RATING"      // enumeration: the latest rating of an answer (rules' ratings labels)
 )
 
 // SLA states: the XML_IDs of FieldSLAState's items.
@@ -120,4 +121,18 @@ func fixedEnums() []Field {
 		}
 	}
 	return out
+}
+
+// leadFields are the fields this run needs: the fixed ones and, when the
+// rules turn ratings on, FieldRating with one item per label.
+func (e *ensurer) leadFields() []Field {
+	fs := Fields(e.opts.Canned)
+	if e.r == nil || e.r.Ratings == nil {
+		return fs
+	}
+	items := make([]Item, 0, len(e.r.Ratings.Choices))
+	for _, c := range e.r.Ratings.Choices {
+		items = append(items, Item{Key: c.Label, Label: c.Label})
+	}
+	return append(fs, Field{Name: FieldRating, Type: TypeEnumeration, Label: "Оценка ответа", Items: items})
 }

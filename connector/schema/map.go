@@ -105,7 +105,8 @@ func Load(ctx context.Context, st Reader) (*Map, error) {
 			m.workflows[id] = auto
 		}
 	}
-	for _, f := range Fields(nil) {
+	// FieldRating exists only when the rules turn ratings on.
+	for _, f := range append(Fields(nil), Field{Name: FieldRating, Type: TypeEnumeration}) {
 		if f.Type != TypeEnumeration {
 			continue
 		}

@@ -49,7 +49,7 @@ func (e *ensurer) fields(ctx context.Context) error {
 		return err
 	}
 	wrote := false
-	for _, f := range Fields(e.opts.Canned) {
+	for _, f := range e.leadFields() {
 		pf, ok := have[f.Name]
 		if !ok {
 			if err := e.createField(ctx, f); err != nil {
@@ -189,7 +189,7 @@ func (e *ensurer) record(ctx context.Context, have map[string]portalField) error
 	if err != nil {
 		return fmt.Errorf("read crm.lead.fields: %w", err)
 	}
-	for _, f := range Fields(e.opts.Canned) {
+	for _, f := range e.leadFields() {
 		info, ok := described[f.Name]
 		if !ok {
 			if _, listed := have[f.Name]; listed {

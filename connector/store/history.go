@@ -512,3 +512,19 @@ func (a access) MarkRatingActed(ctx context.Context, leadID int64, answer string
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// RatingOf returns the rating of one answer; found is false when the
+// answer was not rated.
+func (a access) RatingOf(ctx context.Context, leadID int64, answer string) (r HistoryRating, found bool, err error) {
+	var at int64
+	err = a.q.QueryRowContext(ctx, `SELECT answer, label, score, rated_at, acted FROM history_ratings
+WHERE lead_id = ? AND answer = ?`, leadID, answer).Scan(&r.Answer, &r.Label, &r.Score, &at, &r.Acted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return HistoryRating{}, false, nil
+	}
+	if err != nil {
+		return HistoryRating{}, false, fmt.Errorf("rating of answer: %w", err)
+	}
+	r.RatedAt = fromTSNN(at)
+	return r, true, nil
+}
