@@ -28,8 +28,8 @@ import (
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/rating"
-	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -170,7 +170,7 @@ func (e *env) open() {
 		}
 		e.rateHandler, rate = e.ratings.Handler(), e.ratings.BlockFor
 	}
-	e.out, err = New(Options{Rating: rate,Mailboxes: []config.Mailbox{e.mb}, Location: msk, Store: e.st, Outbox: e.ob,
+	e.out, err = New(Options{Rating: rate, Mailboxes: []config.Mailbox{e.mb}, Location: msk, Store: e.st, Outbox: e.ob,
 		Portal: e.client, Rules: func() *rules.Rules { return e.rules },
 		Schema: func() *schema.Map { return e.schema }, Tickets: e.tickets, Clock: e.clk, Log: zerolog.Nop(),
 		Sent: func(mb config.Mailbox) SentFolder {
