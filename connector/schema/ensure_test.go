@@ -24,11 +24,12 @@ func TestEnsureTwiceChangesNothing(t *testing.T) {
 	if len(first.Problems()) > 0 {
 		t.Fatalf("problems: %v", first.Problems())
 	}
-	// 9 sources, 12 fields, 1 stage (B24D_WAIT).
-	if got, want := first.Changes(), len(r.Types)+12+1; got != want {
+	// 9 sources, 12 fields and the ratings' field, 1 stage (B24D_WAIT).
+	if got, want := first.Changes(), len(r.Types)+13+1; got != want {
 		t.Errorf("first run: %d changes, want %d:\n%v", got, want, first.Lines)
 	}
-	if !hasLine(first, schema.VerbCreated, "SOURCE B24D_TECH «Технический вопрос»") ||
+	if !hasLine(first, schema.VerbCreated, "field UF_CRM_B24D_RATING (enumeration) «Оценка ответа»: Ответ устраивает=«Ответ устраивает»") ||
+		!hasLine(first, schema.VerbCreated, "SOURCE B24D_TECH «Технический вопрос»") ||
 		!hasLine(first, schema.VerbCreated, "lead stage B24D_WAIT «Ждёт ответа клиента»") ||
 		!hasLine(first, schema.VerbManual, "outgoing webhook") {
 		t.Errorf("missing report lines:\n%v", first.Lines)
@@ -61,7 +62,7 @@ func TestEnsureDryRunWritesNothing(t *testing.T) {
 	if w := writes(p); len(w) != 0 {
 		t.Fatalf("dry run wrote: %v", w)
 	}
-	if got, want := rep.Changes(), len(r.Types)+12+1; got != want {
+	if got, want := rep.Changes(), len(r.Types)+13+1; got != want {
 		t.Errorf("dry run: %d changes, want %d", got, want)
 	}
 	if !hasLine(rep, schema.VerbWouldCreate, "SOURCE B24D_OUTAGE «Авария»") ||
