@@ -106,9 +106,12 @@ func (d *demo) run(ctx context.Context, serve bool) error {
 	if err := d.report(ctx); err != nil {
 		return err
 	}
+	if err := d.slaReport(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(d.out, "(%.1f s of real time)\n", time.Since(d.started).Seconds())
 	if serve {
-		fmt.Fprintf(d.out, "\nserving: metrics http://%s/metrics, health http://%s/healthz, ready http://%s/readyz (Ctrl-C to stop)\n",
+		fmt.Fprintf(d.out, "\nserving: the SLA report page above, metrics http://%s/metrics, health http://%s/healthz, ready http://%s/readyz (Ctrl-C to stop)\n",
 			d.daemon.Addr(), d.daemon.Addr(), d.daemon.Addr())
 		select {
 		case <-ctx.Done():

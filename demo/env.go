@@ -214,6 +214,7 @@ http:
   listen: %s
   public_base_url: http://%s
   application_token: %s
+  report_token: `+demoReportToken+`
 events:
   mode: webhook
 reconcile:

@@ -53,6 +53,7 @@ func (d *demo) scenario(ctx context.Context) error {
 	}{
 		{at(10, 15), d.takeMap},
 		{at(10, 30), d.answerTech},
+		{at(10, 40), d.rateAnswer},
 		{at(10, 45), d.todoDone},
 		{at(11, 0), d.waitForCustomer},
 		{at(11, 30), func(ctx context.Context) error { return d.customerReplies(ctx, byKey["map"]) }},

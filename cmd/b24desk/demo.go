@@ -24,17 +24,18 @@ auto-reply, then a customer's reply), and runs the daemon with the default
 rules on a fast clock starting Tuesday 2026-03-10 10:00 Moscow time, so that
 SLA warnings and breaches happen. It plays the staff's part in the portal
 (take a ticket, answer one, wait for the customer, reclassify one to
-Инцидент, close one) and ends with a table of the tickets and a count of the
-portal calls and mails sent. It takes a few seconds; nothing is written
+Инцидент, close one), the customer rates the answer through its link, and it
+ends with a table of the tickets, a count of the portal calls and mails
+sent, the SLA report and the address of the /report page. It takes a few seconds; nothing is written
 outside a temporary directory, which is removed at the end.
 
   --serve     keep running after the scenario with the daemon's HTTP
-              endpoints (/metrics, /healthz, /readyz) until Ctrl-C
+              endpoints (/report, /metrics, /healthz, /readyz) until Ctrl-C
   --verbose   show the daemon's log lines (on stderr)
 
 Example:
   go run ./cmd/b24desk demo
-  b24desk demo --serve     # then open the printed /metrics URL
+  b24desk demo --serve     # then open the printed /report page
 
 Exit status: 0 the scenario ran, 1 something in it failed, 2 bad flags.
 `
