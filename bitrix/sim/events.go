@@ -158,11 +158,20 @@ func (p *Portal) offlineGet(c *call) (outcome, *apiError) {
 		clear = truthy(v)
 	}
 	wantErr := truthy(c.params["error"])
-	process := p.newProcessID()
+	// process_id re-selects the unprocessed records of that process
+	// (api-reference/events/event-offline-get.md, "process_id"); without
+	// it only records no process holds are handed out: with clear=0 the
+	// records handed out are reserved for the process and hidden from
+	// later calls until cleared or reported with event.offline.error.
+	again := c.params.str("process_id", "PROCESS_ID")
+	process := again
+	if process == "" {
+		process = p.newProcessID()
+	}
 	rows := []any{}
 	var kept []*offlineEvent
 	for _, e := range p.st.offline {
-		if len(rows) < limit && e.process == "" && e.failed == wantErr {
+		if len(rows) < limit && e.process == again && (again != "" || e.failed == wantErr) {
 			rows = append(rows, map[string]any{
 				"ID": idStr(e.id), "TIMESTAMP_X": p.fmtTime(e.at), "EVENT_NAME": e.name,
 				"EVENT_DATA":       map[string]any{"FIELDS": map[string]any{"ID": idStr(e.leadID)}},

@@ -154,9 +154,23 @@ func TestOfflineEventsKeepLatestPerObject(t *testing.T) {
 	if len(events) != 2 {
 		t.Fatalf("events %v", events)
 	}
+	// With clear=0 the page is hidden from later calls until cleared or
+	// reported; process_id reads it again
+	// (api-reference/events/event-offline-get.md, "process_id").
 	if again := ok(t, app("event.offline.get", map[string]any{"clear": 0})).(map[string]any)["events"].([]any); len(again) != 0 {
 		t.Fatalf("locked events returned again: %v", again)
 	}
+	byProcess := ok(t, app("event.offline.get", map[string]any{"clear": 0, "process_id": res["process_id"]})).(map[string]any)
+	if len(byProcess["events"].([]any)) != 2 || byProcess["process_id"] != res["process_id"] {
+		t.Fatalf("page read again by process_id: %v", byProcess)
+	}
+	// Reported with event.offline.error: read with error=1 by a new process.
+	ok(t, app("event.offline.error", map[string]any{"process_id": res["process_id"]}))
+	failed := ok(t, app("event.offline.get", map[string]any{"clear": 0, "error": 1})).(map[string]any)
+	if len(failed["events"].([]any)) != 2 || failed["process_id"] == res["process_id"] {
+		t.Fatalf("reported page: %v", failed)
+	}
+	res = failed
 	ok(t, app("event.offline.clear", map[string]any{"process_id": res["process_id"]}))
 	_ = p.SetLeadFields(1, map[string]any{"TITLE": "later"})
 	if ev := ok(t, app("event.offline.get", map[string]any{})).(map[string]any)["events"].([]any); len(ev) != 1 {

@@ -10,7 +10,10 @@
 //     crash after the answer loses nothing.
 //   - OfflinePoller reads event.offline.get (clear=0) for app-context portals
 //     that cannot reach the daemon, records each event and only then calls
-//     event.offline.clear.
+//     event.offline.clear. A page taken with clear=0 is hidden from later
+//     calls until cleared: a page that failed is reported with
+//     event.offline.error (and read with error=1) or read again by its
+//     process_id.
 //   - Reconciler scans crm.lead.list by DATE_MODIFY from a persisted
 //     high-water mark (minus a margin), because the portal never retries a
 //     failed delivery; Sweep looks up every open ticket by ID and reports the

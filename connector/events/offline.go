@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/rs/zerolog"
 
@@ -34,6 +35,12 @@ type OfflinePollerOptions struct {
 type OfflinePoller struct {
 	o   OfflinePollerOptions
 	log zerolog.Logger
+
+	mu sync.Mutex
+	// held is the process_id of a page taken but not cleared nor reported
+	// (its events are hidden from plain event.offline.get calls): the
+	// next poll reads it again by its process_id first.
+	held string
 }
 
 // NewOfflinePoller checks the options and returns a poller.
@@ -86,9 +93,17 @@ func (e offlineEvent) leadID() int {
 // PollOnce reads the offline queue page by page (event.offline.get with
 // clear=0), records every lead event, and only after all of a page's events
 // are recorded clears that page (event.offline.clear with its process_id).
-// On any error the page stays in the portal's queue and the next poll reads
-// it again; recording it twice is harmless (dedupe keys). It returns how
-// many new changes were recorded.
+//
+// With clear=0 the portal reserves the page for its process_id and hides
+// it from later event.offline.get calls until it is cleared or reported
+// with event.offline.error (api-reference/events/event-offline-get.md,
+// -clear.md, -error.md): a failed page is not simply read again. So when
+// recording fails the page is reported with event.offline.error (the poll
+// reads the error records, error=1, before new ones), and when neither the
+// report nor the clear goes through the poller keeps the process_id and
+// reads that page again by it first. Recording an event twice is harmless
+// (dedupe keys). A page held across a restart is caught up by reconcile.
+// It returns how many new changes were recorded.
 func (p *OfflinePoller) PollOnce(ctx context.Context) (int, error) {
 	recorded := 0
 	defer func() {
@@ -96,31 +111,69 @@ func (p *OfflinePoller) PollOnce(ctx context.Context) (int, error) {
 			p.o.Notify()
 		}
 	}()
-	for range p.o.MaxPages {
-		resp, err := p.o.Client.Call(ctx, "event.offline.get", map[string]any{"limit": p.o.Limit, "clear": 0})
-		if err != nil {
-			return recorded, fmt.Errorf("offline events: %w", err)
-		}
-		var page offlinePage
-		if err := json.Unmarshal(resp.Result, &page); err != nil {
-			return recorded, fmt.Errorf("offline events: decode event.offline.get: %w", err)
-		}
-		if len(page.Events) == 0 {
-			return recorded, nil
-		}
-		n, err := p.recordPage(ctx, page)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held != "" {
+		n, _, err := p.page(ctx, map[string]any{"process_id": p.held})
 		recorded += n
 		if err != nil {
 			return recorded, err
 		}
-		if _, err := p.o.Client.Call(ctx, "event.offline.clear", map[string]any{"process_id": string(page.ProcessID)}); err != nil {
-			return recorded, fmt.Errorf("offline events: clear: %w", err)
-		}
-		if len(page.Events) < p.o.Limit {
-			return recorded, nil
+	}
+	for _, failed := range []bool{true, false} {
+		for range p.o.MaxPages {
+			params := map[string]any{}
+			if failed {
+				params["error"] = 1
+			}
+			n, full, err := p.page(ctx, params)
+			recorded += n
+			if err != nil {
+				return recorded, err
+			}
+			if !full {
+				break
+			}
 		}
 	}
 	return recorded, nil
+}
+
+// page takes one page of the queue (params plus limit and clear=0),
+// records it and clears it; full reports a page of Limit events (more may
+// follow).
+func (p *OfflinePoller) page(ctx context.Context, params map[string]any) (recorded int, full bool, err error) {
+	params["limit"], params["clear"] = p.o.Limit, 0
+	resp, err := p.o.Client.Call(ctx, "event.offline.get", params)
+	if err != nil {
+		return 0, false, fmt.Errorf("offline events: %w", err)
+	}
+	var page offlinePage
+	if err := json.Unmarshal(resp.Result, &page); err != nil {
+		return 0, false, fmt.Errorf("offline events: decode event.offline.get: %w", err)
+	}
+	process := string(page.ProcessID)
+	if len(page.Events) == 0 {
+		if params["process_id"] != nil {
+			p.held = "" // nothing left in the held page
+		}
+		return 0, false, nil
+	}
+	p.held = process
+	n, err := p.recordPage(ctx, page)
+	if err != nil {
+		if _, rerr := p.o.Client.Call(ctx, "event.offline.error", map[string]any{"process_id": process}); rerr == nil {
+			p.held = "" // reported: read again with error=1
+		} else {
+			p.log.Warn().Err(rerr).Str("process_id", process).Msg("event.offline.error failed: the page is read again by its process_id")
+		}
+		return n, false, err
+	}
+	if _, err := p.o.Client.Call(ctx, "event.offline.clear", map[string]any{"process_id": process}); err != nil {
+		return n, false, fmt.Errorf("offline events: clear: %w", err)
+	}
+	p.held = ""
+	return n, len(page.Events) >= p.o.Limit, nil
 }
 
 func (p *OfflinePoller) recordPage(ctx context.Context, page offlinePage) (int, error) {
