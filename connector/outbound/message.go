@@ -106,10 +106,13 @@ func TextToHTML(text string) string {
 }
 
 // MessageID is the Message-ID of the mail with the send key, on the
-// mailbox's domain: the same key always gives the same ID, so a mail
-// rendered again keeps its identity.
-func MessageID(key, fromAddr string) string {
-	sum := sha256.Sum256([]byte(key))
+// mailbox's domain, mixed with the installation ID (store.InstallationID):
+// the same key always gives the same ID on one installation, so a mail
+// rendered again keeps its identity, while two installations (a rehearsal
+// against the simulator and the live portal) never give two different
+// mails the same ID, which mail clients would drop as a duplicate.
+func MessageID(installation, key, fromAddr string) string {
+	sum := sha256.Sum256([]byte(installation + "\x00" + key))
 	domain := "b24desk.local"
 	if _, d, ok := strings.Cut(fromAddr, "@"); ok && d != "" {
 		domain = strings.ToLower(d)

@@ -14,7 +14,7 @@ func TestMailRendersWellFormed(t *testing.T) {
 		To:         []Address{{Name: "Анна Петрова", Address: "anna@example.com"}},
 		Cc:         []Address{{Address: "boss@example.com"}},
 		Subject:    "Re: [#42] Не работает карта",
-		MessageID:  MessageID("reply:42:x:1", "support@example.ru"),
+		MessageID:  MessageID("0f", "reply:42:x:1", "support@example.ru"),
 		InReplyTo:  "orig@mail.example.com",
 		References: []string{"orig@mail.example.com"},
 		Date:       time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC),
@@ -65,13 +65,19 @@ func TestMailRendersWellFormed(t *testing.T) {
 	}
 }
 
+// TestMessageIDStableAndDistinct: one installation gives one key the same
+// Message-ID every time; two keys, or one key on two installations (a
+// rehearsal against the simulator and the live portal), never share one.
 func TestMessageIDStableAndDistinct(t *testing.T) {
-	a := MessageID("reply:1:a:1", "s@Example.RU")
-	if a != MessageID("reply:1:a:1", "s@Example.RU") || !strings.HasSuffix(a, "@example.ru") {
+	a := MessageID("inst1", "reply:1:a:1", "s@Example.RU")
+	if a != MessageID("inst1", "reply:1:a:1", "s@Example.RU") || !strings.HasSuffix(a, "@example.ru") {
 		t.Errorf("unstable or wrong domain: %s", a)
 	}
-	if a == MessageID("reply:1:a:2", "s@example.ru") {
+	if a == MessageID("inst1", "reply:1:a:2", "s@example.ru") {
 		t.Error("two keys, one Message-ID")
+	}
+	if a == MessageID("inst2", "reply:1:a:1", "s@example.ru") {
+		t.Error("two installations, one Message-ID")
 	}
 }
 

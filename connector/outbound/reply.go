@@ -316,7 +316,11 @@ func mailGroup(lead int64) string { return "mail:" + strconv.FormatInt(lead, 10)
 // thread index (direction out).
 func (o *Outbound) queue(ctx context.Context, tx *store.Tx, q queued) error {
 	now := o.clk.Now()
-	q.mail.MessageID = MessageID(q.key, q.mail.From.Address)
+	installation, err := tx.InstallationID(ctx)
+	if err != nil {
+		return err
+	}
+	q.mail.MessageID = MessageID(installation, q.key, q.mail.From.Address)
 	raw, err := q.mail.Bytes()
 	if err != nil {
 		return err

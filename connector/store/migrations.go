@@ -143,6 +143,10 @@ ALTER TABLE event_queue ADD COLUMN picked INTEGER NOT NULL DEFAULT -1;
 `},
 	{name: "ticket history: tickets, SLA targets, events, ratings", sql: historySchema},
 	{name: "portal request bucket shared by every process on the state", sql: bucketSchema},
+	{name: "installation ID: random, made once with the state", sql: `
+INSERT INTO settings (key, value) VALUES ('` + InstallationIDKey + `', lower(hex(randomblob(16))))
+ON CONFLICT(key) DO NOTHING;
+`},
 }
 
 // SchemaVersion is the schema version this binary writes.

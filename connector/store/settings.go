@@ -7,6 +7,24 @@ import (
 	"fmt"
 )
 
+// InstallationIDKey names the setting holding the installation ID: 32 hex
+// digits of randomness made once with the state (a migration), so that two
+// installations, or a rehearsal against the simulator and the live portal,
+// never make the same identifiers (outgoing Message-IDs).
+const InstallationIDKey = "installation.id"
+
+// InstallationID returns the state's installation ID.
+func (a access) InstallationID(ctx context.Context) (string, error) {
+	id, found, err := a.Setting(ctx, InstallationIDKey)
+	if err != nil {
+		return "", err
+	}
+	if !found || id == "" {
+		return "", fmt.Errorf("state has no installation ID (%s)", InstallationIDKey)
+	}
+	return id, nil
+}
+
 // Setting returns a small named value kept in the state (found is false
 // when it was never set).
 func (a access) Setting(ctx context.Context, key string) (value string, found bool, err error) {

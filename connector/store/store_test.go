@@ -176,3 +176,28 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// TestInstallationIDPerState: every state gets its own random installation
+// ID when it is made, kept as long as the state lives, so identifiers
+// derived from it (outgoing Message-IDs) differ between installations.
+func TestInstallationIDPerState(t *testing.T) {
+	ctx := context.Background()
+	dirA, dirB := t.TempDir(), t.TempDir()
+	a := openTest(t, dirA)
+	idA, err := a.InstallationID(ctx)
+	if err != nil || len(idA) != 32 {
+		t.Fatalf("installation ID %q, %v", idA, err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := openTest(t, dirB)
+	idB, err := b.InstallationID(ctx)
+	if err != nil || idB == idA {
+		t.Fatalf("two states, IDs %q and %q (%v)", idA, idB, err)
+	}
+	again := openTest(t, dirA)
+	if id, err := again.InstallationID(ctx); err != nil || id != idA {
+		t.Fatalf("reopened state: ID %q, want %q (%v)", id, idA, err)
+	}
+}
