@@ -164,7 +164,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		in, err := mail.New(mail.Options{
 			Mailbox: mb, Threading: o.Config.Threading, Store: o.Store, Outbox: d.outbox,
 			Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
-			Tickets: d.core.tickets(), Departments: d.core.departments, Clock: d.clk,
+			Tickets: d.core.tickets(), Ratings: d.ratings, Departments: d.core.departments, Clock: d.clk,
 			Log:     o.Logger.With().Str("component", "mail").Str("mailbox", mb.Name).Logger(),
 			Metrics: d.metrics,
 		})

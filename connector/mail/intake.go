@@ -43,6 +43,9 @@ type Options struct {
 	Schema func() *schema.Map
 	// Tickets is told about customer replies; nil ignores them.
 	Tickets Tickets
+	// Ratings may read a reply as the customer's rating of an answer
+	// (*rating.Ratings); nil: every reply is a message.
+	Ratings Ratings
 	// Departments returns the members of the rules' department pools
 	// (rules.RouteState.Departments), nil when none are known; without it a
 	// department pool routes to its fallback user.

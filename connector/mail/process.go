@@ -16,6 +16,7 @@ const (
 	ResultTicket      = "ticket"      // a new ticket
 	ResultDuplicate   = "duplicate"   // the mail's ticket already exists (e.g. from another mailbox)
 	ResultReply       = "reply"       // added to an existing ticket
+	ResultRating      = "rating"      // a reply read as the customer's rating of an answer
 	ResultBounce      = "bounce"      // a bounce of our mail, noted on its ticket
 	ResultAutomatic   = "automatic"   // automatic mail: no ticket
 	ResultSpam        = "spam"        // spam skipped

@@ -90,6 +90,20 @@ func (i *Intake) pendingLead(ctx context.Context, tx *store.Tx, origin string) (
 // history cut, text BBCode-escaped, attachments as comment files) and tells
 // the ticket engine the customer replied.
 func (i *Intake) reply(ctx context.Context, tx *store.Tx, lead int64, msg *mimeparse.Message, origin string, now time.Time) (outcome, error) {
+	if i.opts.Ratings != nil {
+		rated, err := i.opts.Ratings.RateReply(ctx, tx, lead, append([]string{msg.InReplyTo}, msg.References...), firstLine(msg.Reply()))
+		if err != nil {
+			return outcome{}, err
+		}
+		if rated {
+			if msg.MessageID != "" {
+				if err := tx.PutThread(ctx, store.ThreadEntry{MessageID: msg.MessageID, LeadID: lead, Direction: store.DirectionIn}, now); err != nil {
+					return outcome{}, err
+				}
+			}
+			return outcome{state: store.MessageReplied, result: ResultRating, wait: wait{Lead: lead}}, nil
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Ответ клиента / Customer reply: %s\n\n", mimeparse.EscapeBBCode(msg.From.String()))
 	b.WriteString(mimeparse.EscapeBBCode(strings.TrimSpace(msg.Reply())))
@@ -158,4 +172,14 @@ func (i *Intake) bounce(ctx context.Context, tx *store.Tx, msg *mimeparse.Messag
 		return outcome{}, false, err
 	}
 	return outcome{state: store.MessageReplied, result: ResultBounce, wait: wait{Outbox: key, Lead: e.LeadID}}, true, nil
+}
+
+// firstLine is the first line of a text that is not blank.
+func firstLine(text string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
 }

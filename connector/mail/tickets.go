@@ -16,3 +16,11 @@ import (
 type Tickets interface {
 	CustomerReplied(ctx context.Context, tx *store.Tx, leadID int64, at time.Time) error
 }
+
+// Ratings reads a customer's reply as a rating of one of our answers
+// (ids: the reply's In-Reply-To and References; firstLine: its first
+// line), recording it in the intake's transaction; false: an ordinary
+// reply.
+type Ratings interface {
+	RateReply(ctx context.Context, tx *store.Tx, lead int64, ids []string, firstLine string) (bool, error)
+}

@@ -188,7 +188,11 @@ func (e *env) open() {
 	}
 	e.out.Register()
 	e.sink = Sink{Out: e.out}
-	e.in, err = mail.New(mail.Options{Mailbox: e.mb, Store: e.st, Outbox: e.ob,
+	var ratings mail.Ratings
+	if e.ratings != nil && e.ratingsURL != "" {
+		ratings = e.ratings
+	}
+	e.in, err = mail.New(mail.Options{Mailbox: e.mb, Store: e.st, Outbox: e.ob, Ratings: ratings,
 		Rules:  func() *rules.Rules { return e.rules },
 		Schema: func() *schema.Map { return e.schema }, Tickets: e.tickets, Clock: e.clk, Log: zerolog.Nop()})
 	if err != nil {

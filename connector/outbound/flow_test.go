@@ -24,6 +24,7 @@ func TestOutbound(t *testing.T) {
 		t.Run("never to automatic addresses", func(t *testing.T) { testAutomaticRequester(t, s) })
 		t.Run("bounced requester flagged", func(t *testing.T) { testBounced(t, s) })
 		t.Run("ratings by link", func(t *testing.T) { testRatings(t, s) })
+		t.Run("rating by reply", func(t *testing.T) { testRatingByReply(t, s) })
 	})
 }
 

@@ -13,10 +13,28 @@ import (
 	"time"
 
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
+	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/schema"
 )
 
 var rateLink = regexp.MustCompile(`https?://[^\s]+/rate\?t=[^\s]+`)
+
+// ratedAnswer restarts the env with ratings (publicURL "-": none), makes
+// a ticket and sends a staff answer; it returns the ticket and the mail
+// the SMTP server got.
+func ratedAnswer(e *env, publicURL string) (int, *mimeparse.Message) {
+	e.t.Helper()
+	e.ratingsURL = publicURL
+	e.close()
+	e.open()
+	e.customerMail("Анна <anna@example.com>", "Не приходит письмо", "Не приходит письмо регистрации.", "p1@example.com")
+	e.round()
+	lead := e.onlyLead()
+	e.staff(lead, map[string]any{schema.FieldReply: "Проверьте папку «Спам»."})
+	e.flush()
+	msg, _ := e.received(0)
+	return lead, msg
+}
 
 // testRatings: a staff answer sent over real SMTP carries one signed link
 // per choice; opening a link records nothing; posting the form records the
@@ -28,15 +46,7 @@ func testRatings(t *testing.T, s *imaptest.Server) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.rateHandler.ServeHTTP(w, r) }))
 	defer srv.Close()
 	e = newEnv(t, s, nil)
-	e.ratingsURL = srv.URL
-	e.close()
-	e.open()
-	e.customerMail("Анна <anna@example.com>", "Не приходит письмо", "Не приходит письмо регистрации.", "r1@example.com")
-	e.round()
-	lead := e.onlyLead()
-	e.staff(lead, map[string]any{schema.FieldReply: "Проверьте папку «Спам»."})
-	e.flush()
-	msg, _ := e.received(0)
+	lead, msg := ratedAnswer(e, srv.URL)
 	links := rateLink.FindAllString(msg.Text, -1)
 	if len(links) != 3 || !strings.Contains(msg.Text, "2. Недостаточно полно: "+links[1]) {
 		t.Fatalf("answer does not offer the three choices as links:\n%s", msg.Text)
@@ -160,5 +170,43 @@ func testRatings(t *testing.T, s *imaptest.Server) {
 	}
 	if !limited {
 		t.Error("never rate-limited")
+	}
+}
+
+// testRatingByReply: without a public URL the answer asks for a reply; a
+// reply to it whose first line is a choice's number or label is the
+// rating (no customer-reply comment, not a new message), any other reply
+// is a message as before.
+func testRatingByReply(t *testing.T, s *imaptest.Server) {
+	e := newEnv(t, s, nil)
+	lead, msg := ratedAnswer(e, "-")
+	if !strings.Contains(msg.Text, "ответьте на письмо") || !strings.Contains(msg.Text, "2. Недостаточно полно\n") ||
+		rateLink.MatchString(msg.Text) {
+		t.Fatalf("answer does not ask for a rating by reply:\n%s", msg.Text)
+	}
+	before := strings.Count(e.comments(lead), "Ответ клиента")
+	subject := "Re: [#" + strconv.Itoa(lead) + "] Не приходит письмо"
+	e.clk.Advance(time.Minute)
+	e.customerMail("anna@example.com", subject, "2\n\n> Проверьте папку «Спам».", "p2@example.com",
+		"In-Reply-To: <"+msg.MessageID+">", "References: <p1@example.com> <"+msg.MessageID+">")
+	e.round()
+	l, _ := e.portal.Lead(lead)
+	if id, _ := e.schema.EnumID(schema.FieldRating, "Недостаточно полно"); str(l[schema.FieldRating]) != id {
+		t.Errorf("rating field = %q, want the item of «Недостаточно полно» (%s)", str(l[schema.FieldRating]), id)
+	}
+	comments := e.comments(lead)
+	if strings.Count(comments, "Ответ клиента") != before || !strings.Contains(comments, "«Недостаточно полно» (3)") {
+		t.Errorf("the rating reply became a message, or no rating comment:\n%s", comments)
+	}
+	if c, _ := e.tickets.counts(); c != 0 {
+		t.Errorf("the rating reply was told to the engine as a customer reply (%d)", c)
+	}
+	// Another reply is a message again.
+	e.clk.Advance(time.Minute)
+	e.customerMail("anna@example.com", subject, "Спасибо, нашлось в спаме.", "p3@example.com",
+		"In-Reply-To: <"+msg.MessageID+">")
+	e.round()
+	if strings.Count(e.comments(lead), "Ответ клиента") != before+1 || len(e.portal.Leads()) != 1 {
+		t.Errorf("an ordinary reply was not added to the ticket:\n%s", e.comments(lead))
 	}
 }

@@ -123,9 +123,27 @@ func (rt *Ratings) Record(ctx context.Context, lead int64, answer string, choice
 	if r == nil || r.Ratings == nil {
 		return Unchanged, errors.New("ratings are off in the rules")
 	}
+	var res Result
+	err := rt.o.Store.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		res, err = rt.record(ctx, tx, r, lead, answer, choice, comment)
+		return err
+	})
+	if err != nil {
+		return Unchanged, err
+	}
+	if res != Unchanged {
+		rt.o.Outbox.Wake()
+	}
+	return res, nil
+}
+
+// record is Record inside the caller's transaction.
+func (rt *Ratings) record(ctx context.Context, tx *store.Tx, r *rules.Rules, lead int64, answer string,
+	choice rules.RatingChoice, comment string) (Result, error) {
 	now := rt.o.Clock.Now()
 	res := Recorded
-	err := rt.o.Store.WithTx(ctx, func(tx *store.Tx) error {
+	err := func() error {
 		t, err := tx.Ticket(ctx, lead)
 		if err != nil {
 			return err
@@ -181,15 +199,40 @@ func (rt *Ratings) Record(ctx context.Context, lead int64, answer string, choice
 			return err
 		}
 		return tx.UpsertTicket(ctx, t, now)
-	})
+	}()
 	if err != nil {
 		return Unchanged, fmt.Errorf("record rating of ticket %d: %w", lead, err)
 	}
 	if res != Unchanged {
-		rt.o.Outbox.Wake()
 		rt.log.Info().Int64("lead", lead).Str("answer", answer).Int("score", choice.Score).Msg("answer rated")
 	}
 	return res, nil
+}
+
+// RateReply reads a customer's reply as a rating when the rules turn
+// ratings on and there is no public URL (the answers asked for a reply):
+// the reply must answer one of our staff answers (ids: its In-Reply-To and
+// References) sent less than the rules' valid_for ago, and its first line
+// must be a choice's label or number. It records the rating in the
+// intake's transaction; false: an ordinary reply.
+func (rt *Ratings) RateReply(ctx context.Context, tx *store.Tx, lead int64, ids []string, firstLine string) (bool, error) {
+	r := rt.o.Rules()
+	if r == nil || r.Ratings == nil || rt.o.PublicURL != "" {
+		return false, nil
+	}
+	choice, ok := r.Ratings.Match(firstLine)
+	if !ok {
+		return false, nil
+	}
+	m, found, err := tx.MailOutByMessageID(ctx, ids...)
+	if err != nil || !found || m.LeadID != lead || m.Kind != "reply" || m.State != store.MailSent {
+		return false, err
+	}
+	if rt.o.Clock.Now().Sub(m.CreatedAt) > r.Ratings.ValidFor {
+		return false, nil
+	}
+	_, err = rt.record(ctx, tx, r, lead, AnswerID(m.Key), choice, "")
+	return err == nil, err
 }
 
 // notify tells the low-rating recipients, one tagged notification each.
