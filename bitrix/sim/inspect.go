@@ -143,6 +143,21 @@ func (p *Portal) DeleteTodo(id int) error {
 	return fmt.Errorf("sim: no to-do %d", id)
 }
 
+// ForgetMethods makes the portal answer 404 ERROR_METHOD_NOT_FOUND for the
+// methods, as an older or trimmed-down portal does (bitrix24-api.md §2;
+// the docs' system errors, _includes/system-errors.md, do not list it: the
+// simulator answers with the code and status real portals send).
+func (p *Portal) ForgetMethods(names ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.st.unknown == nil {
+		p.st.unknown = map[string]bool{}
+	}
+	for _, n := range names {
+		p.st.unknown[strings.ToLower(n)] = true
+	}
+}
+
 // SetCRMMode switches the CRM mode: 1 classic (with leads), 2 simple.
 func (p *Portal) SetCRMMode(mode int) {
 	p.mu.Lock()

@@ -169,6 +169,7 @@ type state struct {
 	calls   []Call
 	faults  Faults
 	crmMode int
+	unknown map[string]bool // methods answered ERROR_METHOD_NOT_FOUND (ForgetMethods)
 	admin   bool
 	scopes  []string
 

@@ -140,7 +140,7 @@ func (p *Portal) authenticate(c *call, hook bool, user, secret string) *apiError
 // lookup finds the method and checks scope and auth type.
 func (p *Portal) lookup(c *call) (method, *apiError) {
 	m, ok := p.table[c.method]
-	if !ok {
+	if !ok || p.st.unknown[c.method] {
 		return method{}, errMethodNotFound()
 	}
 	if m.scope != "" && !p.hasScope(m.scope) {

@@ -240,8 +240,8 @@ func checkPortal(ctx context.Context, env *checkEnv) []checkLine {
 	case errors.Is(err, store.ErrNotFound):
 		return []checkLine{fail(fmt.Sprintf("portal %s: %v", name, err), "install the local application on the portal")}
 	}
-	return []checkLine{fail(fmt.Sprintf("portal %s is not reachable: %v", name, err),
-		"check portal.webhook_url / portal.endpoint, DNS, proxies and that the portal is up")}
+	what, fix := portalProblem("scope", err)
+	return []checkLine{fail(fmt.Sprintf("portal %s: %s", name, what), fix)}
 }
 
 // checkScopes compares the granted scopes with what b24desk needs.
@@ -278,7 +278,8 @@ func checkCRMMode(ctx context.Context, env *checkEnv) []checkLine {
 	mode, err := env.client.CRMMode(ctx)
 	switch {
 	case err != nil:
-		return []checkLine{fail(fmt.Sprintf("CRM mode cannot be read: %v", err), "give the webhook the crm scope")}
+		what, fix := portalProblem("crm.settings.mode.get", err)
+		return []checkLine{fail("CRM mode cannot be read: "+what, fix)}
 	case mode != bitrix.CRMModeClassic:
 		return []checkLine{fail("CRM is in simple mode: it has no leads",
 			"switch the CRM to classic mode (CRM → Settings → CRM mode → Classic)")}
@@ -298,7 +299,8 @@ func checkAdmin(ctx context.Context, env *checkEnv) []checkLine {
 	admin, err := env.client.IsAdmin(ctx)
 	switch {
 	case err != nil:
-		return []checkLine{fail(fmt.Sprintf("administrator rights cannot be read: %v", err), "give the webhook the user scope")}
+		what, fix := portalProblem("user.admin", err)
+		return []checkLine{fail("administrator rights cannot be read: "+what, fix)}
 	case !admin:
 		return []checkLine{fail(fmt.Sprintf("the webhook user is not a portal administrator, but the rules start %d workflow(s)", len(uses)),
 			"create the inbound webhook as an administrator (REST workflow starts need one, and a paid plan)")}
@@ -328,7 +330,13 @@ func checkSchema(ctx context.Context, env *checkEnv) []checkLine {
 	rep, err := schema.Ensure(ctx, env.client, env.rules, schema.Options{DryRun: true, EventsMode: config.EventsPoll,
 		Canned: env.rules.TemplateNames()})
 	if err != nil {
-		return append(lines, fail(fmt.Sprintf("portal schema cannot be read: %v", err), "check the webhook's crm scope and rights"))
+		method := "crm.lead.userfield.list"
+		var ae *bitrix.APIError
+		if errors.As(err, &ae) && ae.Method != "" {
+			method = ae.Method
+		}
+		what, fix := portalProblem(method, err)
+		return append(lines, fail("portal schema cannot be read: "+what, fix))
 	}
 	var todo []string
 	for _, l := range rep.Lines {
@@ -358,7 +366,8 @@ func checkStages(ctx context.Context, env *checkEnv) []checkLine {
 	}
 	list, err := env.client.StatusList(ctx, "STATUS")
 	if err != nil {
-		return []checkLine{fail(fmt.Sprintf("lead stages cannot be read: %v", err), "check the webhook's crm scope")}
+		what, fix := portalProblem("crm.status.list", err)
+		return []checkLine{fail("lead stages cannot be read: "+what, fix)}
 	}
 	named := map[string]bool{}
 	for _, s := range schema.NamedStages(env.rules) {

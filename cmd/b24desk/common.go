@@ -120,3 +120,26 @@ func portalName(cfg *config.Config) string {
 	}
 	return cfg.Portal.Endpoint
 }
+
+// portalProblem says what a failed portal call means and how to fix it, by
+// the error's kind: a method the portal does not know (ERROR_METHOD_NOT_FOUND)
+// is neither an unreachable portal nor a missing scope.
+func portalProblem(method string, err error) (what, fix string) {
+	var ae *bitrix.APIError
+	network := errors.As(err, &ae) && ae.Status == 0
+	switch {
+	case errors.Is(err, bitrix.ErrMethodNotFound):
+		return fmt.Sprintf("the portal does not know the method %s (ERROR_METHOD_NOT_FOUND)", method),
+			"b24desk needs it: check that the portal URL is a Bitrix24 REST address (…/rest/USER/SECRET/ or …/rest/) and, for an on-premise portal, update it"
+	case errors.Is(err, bitrix.ErrUnauthorized):
+		return fmt.Sprintf("the portal refused the credentials for %s: %v", method, err),
+			"create a new inbound webhook (or reinstall the application) and put it in the config"
+	case errors.Is(err, bitrix.ErrAccessDenied):
+		return fmt.Sprintf("the portal denied %s: %v", method, err),
+			"tick the scopes crm, bizproc, im, user, department on the webhook (or application), made by an administrator"
+	case network, errors.Is(err, bitrix.ErrTransient), errors.Is(err, bitrix.ErrOverloaded):
+		return fmt.Sprintf("cannot reach the portal (%s): %v", method, err),
+			"check portal.webhook_url / portal.endpoint, DNS, proxies and that the portal is up"
+	}
+	return fmt.Sprintf("the portal answered %s with an error: %v", method, err), "see the error; run b24desk check"
+}

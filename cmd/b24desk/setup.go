@@ -105,7 +105,8 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	fmt.Fprintf(stdout, "portal %s\n", portalName(cfg))
 	if mode, err := client.CRMMode(ctx); err != nil {
-		fmt.Fprintf(stderr, "b24desk setup: cannot reach the portal: %v\n", err)
+		what, fix := portalProblem("crm.settings.mode.get", err)
+		fmt.Fprintf(stderr, "b24desk setup: %s\n  fix: %s\n", what, fix)
 		return exitFailed
 	} else if mode != bitrix.CRMModeClassic {
 		fmt.Fprintln(stderr, "b24desk setup: the CRM is in simple mode (no leads): switch it to classic mode in CRM settings first")
@@ -113,13 +114,20 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	rep, err := daemon.Setup(ctx, cfg, r, client, st, *dryRun)
-	if rep != nil {
-		_ = rep.Write(stdout)
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
+		if rep != nil {
+			_ = rep.WriteFailed(stdout, err)
+		}
+		var ae *bitrix.APIError
+		if errors.As(err, &ae) {
+			what, fix := portalProblem(ae.Method, err)
+			fmt.Fprintf(stderr, "b24desk setup: %s\n  fix: %s\n", what, fix)
+		} else {
+			fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
+		}
 		return exitFailed
 	}
+	_ = rep.Write(stdout)
 	if !*dryRun {
 		fmt.Fprintf(stdout, "schema map recorded in %s\n", cfg.State.Dir)
 	}

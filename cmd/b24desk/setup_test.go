@@ -165,3 +165,32 @@ func TestSetupRefusesSimpleCRM(t *testing.T) {
 		t.Errorf("wrote %v", w)
 	}
 }
+
+// TestSetupAndCheckSayWhatHappened: a method the portal does not know (404
+// ERROR_METHOD_NOT_FOUND) is reported as that, not as an unreachable portal
+// or a missing scope; a setup that stops half-way never says "no changes".
+func TestSetupAndCheckSayWhatHappened(t *testing.T) {
+	t.Run("unknown method", func(t *testing.T) {
+		in := newInstall(t, "events:\n  mode: poll\n")
+		in.portal.ForgetMethods("crm.settings.mode.get")
+		code, out := in.run(t, cmdSetup)
+		if code != exitFailed || !strings.Contains(out, "does not know the method crm.settings.mode.get (ERROR_METHOD_NOT_FOUND)") ||
+			strings.Contains(out, "cannot reach") || strings.Contains(out, "scope") {
+			t.Errorf("setup exit %d:\n%s", code, out)
+		}
+		code, out = in.run(t, cmdCheck)
+		if code != exitFailed || !strings.Contains(out, "crm.settings.mode.get (ERROR_METHOD_NOT_FOUND)") ||
+			strings.Contains(out, "give the webhook the crm scope") {
+			t.Errorf("check exit %d:\n%s", code, out)
+		}
+	})
+	t.Run("stops half-way", func(t *testing.T) {
+		in := newInstall(t, "events:\n  mode: poll\n")
+		in.portal.ForgetMethods("crm.lead.userfield.add")
+		code, out := in.run(t, cmdSetup)
+		if code != exitFailed || strings.Contains(out, "no changes") || !strings.Contains(out, "stopped:") ||
+			!strings.Contains(out, "does not know the method crm.lead.userfield.add") {
+			t.Errorf("setup exit %d:\n%s", code, out)
+		}
+	})
+}

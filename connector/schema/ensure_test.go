@@ -350,3 +350,32 @@ func TestEnsureBeyondFirstPage(t *testing.T) {
 		t.Fatalf("schema map after the second run: %v", err)
 	}
 }
+
+// TestReportSummary: the summary never says "no changes" or "has
+// everything" for a run that stopped or found problems.
+func TestReportSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		rep     schema.Report
+		failed  error
+		want    string
+		notWant string
+	}{
+		{"clean", schema.Report{}, nil, "no changes: the portal already has everything", "problem"},
+		{"problems", schema.Report{Lines: []schema.Line{{Verb: schema.VerbProblem, What: "x"}}}, nil, "1 problem(s) to fix", "has everything"},
+		{"dry run problems", schema.Report{DryRun: true, Lines: []schema.Line{{Verb: schema.VerbProblem, What: "x"}}}, nil, "1 problem(s) to fix", "has everything"},
+		{"stopped", schema.Report{Lines: []schema.Line{{Verb: schema.VerbCreated, What: "x"}}}, errors.New("boom"), "stopped: boom; 1 change(s) made", "no changes"},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		var err error
+		if tt.failed != nil {
+			err = tt.rep.WriteFailed(&out, tt.failed)
+		} else {
+			err = tt.rep.Write(&out)
+		}
+		if err != nil || !strings.Contains(out.String(), tt.want) || strings.Contains(out.String(), tt.notWant) {
+			t.Errorf("%s: %q, want %q and not %q", tt.name, out.String(), tt.want, tt.notWant)
+		}
+	}
+}

@@ -71,25 +71,36 @@ func (r *Report) filter(verb string) []Line {
 }
 
 // Write prints one line per action and a summary.
-func (r *Report) Write(w io.Writer) error {
+func (r *Report) Write(w io.Writer) error { return r.write(w, nil) }
+
+// WriteFailed prints the lines of a run that stopped on err and a summary
+// that says so (never "no changes" for a run that did not finish).
+func (r *Report) WriteFailed(w io.Writer, err error) error { return r.write(w, err) }
+
+func (r *Report) write(w io.Writer, failed error) error {
 	for _, l := range r.Lines {
 		if _, err := fmt.Fprintf(w, "%-12s %s\n", l.Verb, l.What); err != nil {
 			return err
 		}
 	}
+	n, p := r.Changes(), len(r.Problems())
 	var summary string
-	switch n := r.Changes(); {
-	case r.DryRun && n == 0:
+	switch {
+	case failed != nil && r.DryRun:
+		summary = fmt.Sprintf("dry run stopped: %v; nothing was written", failed)
+	case failed != nil:
+		summary = fmt.Sprintf("stopped: %v; %d change(s) made before that, run setup again once it is fixed", failed, n)
+	case r.DryRun && n == 0 && p == 0:
 		summary = "dry run: nothing to change, the portal has everything b24desk needs"
 	case r.DryRun:
 		summary = fmt.Sprintf("dry run: %d change(s) would be made; nothing was written", n)
-	case n == 0:
+	case n == 0 && p == 0:
 		summary = "no changes: the portal already has everything b24desk needs"
 	default:
 		summary = fmt.Sprintf("%d change(s) made", n)
 	}
-	if p := len(r.Problems()); p > 0 {
-		summary += fmt.Sprintf("; %d problem(s) to fix", p)
+	if p > 0 && failed == nil {
+		summary += fmt.Sprintf("; %d problem(s) to fix (see the problem lines)", p)
 	}
 	_, err := fmt.Fprintln(w, summary)
 	return err
