@@ -138,7 +138,7 @@ func portalProblem(method string, err error) (what, fix string) {
 		return fmt.Sprintf("the portal denied %s: %v", method, err),
 			"tick the scopes crm, bizproc, im, user, department on the webhook (or application), made by an administrator"
 	case network, errors.Is(err, bitrix.ErrTransient), errors.Is(err, bitrix.ErrOverloaded):
-		return fmt.Sprintf("cannot reach the portal (%s): %v", method, err),
+		return fmt.Sprintf("the portal is not reachable (%s): %v", method, err),
 			"check portal.webhook_url / portal.endpoint, DNS, proxies and that the portal is up"
 	}
 	return fmt.Sprintf("the portal answered %s with an error: %v", method, err), "see the error; run b24desk check"

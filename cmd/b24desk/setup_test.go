@@ -175,7 +175,7 @@ func TestSetupAndCheckSayWhatHappened(t *testing.T) {
 		in.portal.ForgetMethods("crm.settings.mode.get")
 		code, out := in.run(t, cmdSetup)
 		if code != exitFailed || !strings.Contains(out, "does not know the method crm.settings.mode.get (ERROR_METHOD_NOT_FOUND)") ||
-			strings.Contains(out, "cannot reach") || strings.Contains(out, "scope") {
+			strings.Contains(out, "not reachable") || strings.Contains(out, "scope") {
 			t.Errorf("setup exit %d:\n%s", code, out)
 		}
 		code, out = in.run(t, cmdCheck)
