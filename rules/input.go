@@ -47,3 +47,14 @@ func TicketFromLead(lead map[string]string) Ticket {
 		Assignee: lead["ASSIGNED_BY_ID"],
 	}
 }
+
+// ConditionBody is the part of a body that conditions read: cut to the
+// rules' body_limit without splitting a character. What is kept of a mail
+// for the rules replay is cut the same way.
+func (r *Rules) ConditionBody(body string) string {
+	limit := r.BodyLimit
+	if limit <= 0 {
+		limit = DefaultBodyLimit
+	}
+	return truncateUTF8(body, limit)
+}

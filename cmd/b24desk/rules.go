@@ -18,6 +18,7 @@ const rulesUsage = `Usage:
   b24desk rules check FILE
   b24desk rules test FILE (--mail MSG.eml | --lead LEAD.json) [--at RFC3339] [--json]
   b24desk rules test FILE --template NAME [--mail MSG.eml | --lead LEAD.json] [--at RFC3339]
+  b24desk rules replay NEW.yaml [--config FILE] [--from DATE] [--to DATE] [--by GROUPING] [--json]
 
 check reads a rules file and lists every problem as FILE:LINE:COL: path: message
 (exit 2), or prints a one-line summary (exit 0; warnings are listed too).
@@ -28,6 +29,10 @@ and when each escalation step would fire. --at sets the arrival time (default:
 the mail's Date header or the lead's DATE_CREATE, else now). --json prints
 one JSON object. --template NAME renders the canned answer NAME with the
 mail's or lead's values (sample values without --mail/--lead).
+
+replay runs NEW.yaml over the tickets of a period recorded in the state and
+prints what would have changed beside what happened (b24desk rules replay
+--help).
 
 Examples:
   b24desk rules check config/rules.example.yaml
@@ -54,6 +59,8 @@ func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return rulesCheck(args[1:], stdout, stderr)
 	case "test":
 		return rulesTest(args[1:], stdout, stderr, clock.System{})
+	case "replay":
+		return rulesReplay(ctx, args[1:], stdout, stderr, clock.System{})
 	}
 	fmt.Fprintf(stderr, "b24desk rules: unknown subcommand %q\n\n%s", args[0], rulesUsage)
 	return exitUsage

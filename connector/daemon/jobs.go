@@ -161,7 +161,8 @@ func (d *Daemon) probePortal(ctx context.Context, now time.Time) error {
 
 // prune deletes history older than the retention period (raw mail, done
 // outbox rows, old events, sent-mail records, acknowledgement counts), and
-// ticket history older than its own retention.
+// ticket history older than its own retention (with the rules replay's
+// classification inputs).
 func (d *Daemon) prune(ctx context.Context, now time.Time) error {
 	res, err := d.st.Prune(ctx, now, d.cfg.Retention)
 	if err != nil {
@@ -169,6 +170,9 @@ func (d *Daemon) prune(ctx context.Context, now time.Time) error {
 	}
 	d.log.Info().Interface("pruned", res).Msg("retention")
 	if _, err := d.st.PruneHistory(ctx, now, d.cfg.HistoryRetention); err != nil {
+		return err
+	}
+	if _, err := d.st.PruneReplayInputs(ctx, now, d.cfg.HistoryRetention); err != nil {
 		return err
 	}
 	return nil

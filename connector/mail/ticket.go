@@ -56,7 +56,11 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 	if i.opts.Departments != nil {
 		st.Departments = i.opts.Departments()
 	}
-	d := r.Decide(i.input(msg), st, now)
+	in := i.input(msg)
+	d := r.Decide(in, st, now)
+	if err := keepForReplay(ctx, tx, r, origin, in, now); err != nil {
+		return outcome{}, err
+	}
 	if err := sla.SaveRouteState(ctx, tx, st, d.State); err != nil {
 		return outcome{}, err
 	}

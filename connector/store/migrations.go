@@ -147,6 +147,7 @@ ALTER TABLE event_queue ADD COLUMN picked INTEGER NOT NULL DEFAULT -1;
 INSERT INTO settings (key, value) VALUES ('` + InstallationIDKey + `', lower(hex(randomblob(16))))
 ON CONFLICT(key) DO NOTHING;
 `},
+	{name: "rules replay: classification inputs of mail tickets", sql: replayInputSchema},
 }
 
 // SchemaVersion is the schema version this binary writes.
