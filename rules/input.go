@@ -49,7 +49,7 @@ func TicketFromLead(lead map[string]string) Ticket {
 }
 
 // ConditionBody is the part of a body that conditions read: cut to the
-// rules' body_limit without splitting a character. What is kept of a mail
+// rules' limits.body_bytes without splitting a character. What is kept of a mail
 // for the rules replay is cut the same way.
 func (r *Rules) ConditionBody(body string) string {
 	limit := r.BodyLimit

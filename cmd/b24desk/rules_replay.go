@@ -24,7 +24,7 @@ replay answers "what would this period have looked like under NEW.yaml?".
 It takes the tickets opened in the period from the ticket history in the
 state (arrival, sender domain, when staff answered, waited for the customer,
 closed, reopened) and the classification inputs kept at intake (sender,
-subject, body cut to body_limit, a few headers), runs NEW.yaml's
+subject, body cut to limits.body_bytes, a few headers), runs NEW.yaml's
 classification, tiers, routing, SLA policies, calendars and escalation
 ladders over them, and prints side by side with what really happened
 (was → now): tickets per type, level, assignee and pool, first-response and

@@ -4,12 +4,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
+	"github.com/b24desk/b24desk/connector/replay"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -84,6 +86,15 @@ func testCorpusTickets(t *testing.T, s *imaptest.Server) {
 			tk, err := e.st.TicketByOrigin(t.Context(), str(l["ORIGIN_ID"]))
 			if err != nil || tk.Type != str(l["SOURCE_ID"]) || tk.FirstResponseDue.IsZero() || tk.SLAState != "ok" {
 				t.Errorf("ticket in state: %+v, %v", tk, err)
+			}
+			// What the rules replay classifies it by was kept with it.
+			raw, err := e.st.ReplayInputs(t.Context(), time.Time{}, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := replay.Decode(raw[tk.LeadID])
+			if err != nil || in.From != tc.email || !strings.Contains(in.Subject, tc.title) || in.Mailbox == "" {
+				t.Errorf("kept inputs of lead %d: %+v, %v", tk.LeadID, in, err)
 			}
 		})
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // keepForReplay stores what `rules replay` needs to classify the new
-// ticket again under other rules (body cut to body_limit, a few headers),
+// ticket again under other rules (body cut to limits.body_bytes, a few headers),
 // in the same transaction as the ticket's lead.add.
 func keepForReplay(ctx context.Context, tx *store.Tx, r *rules.Rules, origin string, in rules.Input, now time.Time) error {
 	b, err := replay.Keep(r, in)

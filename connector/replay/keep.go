@@ -31,7 +31,7 @@ type kept struct {
 }
 
 // Keep encodes what the replay needs of a new ticket's rules input: the
-// body cut to the rules' body_limit (what the conditions read), only the
+// body cut to the rules' limits.body_bytes (what the conditions read), only the
 // KeptHeaders, no attachment content.
 func Keep(r *rules.Rules, in rules.Input) ([]byte, error) {
 	k := kept{V: 1, Mailbox: in.Mailbox, From: in.From, FromName: in.FromName, To: in.To, Cc: in.Cc,

@@ -7,7 +7,7 @@ import (
 )
 
 // replayInputSchema keeps, per mail ticket, what the rules classified it
-// by (sender, subject, body cut to the rules' body_limit, a few headers),
+// by (sender, subject, body cut to the rules' limits.body_bytes, a few headers),
 // so that `rules replay` can classify it again under other rules. The
 // record is opaque to the store (connector/replay encodes it); it is keyed
 // by the lead's ORIGIN_ID because the lead does not exist yet at intake.
