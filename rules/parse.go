@@ -88,7 +88,9 @@ type parser struct {
 	tierNodes     []*yaml.Node
 	slaNodes      []*yaml.Node
 	calNodes      map[string]*yaml.Node
-	classifyNode  *yaml.Node
+	// intakeNodes are the nodes of r.IntakeSources, for later checks.
+	intakeNodes  []*yaml.Node
+	classifyNode *yaml.Node
 }
 
 var (

@@ -25,6 +25,7 @@ func (p *parser) top(n *yaml.Node) {
 		"pools":            p.pools,
 		"away":             func(v *yaml.Node, path string) { r.Away = p.users(v, path) },
 		"unassigned_users": func(v *yaml.Node, path string) { r.UnassignedUsers = p.users(v, path) },
+		"intake_sources":   p.intakeSources,
 		"calendars":        p.calendars,
 		"tiers":            p.tiers,
 		"classify":         p.classify,
@@ -50,11 +51,37 @@ func (p *parser) top(n *yaml.Node) {
 	if seen == nil {
 		return
 	}
+	for i, code := range r.IntakeSources {
+		if r.IsTicketType(code) {
+			p.errf(p.intakeNodes[i], "intake_sources", "%q is a ticket type: an intake source is a portal channel (WEBFORM, CALLBACK…) whose leads are classified into the types", code)
+		}
+	}
 	if cl, ok := seen["classify"]; ok {
 		p.classifyNode = cl
 		if !p.hasCatchAll() {
 			p.errf(cl, "classify", "no catch-all rule: the last rule should have no `when` so every mail gets a type")
 		}
+	}
+}
+
+// intakeSources reads the lead sources whose leads are adopted as tickets
+// (a CRM web form, a callback, an open channel: SOURCE_ID codes).
+func (p *parser) intakeSources(n *yaml.Node, path string) {
+	nodes, codes := p.strs(n, path)
+	seen := map[string]bool{}
+	for i, c := range codes {
+		switch {
+		case c == "" || strings.ContainsAny(c, " \t\r\n"):
+			p.errf(nodes[i], path, "source code %q must be a SOURCE_ID without spaces", c)
+		case len(c) > MaxTypeCodeLen:
+			p.errf(nodes[i], path, "source code %q is %d characters; the portal allows at most %d", c, len(c), MaxTypeCodeLen)
+		case seen[c]:
+			p.errf(nodes[i], path, "duplicate intake source %q", c)
+		default:
+			p.r.IntakeSources = append(p.r.IntakeSources, c)
+			p.intakeNodes = append(p.intakeNodes, nodes[i])
+		}
+		seen[c] = true
 	}
 }
 

@@ -34,6 +34,10 @@ type Rules struct {
 	Away []int
 	// UnassignedUsers lists users whose assignment counts as nobody yet.
 	UnassignedUsers []int
+	// IntakeSources are lead sources other than mail (SOURCE_ID codes such
+	// as WEBFORM, CALLBACK, an open channel) whose leads are adopted as
+	// tickets: classified into a type, which becomes their SOURCE_ID.
+	IntakeSources []string
 	// Calendars by name.
 	Calendars map[string]*Calendar
 	// Tiers in file order; the first match wins.
@@ -170,6 +174,23 @@ func (r *Rules) TypeByCode(code string) (Type, bool) {
 		}
 	}
 	return Type{}, false
+}
+
+// IsIntakeSource reports whether a SOURCE_ID is one of the rules' intake
+// sources (its leads are adopted as tickets).
+func (r *Rules) IsIntakeSource(code string) bool {
+	for _, s := range r.IntakeSources {
+		if s == code {
+			return true
+		}
+	}
+	return false
+}
+
+// IsTicketSource reports whether a lead with this SOURCE_ID is a ticket
+// or becomes one: a type or an intake source.
+func (r *Rules) IsTicketSource(code string) bool {
+	return r.IsTicketType(code) || r.IsIntakeSource(code)
 }
 
 // IsTicketType reports whether a SOURCE_ID is one of the rules' types.

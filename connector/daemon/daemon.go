@@ -196,7 +196,7 @@ func (d *Daemon) Reload() {
 
 // isTicket applies DESIGN.md's scope with the rules in force.
 func (d *Daemon) isTicket(sourceID, originatorID string) bool {
-	return originatorID == outbox.OriginatorID || d.rules.Get().IsTicketType(sourceID)
+	return originatorID == outbox.OriginatorID || d.rules.Get().IsTicketSource(sourceID)
 }
 
 // eventsMetrics adapts the collectors for the events package.

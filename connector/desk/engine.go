@@ -135,7 +135,7 @@ func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now 
 	if r == nil {
 		return errors.New("desk: no rules loaded")
 	}
-	if lead.OriginatorID != outbox.OriginatorID && !r.IsTicketType(lead.SourceID) {
+	if lead.OriginatorID != outbox.OriginatorID && !r.IsTicketSource(lead.SourceID) {
 		return nil // not a ticket: never read into state, never written
 	}
 	if err := e.sla.LoadDepartments(ctx); err != nil {
@@ -149,6 +149,9 @@ func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now 
 				// Created by b24desk, not recorded yet: the intake's hook
 				// records it; never classify it from its fields.
 				return nil
+			}
+			if r.IsIntakeSource(lead.SourceID) {
+				return e.adopt(ctx, tx, r, lead, now)
 			}
 			return e.handMade(ctx, tx, r, lead, now)
 		}

@@ -19,6 +19,22 @@ import (
 // webhook's user or one of the rules' unassigned_users), given an SLA
 // policy counting from its creation, and its type's workflow started.
 func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, now time.Time) error {
+	return e.takeIn(ctx, tx, r, lead, false, now)
+}
+
+// adopt takes in a lead of one of the rules' intake sources (a CRM web
+// form, a callback, an open channel: DESIGN.md "Which leads are tickets"):
+// classified by the same rules as a mail (title, comments, the lead's
+// e-mail), its type written as its SOURCE_ID and the original channel kept
+// in FieldChannel, then routed, given its SLA policy and workflow like a
+// hand-made ticket.
+func (e *Engine) adopt(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, now time.Time) error {
+	return e.takeIn(ctx, tx, r, lead, true, now)
+}
+
+// takeIn records a lead the portal made as a ticket (adopted: the type is
+// classified and written, the channel kept).
+func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, adopted bool, now time.Time) error {
 	created := lead.DateCreate
 	if created.IsZero() || created.After(now) {
 		created = now
@@ -27,13 +43,25 @@ func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 	if e.o.WebhookUserID > 0 && lead.AssignedByID == int64(e.o.WebhookUserID) {
 		in.Ticket.Assignee = ""
 	}
+	if adopted {
+		in.Ticket.Type = "" // the channel is not a type: classify
+	}
 	before, err := sla.RouteState(ctx, tx, r)
 	if err != nil {
 		return err
 	}
 	before.Departments = e.sla.DepartmentMembers()
 	d := r.Decide(in, before, created)
-	t := store.Ticket{LeadID: lead.ID, Type: lead.SourceID, Assignee: lead.AssignedByID, Tier: d.Tier,
+	typ := lead.SourceID
+	if adopted {
+		typ = d.Type
+		if !r.IsTicketType(typ) {
+			e.log.Warn().Int64("lead", lead.ID).Str("source", lead.SourceID).Str("type", typ).
+				Msg("intake lead not adopted: the rules gave it no ticket type")
+			return nil
+		}
+	}
+	t := store.Ticket{LeadID: lead.ID, Type: typ, Assignee: lead.AssignedByID, Tier: d.Tier,
 		Priority: d.Priority, CreatedAt: created, LastWritten: json.RawMessage("{}")}
 	if d.Policy != nil {
 		t.Policy = d.Policy.Name
@@ -42,6 +70,10 @@ func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 	w["SOURCE_ID"], w["STATUS_ID"] = lead.SourceID, lead.StatusID
 	t.LastWritten = w.Raw()
 	fields := map[string]string{}
+	if adopted {
+		fields["SOURCE_ID"] = typ
+		fields[schema.FieldChannel] = lead.SourceID
+	}
 	if d.Routed && d.Route.User > 0 {
 		if err := sla.SaveRouteState(ctx, tx, before, d.State); err != nil {
 			return err
@@ -71,9 +103,13 @@ func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 	if err := e.workflow(ctx, tx, r, &t, "created", now); err != nil {
 		return err
 	}
-	e.o.Metrics.TicketCreated(t.Type, "portal")
-	e.log.Info().Int64("lead", t.LeadID).Str("type", t.Type).Int64("assignee", t.Assignee).
-		Str("policy", t.Policy).Msg("hand-made lead taken in as a ticket")
+	origin, what := "portal", "hand-made lead taken in as a ticket"
+	if adopted {
+		origin, what = "intake", "intake lead adopted as a ticket"
+	}
+	e.o.Metrics.TicketCreated(t.Type, origin)
+	e.log.Info().Int64("lead", t.LeadID).Str("type", t.Type).Str("channel", lead.SourceID).Int64("assignee", t.Assignee).
+		Str("policy", t.Policy).Msg(what)
 	return e.sla.Update(ctx, tx, &t, now)
 }
 

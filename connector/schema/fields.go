@@ -18,6 +18,7 @@ const (
 	FieldReply       = "UF_CRM_B24D_REPLY"       // string, multi-line: a staff answer to send
 	FieldCanned      = "UF_CRM_B24D_CANNED"      // enumeration: the rules' canned answers
 	FieldRating      = "UF_CRM_B24D_RATING"      // enumeration: the latest rating of an answer (rules' ratings labels)
+	FieldChannel     = "UF_CRM_B24D_CHANNEL"     // string: an adopted lead's original SOURCE_ID (rules' intake_sources)
 )
 
 // SLA states: the XML_IDs of FieldSLAState's items.
@@ -123,10 +124,14 @@ func fixedEnums() []Field {
 	return out
 }
 
-// leadFields are the fields this run needs: the fixed ones and, when the
-// rules turn ratings on, FieldRating with one item per label.
+// leadFields are the fields this run needs: the fixed ones, FieldChannel
+// when the rules name intake sources and, when the rules turn ratings on,
+// FieldRating with one item per label.
 func (e *ensurer) leadFields() []Field {
 	fs := Fields(e.opts.Canned)
+	if e.r != nil && len(e.r.IntakeSources) > 0 {
+		fs = append(fs, Field{Name: FieldChannel, Type: TypeString, Label: "Канал обращения"})
+	}
 	if e.r == nil || e.r.Ratings == nil {
 		return fs
 	}
