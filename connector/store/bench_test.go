@@ -37,6 +37,7 @@ func BenchmarkDueTickets(b *testing.B) {
 }
 
 func TestDueTicketsUsesIndex(t *testing.T) {
+	sqliteOnly(t)
 	s := openTest(t, t.TempDir())
 	rows, err := s.db.Query(`EXPLAIN QUERY PLAN SELECT lead_id FROM tickets
 WHERE next_due_at IS NOT NULL AND next_due_at <= 1 AND closed_at IS NULL AND deleted = 0

@@ -32,7 +32,7 @@ func TestBucketsSharedWithReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	daemon := openTest(t, dir)
-	cli, err := OpenReadOnly(ctx, dir, zerolog.Nop())
+	cli, err := openSharedTest(t, dir, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,7 @@ func populated(t *testing.T, n int) string {
 // Open fail with ErrDamaged and a message saying to restore the backup,
 // and the file is left exactly as it was.
 func TestDamagedStateIsNeverReset(t *testing.T) {
+	sqliteOnly(t)
 	garbage := make([]byte, 64<<10)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range garbage {
@@ -146,6 +147,7 @@ func write(t *testing.T, path string, b []byte) {
 // TestNewStateOnlyWhereNoFile: a new state is created where no file
 // exists, completely (no temporary file left), and opened again as is.
 func TestNewStateOnlyWhereNoFile(t *testing.T) {
+	sqliteOnly(t)
 	dir := filepath.Join(t.TempDir(), "state")
 	s := openTest(t, dir)
 	ctx := context.Background()
@@ -174,6 +176,7 @@ func TestNewStateOnlyWhereNoFile(t *testing.T) {
 // TestLockedByAnotherDaemon: a second Open of a state in use fails with
 // ErrLocked and changes nothing.
 func TestLockedByAnotherDaemon(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	_ = openTest(t, dir)
 	_, err := Open(context.Background(), dir, zerolog.Nop())
@@ -186,6 +189,7 @@ func TestLockedByAnotherDaemon(t *testing.T) {
 // Open with ErrNotWritable. As root (which ignores file modes) the check
 // runs in a child process with the nobody user's ID.
 func TestReadOnlyStateRefused(t *testing.T) {
+	sqliteOnly(t)
 	if dir := os.Getenv("B24DESK_TEST_OPEN_STATE"); dir != "" {
 		s, err := Open(context.Background(), dir, zerolog.Nop())
 		if err == nil {
@@ -285,6 +289,7 @@ func runAsNobody(t *testing.T, test, env, dir string) string {
 // write is reported by WriteHealth even though a small write check still
 // fits.
 func TestFullDisk(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs")

@@ -50,8 +50,9 @@ func (a access) RecordEvent(ctx context.Context, e QueuedEvent, dedupeKey string
 	var version int64
 	err = a.q.QueryRowContext(ctx, `INSERT INTO event_queue
 (lead_id, event, at, date_modify, dedupe_key, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT(dedupe_key) DO UPDATE SET version = version + 1,
-	next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)
+ON CONFLICT(dedupe_key) DO UPDATE SET version = event_queue.version + 1,
+	next_attempt_at = CASE WHEN excluded.next_attempt_at < event_queue.next_attempt_at
+		THEN excluded.next_attempt_at ELSE event_queue.next_attempt_at END
 RETURNING version`,
 		e.LeadID, e.Event, tsNN(e.At), ts(e.DateModify), dedupeKey, tsNN(e.At)).Scan(&version)
 	if err != nil {

@@ -155,6 +155,9 @@ func sqliteCode(err error) int {
 // written or read (as opposed to a constraint, a missing row or a
 // cancelled context).
 func storageFailure(err error) bool {
+	if pgStorageFailure(err) {
+		return true
+	}
 	switch sqliteCode(err) {
 	case sqliteReadOnly, sqliteIOErr, sqliteCorrupt, sqliteFull, sqliteCantOpen, sqliteNotADB:
 		return true

@@ -175,7 +175,7 @@ func (a access) TakeAcks(ctx context.Context, quotas []AckQuota) (full int, err 
 	}
 	for _, q := range quotas {
 		_, err := a.q.ExecContext(ctx, `INSERT INTO ack_count (sender, day, count) VALUES (?, ?, 1)
-ON CONFLICT(sender, day) DO UPDATE SET count = count + 1`, q.Key, q.Period)
+ON CONFLICT(sender, day) DO UPDATE SET count = ack_count.count + 1`, q.Key, q.Period)
 		if err != nil {
 			return -1, fmt.Errorf("ack count: %w", err)
 		}

@@ -58,17 +58,16 @@ func (a access) SpoolMessage(ctx context.Context, m Message, now time.Time) (id 
 	if m.State == "" {
 		m.State = MessageSpooled
 	}
-	res, err := a.q.ExecContext(ctx, `
+	err = a.q.QueryRowContext(ctx, `
 INSERT INTO messages (dedupe_key, mailbox, uidvalidity, uid, message_id, state, raw, lead_id, error, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id`,
 		m.DedupeKey, m.Mailbox, m.UIDValidity, m.UID, m.MessageID, m.State, m.Raw, m.LeadID, m.Error,
-		tsNN(now), tsNN(now))
-	if err != nil {
-		return 0, false, fmt.Errorf("spool message: %w", err)
+		tsNN(now), tsNN(now)).Scan(&id)
+	if err == nil {
+		return id, true, nil
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		id, err = res.LastInsertId()
-		return id, true, err
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("spool message: %w", err)
 	}
 	err = a.q.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = ?`, m.DedupeKey).Scan(&id)
 	if err != nil {

@@ -6,6 +6,9 @@ package store
 type migration struct {
 	name string
 	sql  string
+	// postgres is the step for PostgreSQL when pgDDL's translation of sql
+	// does not fit (postgres.go); empty for most steps.
+	postgres string
 }
 
 // migrations is the schema history; len(migrations) is the version this

@@ -72,16 +72,15 @@ func (a access) EnqueueOutbox(ctx context.Context, r OutboxRow, now time.Time) (
 	if r.NextAttemptAt.IsZero() {
 		r.NextAttemptAt = now
 	}
-	res, err := a.q.ExecContext(ctx, `INSERT INTO outbox (kind, payload, dedupe_key, group_key, attempts,
+	err = a.q.QueryRowContext(ctx, `INSERT INTO outbox (kind, payload, dedupe_key, group_key, attempts,
 	next_attempt_at, state, last_error, result, created_at, updated_at)
-VALUES (?, ?, ?, ?, 0, ?, 'pending', '', NULL, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING`,
-		r.Kind, string(r.Payload), r.DedupeKey, r.GroupKey, tsNN(r.NextAttemptAt), tsNN(now), tsNN(now))
-	if err != nil {
-		return 0, false, fmt.Errorf("enqueue outbox: %w", err)
+VALUES (?, ?, ?, ?, 0, ?, 'pending', '', NULL, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id`,
+		r.Kind, string(r.Payload), r.DedupeKey, r.GroupKey, tsNN(r.NextAttemptAt), tsNN(now), tsNN(now)).Scan(&id)
+	if err == nil {
+		return id, true, nil
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		id, err = res.LastInsertId()
-		return id, true, err
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("enqueue outbox: %w", err)
 	}
 	if err := a.q.QueryRowContext(ctx, `SELECT id FROM outbox WHERE dedupe_key = ?`, r.DedupeKey).Scan(&id); err != nil {
 		return 0, false, fmt.Errorf("enqueue outbox: %w", err)
@@ -198,8 +197,8 @@ func (a access) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	var s OutboxStats
 	var oldest sql.NullInt64
 	err := a.q.QueryRowContext(ctx, `SELECT
-	COALESCE(SUM(state IN ('pending', 'unknown')), 0), COALESCE(SUM(state = 'unknown'), 0),
-	COALESCE(SUM(state = 'parked'), 0), MIN(CASE WHEN state IN ('pending', 'unknown') THEN created_at END)
+	COUNT(CASE WHEN state IN ('pending', 'unknown') THEN 1 END), COUNT(CASE WHEN state = 'unknown' THEN 1 END),
+	COUNT(CASE WHEN state = 'parked' THEN 1 END), MIN(CASE WHEN state IN ('pending', 'unknown') THEN created_at END)
 FROM outbox WHERE state IN ('pending', 'unknown', 'parked')`).Scan(&s.Pending, &s.Unknown, &s.Parked, &oldest)
 	if err != nil {
 		return OutboxStats{}, fmt.Errorf("outbox stats: %w", err)

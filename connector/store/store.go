@@ -41,6 +41,7 @@ type Store struct {
 	health   *writeHealth
 	probes   atomic.Int64 // makes every write check change its row
 	readOnly bool
+	engine   engine
 
 	bucketsOnce sync.Once
 	buckets     *BitrixBuckets // the limiter's shared bucket (Buckets)
@@ -274,6 +275,13 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (s *Store) version(ctx context.Context) (int, error) {
+	if s.engine == enginePostgres {
+		v, err := pgVersion(ctx, s.db)
+		if err != nil {
+			return 0, fmt.Errorf("read schema version: %w", err)
+		}
+		return v, nil
+	}
 	var v int
 	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
@@ -292,6 +300,28 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 	}
 	for i := v; i < target; i++ {
 		m := migrations[i]
+		if s.engine == enginePostgres {
+			err := s.WithTx(ctx, func(tx *Tx) error {
+				// Another node may have migrated while this one waited
+				// for the write lock.
+				if now, err := pgVersion(ctx, tx.q); err != nil || now > i {
+					return err
+				}
+				ddl := m.postgres
+				if ddl == "" {
+					ddl = pgDDL(m.sql)
+				}
+				if _, err := tx.q.ExecContext(ctx, ddl); err != nil {
+					return err
+				}
+				return pgSetVersion(ctx, tx.q, i+1)
+			})
+			if err != nil {
+				return fmt.Errorf("migration %d (%s): %w", i+1, m.name, err)
+			}
+			s.log.Info().Int("version", i+1).Str("migration", m.name).Msg("schema migrated")
+			continue
+		}
 		err := s.WithTx(ctx, func(tx *Tx) error {
 			if _, err := tx.q.ExecContext(ctx, m.sql); err != nil {
 				return err

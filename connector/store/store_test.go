@@ -12,7 +12,7 @@ import (
 
 func openTest(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dir, zerolog.Nop())
+	s, err := openEngine(t, dir)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -47,6 +47,7 @@ func buildAtVersion(t *testing.T, dir string, k int) {
 }
 
 func TestMigrateFromEveryVersion(t *testing.T) {
+	sqliteOnly(t)
 	for k := 1; k <= len(migrations); k++ {
 		t.Run(migrationName(k), func(t *testing.T) {
 			dir := t.TempDir()
@@ -84,6 +85,7 @@ func migrationName(k int) string {
 }
 
 func TestRefuseNewerSchema(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	s := openTest(t, dir)
 	if _, err := s.db.Exec("PRAGMA user_version = 999"); err != nil {
@@ -109,6 +111,7 @@ func TestRefuseNewerSchema(t *testing.T) {
 }
 
 func TestLock(t *testing.T) {
+	sqliteOnly(t)
 	dir := t.TempDir()
 	s := openTest(t, dir)
 	_, err := Open(context.Background(), dir, zerolog.Nop())
@@ -138,6 +141,7 @@ func TestLock(t *testing.T) {
 }
 
 func TestOpenReadOnlyMissingAndOutdated(t *testing.T) {
+	sqliteOnly(t)
 	if _, err := OpenReadOnly(context.Background(), t.TempDir(), zerolog.Nop()); err == nil {
 		t.Fatal("OpenReadOnly of an empty dir succeeded")
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/clock"
-	"github.com/rs/zerolog"
 )
 
 // TestTokensDaemonAndCLI refreshes from the daemon's store and from a CLI's
@@ -21,7 +20,7 @@ func TestTokensDaemonAndCLI(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewManual(t0)
 	daemon := openTest(t, dir)
-	cli, err := OpenShared(ctx, dir, zerolog.Nop())
+	cli, err := openSharedTest(t, dir, false)
 	if err != nil {
 		t.Fatalf("OpenShared beside the daemon: %v", err)
 	}

@@ -1,0 +1,287 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/rs/zerolog"
+)
+
+// The PostgreSQL engine. Every table's SQL is written once, in SQLite's
+// words, and runs on both engines; the differences live here:
+//
+//   - placeholders: the connection rewrites "?" into "$1", "$2"... in every
+//     statement it is given (pgConn, rebind), so no file changes its
+//     queries; SQLite's index hints (INDEXED BY) are dropped, Go bools are
+//     passed as 0/1 as SQLite stores them;
+//   - write transactions: SQLite's BEGIN IMMEDIATE lets one writer in at a
+//     time, and the store's read-then-write transactions rely on it. Each
+//     PostgreSQL transaction takes one transaction-scoped advisory lock
+//     first (pg_advisory_xact_lock on writeLockKey): the same one-writer
+//     rule, released by COMMIT, ROLLBACK or a dropped connection;
+//   - schema: a migration's SQLite DDL is translated by pgDDL (INTEGER →
+//     BIGINT, INTEGER PRIMARY KEY → an identity column, BLOB → BYTEA,
+//     REAL → DOUBLE PRECISION) unless it carries its own postgres twin; the
+//     version lives in the table schema_version instead of PRAGMA
+//     user_version.
+//
+// What is left to authors of new SQL: write portable SQL (no SQLite-only
+// functions: CASE instead of a two-argument MIN, RETURNING instead of
+// LastInsertId, no rowid, no bare columns beside an aggregate).
+
+// engine is the database behind a Store.
+type engine int
+
+const (
+	engineSQLite engine = iota
+	enginePostgres
+)
+
+func (e engine) String() string {
+	if e == enginePostgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// writeLockKey is the advisory lock every PostgreSQL write transaction
+// takes (the text "b24desk" read as a number); advisory locks are scoped
+// to one database, so two b24desk states on one server do not meet.
+const writeLockKey int64 = 0x6232346465736b
+
+// OpenPostgres opens the state in the PostgreSQL database at dsn (a
+// postgres:// URL or keyword string), applies pending migrations (one
+// opener at a time: migrations take the write lock) and checks that the
+// state can be written. Any number of processes may open one database;
+// which of them does the daemon's work is decided by the leader lease
+// (lease.go). The dsn is a secret: errors never include it.
+func OpenPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, error) {
+	s, err := openPostgres(ctx, dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx, len(migrations)); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	if err := s.CheckWritable(ctx, 10*time.Second); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenPostgresShared opens a current PostgreSQL state without migrating,
+// for CLI commands beside the daemon (PostgreSQL needs no lock, so the
+// read-only and the shared opens of a state directory are one here).
+func OpenPostgresShared(ctx context.Context, dsn string, log zerolog.Logger) (*Store, error) {
+	s, err := openPostgres(ctx, dsn, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkCurrent(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the URL, password included.
+		return nil, errors.New("state.postgres_url: not a valid PostgreSQL URL or keyword string")
+	}
+	where := fmt.Sprintf("postgres://%s@%s:%d/%s", url.PathEscape(cfg.User), cfg.Host, cfg.Port, url.PathEscape(cfg.Database))
+	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
+	db.SetMaxOpenConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, dir: where, engine: enginePostgres, log: log.With().Str("component", "store").Str("engine", "postgres").Logger(), health: &writeHealth{}}
+	s.access = access{q: tracked{querier: db, health: s.health}}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state %s: %w", where, err)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+	id      INTEGER PRIMARY KEY CHECK (id = 1),
+	version INTEGER NOT NULL
+)`); err != nil && !s.readOnlyErr(err) {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state %s: %w", where, err)
+	}
+	return s, nil
+}
+
+// readOnlyErr reports a PostgreSQL read-only refusal (SQLSTATE 25006).
+func (s *Store) readOnlyErr(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "25006"
+}
+
+// pgStorageFailure: PostgreSQL's disk full, out of memory, read-only
+// transaction and I/O error classes (SQLSTATE 53xxx, 25006, 58xxx).
+func pgStorageFailure(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return strings.HasPrefix(pe.Code, "53") || strings.HasPrefix(pe.Code, "58") || pe.Code == "25006"
+}
+
+// pgVersion reads the schema version (0 for a new database).
+func pgVersion(ctx context.Context, q querier) (int, error) {
+	var v int
+	err := q.QueryRowContext(ctx, `SELECT version FROM schema_version WHERE id = 1`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
+
+// pgSetVersion records the schema version.
+func pgSetVersion(ctx context.Context, q querier, v int) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO schema_version (id, version) VALUES (1, ?)
+ON CONFLICT (id) DO UPDATE SET version = excluded.version`, v)
+	return err
+}
+
+var (
+	ddlCreateTable = regexp.MustCompile(`(?s)CREATE TABLE [^(]*\(.*?\n\);`)
+	ddlIntegerKey  = regexp.MustCompile(`\bINTEGER PRIMARY KEY\b`)
+	ddlInteger     = regexp.MustCompile(`\bINTEGER\b`)
+	ddlBlob        = regexp.MustCompile(`\bBLOB\b`)
+	ddlReal        = regexp.MustCompile(`\bREAL\b`)
+)
+
+// pgDDL translates a migration's SQLite DDL for PostgreSQL: integers are
+// 64-bit (times are Unix nanoseconds), an INTEGER PRIMARY KEY (SQLite's
+// rowid alias) is an identity column that still accepts given values,
+// BLOB is BYTEA and REAL is DOUBLE PRECISION. A table without an integer
+// key gets a rowid identity column, so that "ORDER BY rowid" (insertion
+// order) means the same on both engines.
+func pgDDL(ddl string) string {
+	ddl = ddlCreateTable.ReplaceAllStringFunc(ddl, func(table string) string {
+		if ddlIntegerKey.MatchString(table) {
+			return table
+		}
+		head, body, _ := strings.Cut(table, "(")
+		return head + "(\n\trowid BIGINT GENERATED ALWAYS AS IDENTITY," + body
+	})
+	ddl = ddlIntegerKey.ReplaceAllString(ddl, "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+	ddl = ddlInteger.ReplaceAllString(ddl, "BIGINT")
+	ddl = ddlBlob.ReplaceAllString(ddl, "BYTEA")
+	return ddlReal.ReplaceAllString(ddl, "DOUBLE PRECISION")
+}
+
+var indexedBy = regexp.MustCompile(`\s+INDEXED BY \w+`)
+
+// rebind turns SQLite's "?" placeholders into PostgreSQL's "$n", leaving
+// string literals, quoted names and comments alone, and drops SQLite's
+// index hints (INDEXED BY name: PostgreSQL's planner picks by itself).
+func rebind(query string) string {
+	if strings.Contains(query, "INDEXED BY") {
+		query = indexedBy.ReplaceAllString(query, "")
+	}
+	if !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(query) && query[j] != c {
+				j++
+			}
+			b.WriteString(query[i:min(j+1, len(query))])
+			i = j
+		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			j := strings.IndexByte(query[i:], '\n')
+			if j < 0 {
+				j = len(query) - i
+			}
+			b.WriteString(query[i : i+j])
+			i += j - 1
+		case c == '?':
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// pgConnector hands out pgConns.
+type pgConnector struct{ base driver.Connector }
+
+func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.base.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgConn{conn.(*stdlib.Conn)}, nil
+}
+
+func (c pgConnector) Driver() driver.Driver { return c.base.Driver() }
+
+// pgConn is pgx's database/sql connection speaking SQLite's placeholders
+// and taking the write lock at the start of every read-write transaction.
+type pgConn struct{ *stdlib.Conn }
+
+func (c pgConn) Prepare(query string) (driver.Stmt, error) {
+	return c.Conn.Prepare(rebind(query))
+}
+
+func (c pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(ctx, rebind(query))
+}
+
+func (c pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, rebind(query), sqliteArgs(args))
+}
+
+func (c pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, rebind(query), sqliteArgs(args))
+}
+
+// sqliteArgs passes a Go bool as SQLite stores it, 0 or 1 (the schema's
+// flags are integer columns on both engines).
+func sqliteArgs(args []driver.NamedValue) []driver.NamedValue {
+	for i, a := range args {
+		if b, ok := a.Value.(bool); ok {
+			args[i].Value = int64(0)
+			if b {
+				args[i].Value = int64(1)
+			}
+		}
+	}
+	return args
+}
+
+func (c pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil || opts.ReadOnly {
+		return tx, err
+	}
+	if _, err := c.Conn.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", []driver.NamedValue{{Ordinal: 1, Value: writeLockKey}}); err != nil {
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("take the state's write lock: %w", err)
+	}
+	return tx, nil
+}
