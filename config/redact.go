@@ -22,6 +22,7 @@ func (c *Config) Redacted() Config {
 	r.Portal.ClientSecret = mask(c.Portal.ClientSecret)
 	r.HTTP.ApplicationToken = mask(c.HTTP.ApplicationToken)
 	r.HTTP.ReportToken = mask(c.HTTP.ReportToken)
+	r.State.PostgresURL = mask(c.State.PostgresURL)
 	r.Mailboxes = slices.Clone(c.Mailboxes)
 	for i := range r.Mailboxes {
 		r.Mailboxes[i].IMAP.Password = mask(r.Mailboxes[i].IMAP.Password)

@@ -14,6 +14,8 @@ const secretsConfig = `portal:
 http:
   application_token: APPTOKENSECRET2
 events: {mode: webhook}
+state:
+  postgres_url: postgres://b24:PGSECRET7@db.example:5432/b24desk
 mailboxes:
   - name: a
     address: a@example.com
@@ -21,7 +23,7 @@ mailboxes:
     smtp: {host: s, username: u, password: SMTPSECRET4}
 `
 
-var allSecrets = []string{"WEBHOOKSECRET1", "APPTOKENSECRET2", "IMAPSECRET3", "SMTPSECRET4", "CLIENTSECRET5", "FILESECRET6"}
+var allSecrets = []string{"WEBHOOKSECRET1", "APPTOKENSECRET2", "IMAPSECRET3", "SMTPSECRET4", "CLIENTSECRET5", "FILESECRET6", "PGSECRET7"}
 
 func assertNoSecret(t *testing.T, what, out string) {
 	t.Helper()

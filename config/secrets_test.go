@@ -14,9 +14,11 @@ func TestSecretFiles(t *testing.T) {
 		"smtp":    "smtp-pass",
 		"token":   "app-token\n\n",
 		"csecret": "client-secret\n",
+		"pg":      "postgres://b24:pw@db.example/b24desk\n",
 	}
 	cfg := mustLoad(t, `portal: {webhook_url_file: webhook}
 http: {application_token_file: token}
+state: {postgres_url_file: pg}
 mailboxes:
   - name: a
     address: a@example.com
@@ -26,6 +28,7 @@ mailboxes:
 	checks := []struct{ name, got, want string }{
 		{"webhook", cfg.Portal.WebhookURL.Value(), "https://p.example/rest/1/filesecret/"},
 		{"token", cfg.HTTP.ApplicationToken.Value(), "app-token"},
+		{"postgres", cfg.State.PostgresURL.Value(), "postgres://b24:pw@db.example/b24desk"},
 		{"imap", cfg.Mailboxes[0].IMAP.Password.Value(), "imap-pass"},
 		{"smtp", cfg.Mailboxes[0].SMTP.Password.Value(), "smtp-pass"},
 	}
@@ -56,6 +59,10 @@ func TestSecretFileFromEnv(t *testing.T) {
 	cfg = mustLoad(t, "portal: {webhook_url_file: missing}\n", map[string]string{"B24DESK_PORTAL_WEBHOOK_URL": "https://p.example/rest/4/envvalue/"}, nil)
 	if got := cfg.Portal.WebhookURL.Value(); got != "https://p.example/rest/4/envvalue/" {
 		t.Errorf("webhook = %q", got)
+	}
+	cfg = mustLoad(t, minimal, map[string]string{"B24DESK_STATE_POSTGRES_URL": "postgres://b24:pw@db/x"}, nil)
+	if got := cfg.State.PostgresURL.Value(); got != "postgres://b24:pw@db/x" {
+		t.Errorf("state.postgres_url = %q", got)
 	}
 }
 

@@ -74,11 +74,15 @@ type Rules struct {
 	Path string `yaml:"path" b24:"path"`
 }
 
-// State locates the SQLite state directory.
+// State locates the state: the SQLite state directory, or a PostgreSQL
+// database shared by several nodes.
 type State struct {
 	// Dir holds the database, the lock and spooled mail (default "state"
 	// beside the config file).
 	Dir string `yaml:"dir" b24:"path"`
+	// PostgresURL, when set, keeps the state in PostgreSQL instead
+	// (postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=...); Dir is unused.
+	PostgresURL Secret `yaml:"postgres_url"`
 }
 
 // HTTP configures the daemon's HTTP server (events, health, metrics).

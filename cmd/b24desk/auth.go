@@ -155,7 +155,7 @@ func runAuth(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "b24desk auth: %v\n%s", err, exchangeHint(err))
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "token pair stored in %s (access token valid until %s)\n", cfg.State.Dir, tok.Expires.Format(time.RFC3339))
+	fmt.Fprintf(stdout, "token pair stored in %s (access token valid until %s)\n", stateName(cfg), tok.Expires.Format(time.RFC3339))
 	return probeToken(ctx, cfg, client, stdout, stderr)
 }
 
@@ -189,14 +189,14 @@ func authStatus(ctx context.Context, cfg *config.Config, log zerolog.Logger, std
 		fmt.Fprintf(stderr, "b24desk auth status: %v\n", err)
 		return exitFailed
 	case !found:
-		fmt.Fprintf(stdout, "no token pair in %s: run b24desk auth\n", cfg.State.Dir)
+		fmt.Fprintf(stdout, "no token pair in %s: run b24desk auth\n", stateName(cfg))
 		return exitFailed
 	}
 	state := "valid"
 	if !tok.ExpiresAt.After(clock.System{}.Now()) {
 		state = "expired (refreshed on the next call)"
 	}
-	fmt.Fprintf(stdout, "token pair stored in %s; access token %s, until %s\n", cfg.State.Dir, state, tok.ExpiresAt.Format(time.RFC3339))
+	fmt.Fprintf(stdout, "token pair stored in %s; access token %s, until %s\n", stateName(cfg), state, tok.ExpiresAt.Format(time.RFC3339))
 	c, err := newClient(cfg, log, st, clock.System{})
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk auth status: %v\n", err)

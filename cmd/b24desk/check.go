@@ -173,7 +173,7 @@ func printCheckLine(w io.Writer, l checkLine) {
 // checkState opens the state (creating it) and builds the portal client,
 // which needs the state in OAuth mode.
 func checkState(ctx context.Context, env *checkEnv) []checkLine {
-	dir := env.cfg.State.Dir
+	dir := stateName(env.cfg)
 	var lines []checkLine
 	st, locked, err := openStateShared(ctx, env.cfg, env.log)
 	switch {

@@ -67,10 +67,40 @@ func newLogger(cfg config.Log, w io.Writer) zerolog.Logger {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
 
-// openState opens the state directory for writing, taking its lock. A
-// running daemon holds the lock: the error then wraps store.ErrLocked.
+// openState opens the state for writing, taking its lock (the state
+// directory's, or the PostgreSQL database's). A running daemon holds the
+// lock: the error then wraps store.ErrLocked.
 func openState(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
+	if u := cfg.State.PostgresURL.Value(); u != "" {
+		return store.OpenPostgres(ctx, u, log)
+	}
 	return store.Open(ctx, cfg.State.Dir, log)
+}
+
+// openStateReadOnly opens the state for inspection beside a running daemon.
+func openStateReadOnly(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
+	if u := cfg.State.PostgresURL.Value(); u != "" {
+		return store.OpenPostgresShared(ctx, u, log)
+	}
+	return store.OpenReadOnly(ctx, cfg.State.Dir, log)
+}
+
+// openStateBeside opens the state for a few writes beside a running daemon
+// (store.OpenShared).
+func openStateBeside(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, error) {
+	if u := cfg.State.PostgresURL.Value(); u != "" {
+		return store.OpenPostgresShared(ctx, u, log)
+	}
+	return store.OpenShared(ctx, cfg.State.Dir, log)
+}
+
+// stateName names the state in messages: the directory, or the PostgreSQL
+// database without its password.
+func stateName(cfg *config.Config) string {
+	if cfg.State.PostgresURL != "" {
+		return store.PostgresName(cfg.State.PostgresURL.Value())
+	}
+	return cfg.State.Dir
 }
 
 // stateFailure prints the problem with the state file and returns
@@ -92,11 +122,11 @@ func stateFailure(cmd string, err error, stderr io.Writer) (code int, ok bool) {
 // openStateShared opens the state for writing, or read-only next to a
 // running daemon (locked is then true).
 func openStateShared(ctx context.Context, cfg *config.Config, log zerolog.Logger) (st *store.Store, locked bool, err error) {
-	st, err = store.Open(ctx, cfg.State.Dir, log)
+	st, err = openState(ctx, cfg, log)
 	if !errors.Is(err, store.ErrLocked) {
 		return st, false, err
 	}
-	st, err = store.OpenReadOnly(ctx, cfg.State.Dir, log)
+	st, err = openStateReadOnly(ctx, cfg, log)
 	return st, true, err
 }
 

@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"outbox":  {"list pending and parked portal writes; retry or drop one", cmdOutbox},
 		"auth":    {"OAuth path: get the application's first token pair; auth status", cmdAuth},
 		"run":     {"run the daemon (mail, events, SLA clock, outbox)", cmdRun},
+		"state":   {"state migrate: copy an SQLite state into PostgreSQL", cmdState},
 
 		"calendar": {"show a production calendar's year (a file or a rules calendar)", cmdCalendar},
 	}

@@ -120,7 +120,7 @@ func cmdOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // outboxList prints the rows still to deliver and the parked ones.
 func outboxList(ctx context.Context, cfg *config.Config, log zerolog.Logger, all, asJSON bool, stdout, stderr io.Writer) int {
-	st, err := store.OpenReadOnly(ctx, cfg.State.Dir, log)
+	st, err := openStateReadOnly(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk outbox: %v\n", err)
 		return exitFailed
@@ -195,7 +195,7 @@ func outboxList(ctx context.Context, cfg *config.Config, log zerolog.Logger, all
 // outboxChange retries or drops one row. It opens the state for writing
 // beside a running daemon (no lock taken).
 func outboxChange(ctx context.Context, cfg *config.Config, log zerolog.Logger, verb string, id int64, stdout, stderr io.Writer) int {
-	st, err := store.OpenShared(ctx, cfg.State.Dir, log)
+	st, err := openStateBeside(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk outbox %s: %v\n", verb, err)
 		return exitFailed

@@ -12,7 +12,6 @@ import (
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/report"
-	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -110,7 +109,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		r = nil
 	}
 	log := newLogger(config.Log{Level: "error", Format: "console"}, stderr)
-	st, err := store.OpenReadOnly(ctx, cfg.State.Dir, log)
+	st, err := openStateReadOnly(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk report: %v\n", err)
 		return exitFailed

@@ -98,7 +98,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log := newLogger(cfg.Log, stderr)
 	st, err := openState(ctx, cfg, log)
 	if errors.Is(err, store.ErrLocked) {
-		fmt.Fprintf(stderr, "b24desk run: state %s is locked: another b24desk daemon is running on it\n", cfg.State.Dir)
+		fmt.Fprintf(stderr, "b24desk run: state %s is locked: another b24desk daemon is running on it\n", stateName(cfg))
 		return exitFailed
 	}
 	if code, ok := stateFailure("run", err, stderr); ok {

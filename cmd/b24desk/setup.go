@@ -77,13 +77,13 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case !*dryRun:
 		st, err = openState(ctx, cfg, log)
 		if errors.Is(err, store.ErrLocked) {
-			fmt.Fprintf(stderr, "b24desk setup: the daemon is running on state dir %s: stop it, run setup, then start it again\n", cfg.State.Dir)
+			fmt.Fprintf(stderr, "b24desk setup: the daemon is running on state dir %s: stop it, run setup, then start it again\n", stateName(cfg))
 			return exitFailed
 		}
 	case cfg.Portal.AuthMode() == config.AuthOAuth:
 		st, _, err = openStateShared(ctx, cfg, log)
 	default:
-		if ro, rerr := store.OpenReadOnly(ctx, cfg.State.Dir, log); rerr == nil {
+		if ro, rerr := openStateReadOnly(ctx, cfg, log); rerr == nil {
 			st = ro
 		}
 	}
@@ -129,7 +129,7 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	_ = rep.Write(stdout)
 	if !*dryRun {
-		fmt.Fprintf(stdout, "schema map recorded in %s\n", cfg.State.Dir)
+		fmt.Fprintf(stdout, "schema map recorded in %s\n", stateName(cfg))
 	}
 	if len(rep.Problems()) > 0 {
 		return exitFailed

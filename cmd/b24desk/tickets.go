@@ -102,7 +102,7 @@ func cmdTickets(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		r = nil
 	}
 	log := newLogger(config.Log{Level: "error", Format: "console"}, stderr)
-	st, err := store.OpenReadOnly(ctx, cfg.State.Dir, log)
+	st, err := openStateReadOnly(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk tickets: %v\n", err)
 		return exitFailed

@@ -59,17 +59,37 @@ func (e engine) String() string {
 // to one database, so two b24desk states on one server do not meet.
 const writeLockKey int64 = 0x6232346465736b
 
+// daemonLockKey is the session advisory lock OpenPostgres holds, the
+// PostgreSQL twin of the state directory's flock.
+const daemonLockKey int64 = writeLockKey + 1
+
 // OpenPostgres opens the state in the PostgreSQL database at dsn (a
-// postgres:// URL or keyword string), applies pending migrations (one
-// opener at a time: migrations take the write lock) and checks that the
-// state can be written. Any number of processes may open one database;
-// which of them does the daemon's work is decided by the leader lease
-// (lease.go). The dsn is a secret: errors never include it.
+// postgres:// URL or keyword string) for one writer, as Open does for a
+// directory: it holds a session advisory lock on a connection of its own
+// (a second opener gets ErrLocked; the server releases the lock when the
+// process or its connection dies), applies pending migrations and checks
+// that the state can be written. The dsn is a secret: errors never
+// include it.
 func OpenPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, error) {
 	s, err := openPostgres(ctx, dsn, log)
 	if err != nil {
 		return nil, err
 	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("open state %s: %w", s.dir, err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, daemonLockKey).Scan(&got); err != nil || !got {
+		_ = conn.Close()
+		_ = s.Close()
+		if err != nil {
+			return nil, fmt.Errorf("lock state %s: %w", s.dir, err)
+		}
+		return nil, fmt.Errorf("%w: another b24desk is using state %s", ErrLocked, s.dir)
+	}
+	s.pgLock = conn
 	if err := s.migrate(ctx, len(migrations)); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -102,7 +122,7 @@ func openPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, 
 		// pgx's message may quote the URL, password included.
 		return nil, errors.New("state.postgres_url: not a valid PostgreSQL URL or keyword string")
 	}
-	where := fmt.Sprintf("postgres://%s@%s:%d/%s", url.PathEscape(cfg.User), cfg.Host, cfg.Port, url.PathEscape(cfg.Database))
+	where := PostgresName(dsn)
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -284,4 +304,15 @@ func (c pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, 
 		return nil, fmt.Errorf("take the state's write lock: %w", err)
 	}
 	return tx, nil
+}
+
+// PostgresName names a PostgreSQL state for messages: the URL without its
+// password (postgres://USER@HOST:PORT/DB), or "PostgreSQL" when dsn cannot
+// be read.
+func PostgresName(dsn string) string {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "PostgreSQL"
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", url.PathEscape(cfg.User), cfg.Host, cfg.Port, url.PathEscape(cfg.Database))
 }

@@ -42,6 +42,7 @@ type Store struct {
 	probes   atomic.Int64 // makes every write check change its row
 	readOnly bool
 	engine   engine
+	pgLock   *sql.Conn // holds OpenPostgres's session lock
 
 	bucketsOnce sync.Once
 	buckets     *BitrixBuckets // the limiter's shared bucket (Buckets)
@@ -240,6 +241,10 @@ func (s *Store) Dir() string { return s.dir }
 
 // Close closes the database and releases the directory lock.
 func (s *Store) Close() error {
+	if s.pgLock != nil {
+		_, _ = s.pgLock.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, daemonLockKey)
+		_ = s.pgLock.Close()
+	}
 	err := s.db.Close()
 	if berr := s.buckets.close(); err == nil {
 		err = berr

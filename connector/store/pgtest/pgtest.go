@@ -23,9 +23,12 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/b24desk/b24desk/connector/testserver"
 )
 
 // ErrUnavailable: PostgreSQL cannot run on this machine.
@@ -230,4 +233,16 @@ func tail(b []byte) string {
 		s = s[len(s)-2000:]
 	}
 	return s
+}
+
+// StartT starts a cluster for one test, stopped at its end; when
+// PostgreSQL cannot run here the test is skipped, or failed when Required.
+func StartT(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := Start(context.Background())
+	if err != nil {
+		testserver.Unavailable(t, Required(), "PostgreSQL", err.Error(), RequireVar)
+	}
+	t.Cleanup(c.Stop)
+	return c
 }
