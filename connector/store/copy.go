@@ -66,7 +66,7 @@ func CopyFromSQLite(ctx context.Context, src string, dst *Store, dryRun bool, lo
 			var n int64
 			q := `SELECT COUNT(*) FROM ` + t
 			if t == "settings" {
-				q += ` WHERE key <> '` + probeKey + `'`
+				q += ` WHERE key NOT IN ('` + probeKey + `', '` + InstallationIDKey + `')`
 			}
 			if err := tx.q.QueryRowContext(ctx, q).Scan(&n); err != nil {
 				return fmt.Errorf("count %s in the PostgreSQL state: %w", t, err)
@@ -75,7 +75,9 @@ func CopyFromSQLite(ctx context.Context, src string, dst *Store, dryRun bool, lo
 				return fmt.Errorf("%w: table %s has %d rows; copy into a new, empty database", ErrNotEmpty, t, n)
 			}
 		}
-		if _, err := tx.q.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, probeKey); err != nil {
+		// The installation keeps its ID: the SQLite state's replaces the
+		// one the new database was made with.
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM settings WHERE key IN (?, ?)`, probeKey, InstallationIDKey); err != nil {
 			return err
 		}
 		for _, t := range tables {

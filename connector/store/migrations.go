@@ -149,6 +149,9 @@ ALTER TABLE event_queue ADD COLUMN picked INTEGER NOT NULL DEFAULT -1;
 	{name: "installation ID: random, made once with the state", sql: `
 INSERT INTO settings (key, value) VALUES ('` + InstallationIDKey + `', lower(hex(randomblob(16))))
 ON CONFLICT(key) DO NOTHING;
+`, postgres: `
+INSERT INTO settings (key, value) VALUES ('` + InstallationIDKey + `', replace(gen_random_uuid()::text, '-', ''))
+ON CONFLICT(key) DO NOTHING;
 `},
 	{name: "rules replay: classification inputs of mail tickets", sql: replayInputSchema},
 }

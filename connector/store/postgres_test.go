@@ -91,6 +91,10 @@ func TestCopyFromSQLite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	srcInstall, err := src.InstallationID(ctx)
+	if err != nil || len(srcInstall) != 32 {
+		t.Fatalf("installation ID %q %v", srcInstall, err)
+	}
 	if err := src.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +133,9 @@ func TestCopyFromSQLite(t *testing.T) {
 	}
 	if v, _, err := dst.Setting(ctx, "kept"); err != nil || v != "yes" {
 		t.Fatalf("copied setting = %q %v", v, err)
+	}
+	if id, err := dst.InstallationID(ctx); err != nil || id != srcInstall {
+		t.Fatalf("installation ID after the copy = %q %v, want the SQLite state's %q", id, err, srcInstall)
 	}
 	id, created, err := dst.EnqueueOutbox(ctx, OutboxRow{Kind: "k", Payload: json.RawMessage(`{}`), DedupeKey: "o3"}, t0)
 	if err != nil || !created || id <= lastID {
