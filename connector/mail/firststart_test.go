@@ -58,7 +58,7 @@ func testFirstStartConcurrent(t *testing.T, s *imaptest.Server) {
 	// the cursor was stored has a ticket and nothing is half-way.
 	titles := map[string]bool{}
 	var after int
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		clear(titles)
 		for _, l := range e.portal.Leads() {
@@ -82,7 +82,7 @@ func testFirstStartConcurrent(t *testing.T, s *imaptest.Server) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30s: %d of %d mails appended after the cursor was stored have no ticket (busy %v)", missing, after, busy)
+			t.Fatalf("after 90s: %d of %d mails appended after the cursor was stored have no ticket (busy %v)", missing, after, busy)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
