@@ -306,3 +306,48 @@ func TestTimelineTodosUsersDuplicates(t *testing.T) {
 		t.Fatal("admin")
 	}
 }
+
+// TestOperatingCharges: what a call costs against the operating limit
+// (limits.md: "An external call to batch is not accounted for in
+// operating. Nested calls are executed as separate methods, so the
+// execution time of each is accounted for and checked against its own
+// limit"; settings/performance/huge-data.md: start >= 0 counts total and
+// is slow on large data, start = -1 with >ID "reduces the load"). The docs
+// give no figures; the simulator's (callCost): 1 a call, plus 1 per 50
+// rows skipped and 1 per started 1,000 rows counted; start = -1 costs 1.
+func TestOperatingCharges(t *testing.T) {
+	wall := clock.NewManual(time.Date(2026, 5, 14, 10, 0, 0, 0, time.UTC))
+	p, srv := testPortal(t, Options{WallClock: wall, OperatingLimit: time.Hour, OperatingCost: time.Second, NoLimits: true})
+	p.SeedLeads(1200, nil)
+	operating := func(a answer) json.Number {
+		t.Helper()
+		ok(t, a)
+		return a.body["time"].(map[string]any)["operating"].(json.Number)
+	}
+	steps := []struct {
+		name   string
+		params map[string]any
+		want   json.Number // crm.lead.list's running sum, seconds
+	}{
+		{"page 1 counted", map[string]any{"start": 0}, "3"},                                          // 1 + 0 + 2 (1,200 counted)
+		{"page 21 counted", map[string]any{"start": 1000}, "26"},                                     // 1 + 20 + 2
+		{"start -1 by ID", map[string]any{"start": -1, "filter": map[string]any{">ID": 1000}}, "27"}, // 1
+	}
+	for _, s := range steps {
+		if got := operating(post(t, p, srv, "crm.lead.list", s.params)); got != s.want {
+			t.Fatalf("%s: operating %s, want %s", s.name, got, s.want)
+		}
+	}
+	// A batch of 3 nested lists: each billed to crm.lead.list, nothing to batch.
+	b := post(t, p, srv, "batch", map[string]any{"cmd": map[string]any{
+		"a": "crm.lead.list?start=-1&filter[>ID]=0", "b": "crm.lead.list?start=-1&filter[>ID]=50",
+		"c": "crm.lead.list?start=50"}})
+	if got := operating(b); got != "0" {
+		t.Fatalf("batch's own operating %s, want 0", got)
+	}
+	// 27, then the batch's a and b (1 each) and c (1 + 1 skipped page + 2
+	// counted), then this call's 1.
+	if got := operating(post(t, p, srv, "crm.lead.list", map[string]any{"start": -1})); got != "34" {
+		t.Fatalf("crm.lead.list after the batch: operating %s, want 34", got)
+	}
+}

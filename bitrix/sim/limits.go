@@ -86,7 +86,28 @@ func (p *Portal) checkOperating(name string) *apiError {
 	return nil
 }
 
-// chargeOperating bills n calls' simulated cost to a method.
+// callCost is a call's simulated server time in units of
+// Options.OperatingCost. limits.md: "Request duration can be affected by
+// the data volume, filter complexity, nested calls in batch"; huge-data.md:
+// with start >= 0 the list "calculates the total number of items for the
+// total field. On large datasets ... this calculation can be slow", while
+// start = -1 with a >ID filter "reduces the load". The docs give no figures:
+// the simulator takes the stricter reading. A call costs 1; a list read
+// with start = N >= 0 costs 1 more per 50 rows skipped (an offset scan) and
+// 1 more per started 1,000 rows counted for total, so page k of an offset
+// scan costs about k; start = -1 costs 1 whatever the page.
+func callCost(prm params, res outcome) int {
+	if !res.list {
+		return 1
+	}
+	q := parseList(prm)
+	if q.noCount {
+		return 1
+	}
+	return 1 + q.start/pageSize + (res.total+999)/1000
+}
+
+// chargeOperating bills n units of simulated cost to a method.
 func (p *Portal) chargeOperating(name string, n int) {
 	if p.opts.OperatingLimit <= 0 || n <= 0 {
 		return

@@ -82,7 +82,9 @@ func (p *Portal) handle(r *http.Request, name string, hook bool, user, secret st
 		return 0, nil, ""
 	}
 	res, e := m.fn(c)
-	p.chargeOperating(name, 1)
+	if name != "batch" { // its nested calls are billed one by one (batch.go)
+		p.chargeOperating(name, callCost(c.params, res))
+	}
 	tm := timing{start: start, finish: start.Add(p.wall.Now().Sub(wallStart))}
 	p.operatingFields(name, &tm)
 	p.mu.Unlock()
