@@ -103,17 +103,37 @@ func (l *life) staff(id int64, at time.Time, f func(t *store.Ticket, tl *rules.T
 	}})
 }
 
-// answer: the assignee answers (the answered stage meets first response).
+// answer: the assignee answers (the answered stage meets first response,
+// and the next response after a customer's reply).
 func (l *life) answer(id int64, at time.Time) {
 	l.staff(id, at, func(t *store.Ticket, tl *rules.Timeline) {
-		if t.PausedSince != (time.Time{}) {
+		if !t.PausedSince.IsZero() {
 			sla.Resume(t, tl, at)
 		}
 		t.Status = "IN_PROCESS"
 		if t.FirstResponseMet.IsZero() {
 			t.FirstResponseMet = at
 		}
+		if !tl.CustomerReply.IsZero() && t.NextResponseMet.Before(tl.CustomerReply) {
+			t.NextResponseMet = at
+		}
 	})
+}
+
+// reply: the customer writes again (desk.CustomerReplied): a next-response
+// cycle starts, and a ticket waiting for them goes back to work.
+func (l *life) reply(id int64, at time.Time) {
+	l.acts = append(l.acts, act{at: at, id: id, do: func(t *store.Ticket, tl *rules.Timeline, tx *store.Tx) error {
+		if err := tx.CustomerReplyHistory(context.Background(), id, at); err != nil {
+			return err
+		}
+		tl.CustomerReply = at
+		if t.Status == "B24D_WAIT" {
+			sla.Resume(t, tl, at)
+			t.Status = "IN_PROCESS"
+		}
+		return tx.ClearSteps(context.Background(), id, string(rules.NextResponse))
+	}})
 }
 
 // wait: staff ask the customer and wait (the clock pauses).

@@ -30,8 +30,8 @@ var (
 
 // fixture is two weeks of tickets around the 4 November holiday: every
 // tier, most types, answers on both sides of their deadlines, a wait for
-// the customer, a reopening, a staff reassignment, a ticket still open and
-// one that did not come by mail.
+// the customer, customers' replies, a reopening, a staff reassignment, a
+// ticket still open and one that did not come by mail.
 func fixture(l *life) {
 	ent, par, act, lim := "ann@enterprise-client.ru", "bob@partner-integrator.ru", "cat@client.ru", "dan@small-client.ru"
 	// enterprise: first response 2h, resolution 3wd
@@ -50,6 +50,7 @@ func fixture(l *life) {
 	l.mail(105, at(6, 11, 0), ent, "Настройка фильтра", "Фильтр не сохраняется")
 	l.answer(105, at(6, 11, 50))
 	l.wait(105, at(6, 12, 0))
+	l.reply(105, at(9, 10, 0)) // next response due 14:00
 	l.answer(105, at(9, 10, 30))
 	l.close(105, at(9, 15, 0))
 	l.mail(106, at(9, 14, 0), ent, "Срочно: портал недоступен", "Ошибка 502")
@@ -66,6 +67,8 @@ func fixture(l *life) {
 	l.close(112, at(5, 12, 0))
 	l.mail(113, at(5, 10, 0), par, "Документация", "Где описание полей?")
 	l.answer(113, at(5, 14, 0))
+	l.reply(113, at(5, 16, 0))
+	l.answer(113, at(6, 11, 0))
 	l.close(113, at(9, 11, 0))
 	l.mail(114, at(6, 12, 0), par, "Обновление модуля", "После обновления ошибка")
 	l.answer(114, at(6, 18, 0)) // late: due 17:00
@@ -190,7 +193,7 @@ func TestReplayDefaultRulesReproduces(t *testing.T) {
 }
 
 // changedRules are the default rules with four edits a manager might try.
-func changedRules(t *testing.T) *rules.Rules {
+func changedRules(t testing.TB) *rules.Rules {
 	t.Helper()
 	dir := t.TempDir()
 	path, err := config.WriteRulesExample(dir)
