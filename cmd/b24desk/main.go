@@ -29,7 +29,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"demo":    {"run the whole product against a built-in portal simulator", cmdDemo},
 		"sim":     {"serve the Bitrix24 portal simulator over HTTP", cmdSim},
-		"rules":   {"check a rules file or dry-run it on a mail or lead", cmdRules},
+		"rules":   {"check a rules file, dry-run it on a mail or lead, or replay a period through it", cmdRules},
 		"setup":   {"create the portal fields, types and stages b24desk needs", cmdSetup},
 		"check":   {"check config, rules, portal rights, schema and state", cmdCheck},
 		"tickets": {"list the tracked tickets with their SLA state and due times", cmdTickets},

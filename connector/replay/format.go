@@ -27,7 +27,7 @@ func WriteTable(w io.Writer, res *Result, rulesName string, loc *time.Location) 
 	if loc == nil {
 		loc = time.UTC
 	}
-	fmt.Fprintf(w, "Rules replay of the tickets opened %s through %s (was → under the new rules; hours are working hours)\n",
+	fmt.Fprintf(w, "Rules replay of the tickets opened %s through %s (was → under the new rules)\n",
 		res.Actual.Report.Period(), rulesName)
 	fmt.Fprintf(w, "%s\n", res.Note)
 	fmt.Fprintf(w, "%d tickets: %d classified and routed again from their kept inputs, %d kept their recorded type, tier and assignee (no kept inputs).\n",
