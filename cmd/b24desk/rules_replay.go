@@ -12,7 +12,6 @@ import (
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/replay"
 	"github.com/b24desk/b24desk/connector/report"
-	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -100,7 +99,7 @@ func rulesReplay(ctx context.Context, args []string, stdout, stderr io.Writer, c
 		current = nil
 	}
 	log := newLogger(config.Log{Level: "error", Format: "console"}, stderr)
-	st, err := store.OpenReadOnly(ctx, cfg.State.Dir, log)
+	st, err := openStateReadOnly(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk rules replay: %v\n", err)
 		return exitFailed
