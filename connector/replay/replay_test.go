@@ -140,6 +140,13 @@ func fixture(l *life) {
 // run plays the fixture under the default rules and replays it through r.
 func run(t *testing.T, r *rules.Rules) (*replay.Result, *rules.Rules) {
 	t.Helper()
+	return runWith(t, nil, r)
+}
+
+// runWith is run with the rules taken as in force (nil: the default ones
+// the history was made under).
+func runWith(t *testing.T, current, r *rules.Rules) (*replay.Result, *rules.Rules) {
+	t.Helper()
 	def, _, err := config.ExampleRules(periodFrom)
 	if err != nil {
 		t.Fatal(err)
@@ -151,8 +158,11 @@ func run(t *testing.T, r *rules.Rules) (*replay.Result, *rules.Rules) {
 	if r == nil {
 		r = def
 	}
+	if current == nil {
+		current = def
+	}
 	res, err := replay.Run(list, replay.Options{From: periodFrom, To: periodTo, Now: replayNow, Location: msk,
-		Current: def, New: r, Inputs: inputs})
+		Current: current, New: r, Inputs: inputs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +205,24 @@ func TestReplayDefaultRulesReproduces(t *testing.T) {
 // changedRules are the default rules with four edits a manager might try.
 func changedRules(t testing.TB) *rules.Rules {
 	t.Helper()
+	return editedRules(t, []edit{
+		// a tighter enterprise first response: new target
+		{"    first_response: 2h\n", "    first_response: 1h\n"},
+		// partners served around the clock: new calendar
+		{"  - name: partner\n    when: {tier: partner}\n    calendar: msk\n", "  - name: partner\n    when: {tier: partner}\n    calendar: always\n"},
+		// small-client.ru becomes an active licence: new policy
+		{"    when: {from_domain: [client.ru]}\n", "    when: {from_domain: [client.ru, small-client.ru]}\n"},
+		// one operator fewer on the first line
+		{"{users: [11, 12, 13], strategy: round_robin", "{users: [11, 12], strategy: round_robin"},
+	})
+}
+
+type edit struct{ old, new string }
+
+// editedRules are the default rules (written out with the calendars they
+// import) with the edits made.
+func editedRules(t testing.TB, edits []edit) *rules.Rules {
+	t.Helper()
 	dir := t.TempDir()
 	path, err := config.WriteRulesExample(dir)
 	if err != nil {
@@ -205,16 +233,7 @@ func changedRules(t testing.TB) *rules.Rules {
 		t.Fatal(err)
 	}
 	s := string(b)
-	for _, e := range []struct{ old, new string }{
-		// a tighter enterprise first response: new target
-		{"    first_response: 2h\n", "    first_response: 1h\n"},
-		// partners served around the clock: new calendar
-		{"  - name: partner\n    when: {tier: partner}\n    calendar: msk\n", "  - name: partner\n    when: {tier: partner}\n    calendar: always\n"},
-		// small-client.ru becomes an active licence: new policy
-		{"    when: {from_domain: [client.ru]}\n", "    when: {from_domain: [client.ru, small-client.ru]}\n"},
-		// one operator fewer on the first line
-		{"{users: [11, 12, 13], strategy: round_robin", "{users: [11, 12], strategy: round_robin"},
-	} {
+	for _, e := range edits {
 		if !strings.Contains(s, e.old) {
 			t.Fatalf("example rules changed: %q not found", e.old)
 		}
@@ -307,4 +326,43 @@ func lineDiff(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// changeLines shows the changes as "#ID target before→after reason: detail".
+func changeLines(res *replay.Result) string {
+	var got []string
+	for _, c := range res.Changes {
+		got = append(got, fmt.Sprintf("#%d %s %s→%s %s: %s", c.LeadID, c.Target, c.Before, c.After, c.Reason, c.Detail))
+	}
+	return strings.Join(got, "\n")
+}
+
+// TestReplayCalendarReasons drops the production calendar from msk (4
+// November a working day, 3 November a full day): the tickets that waited
+// over the holiday breach, by hand: #103 (enterprise 2h from Tue 17:00: due
+// Tue 19:00, answered Thu 10:40), #112 (partner 5h from Tue 14:00: due Tue
+// 19:00, answered Thu 10:45), #122 (active 6h from Tue 13:00: due Tue 19:00,
+// answered Thu 10:00). Taken as the rules in force too, the same changes
+// are put down to the rules having changed during the period.
+func TestReplayCalendarReasons(t *testing.T) {
+	noHolidays := editedRules(t, []edit{{"    import: [ru-2026.xml, ru-2027.xml]\n", ""}})
+	res, _ := run(t, noHolidays)
+	detail := func(p string) string { return "policy " + p + " calendar msk: working hours or holidays differ" }
+	want := strings.Join([]string{
+		"#103 first_response met→breached new calendar: " + detail("enterprise"),
+		"#112 first_response met→breached new calendar: " + detail("partner"),
+		"#122 first_response met→breached new calendar: " + detail("active licence"),
+	}, "\n")
+	if got := changeLines(res); got != want {
+		t.Errorf("changes:\n%s\nwant:\n%s", got, want)
+	}
+	res, _ = runWith(t, noHolidays, noHolidays)
+	want = strings.Join([]string{
+		"#103 first_response met→breached rules changed during the period: the recorded deadline was computed under rules in force earlier",
+		"#112 first_response met→breached rules changed during the period: the recorded deadline was computed under rules in force earlier",
+		"#122 first_response met→breached rules changed during the period: the recorded deadline was computed under rules in force earlier",
+	}, "\n")
+	if got := changeLines(res); got != want {
+		t.Errorf("with the new rules in force:\n%s\nwant:\n%s", got, want)
+	}
 }
