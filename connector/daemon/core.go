@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/desk"
 	"github.com/b24desk/b24desk/connector/events"
@@ -41,6 +42,12 @@ func buildCore(d *Daemon) (core, error) {
 		Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
 		Clock: d.clk, Log: d.opts.Logger.With().Str("component", "desk").Logger(), Metrics: d.metrics,
 		WebhookUserID: d.appUser, ReopenWindow: d.cfg.Threading.ReopenWindow,
+		Acknowledge: func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error {
+			if d.ackAdopted == nil {
+				return nil
+			}
+			return d.ackAdopted(ctx, tx, lead, t)
+		},
 	})
 	if err != nil {
 		return core{}, fmt.Errorf("ticket engine: %w", err)

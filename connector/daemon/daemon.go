@@ -77,12 +77,15 @@ type Daemon struct {
 	schema  *schema.Map
 	rules   *RulesHolder
 	outbox  *outbox.Outbox
-	intakes []*mail.Intake
-	core    core
-	ratings *rating.Ratings
-	events  *eventParts
-	started time.Time
-	appUser int // the portal user b24desk acts as (portalUser)
+	// ackAdopted acknowledges a lead adopted from an intake source (set
+	// by buildOutbound, after the ticket engine that calls it is built).
+	ackAdopted func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error
+	intakes    []*mail.Intake
+	core       core
+	ratings    *rating.Ratings
+	events     *eventParts
+	started    time.Time
+	appUser    int // the portal user b24desk acts as (portalUser)
 
 	ln     net.Listener
 	srv    *http.Server

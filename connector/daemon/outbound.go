@@ -26,6 +26,7 @@ func buildOutbound(d *Daemon) error {
 		return fmt.Errorf("outbound mail: %w", err)
 	}
 	out.Register()
+	d.ackAdopted = out.AckAdopted
 	if d.core.sink != nil {
 		d.core.sink = outbound.Sink{Next: d.core.sink, Out: out}
 	}

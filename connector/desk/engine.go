@@ -53,6 +53,10 @@ type Options struct {
 	// the SLA clock's notifications; nil: the Client when it can
 	// (*bitrix.Client can), else department pools have no members.
 	Users sla.Users
+	// Acknowledge queues the acknowledgement of a lead adopted from an
+	// intake source, in the adoption's transaction (outbound's
+	// AckAdopted); nil: none.
+	Acknowledge func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error
 }
 
 // Engine is the ticket engine; it implements events.Sink.

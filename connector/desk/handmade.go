@@ -110,7 +110,13 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	e.o.Metrics.TicketCreated(t.Type, origin)
 	e.log.Info().Int64("lead", t.LeadID).Str("type", t.Type).Str("channel", lead.SourceID).Int64("assignee", t.Assignee).
 		Str("policy", t.Policy).Msg(what)
-	return e.sla.Update(ctx, tx, &t, now)
+	if err := e.sla.Update(ctx, tx, &t, now); err != nil {
+		return err
+	}
+	if adopted && e.o.Acknowledge != nil {
+		return e.o.Acknowledge(ctx, tx, lead, t)
+	}
+	return nil
 }
 
 // input is the lead as the rules see it: its fields as text, the title as

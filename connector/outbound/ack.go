@@ -11,9 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/b24desk/b24desk/config"
+	"github.com/rs/zerolog"
 
 	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
@@ -67,6 +68,56 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 	} else if err != nil {
 		return err
 	}
+	fields := leadAddFields(row.Payload)
+	fields.ID = lead
+	if fields.Name == "" && fields.LastName == "" {
+		fields.Name = msg.From.Name
+	}
+	return o.acknowledge(ctx, tx, mb, ackTo{lead: &fields, ticket: t, to: to, name: msg.From.Name, mail: msg}, log)
+}
+
+// ackTo is an acknowledgement to send: the ticket's lead and ticket, the
+// address and name, and the customer's mail when it came by mail (nil for
+// a lead adopted from a portal channel).
+type ackTo struct {
+	lead     *bitrix.Lead
+	ticket   store.Ticket
+	to, name string
+	mail     *mimeparse.Message
+}
+
+// AckAdopted acknowledges a lead adopted from a portal channel (a web form,
+// a callback: rules intake_sources) like a mail's ticket: to the lead's
+// first e-mail, from the first mailbox that acknowledges, with its
+// template, within the same caps. No e-mail, an automatic or our own
+// address, or no acknowledging mailbox: nothing is sent.
+func (o *Outbound) AckAdopted(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error {
+	var mb config.Mailbox
+	for _, m := range o.opts.Mailboxes {
+		if m.Ack.Enabled && m.SMTP.Enabled() {
+			mb = m
+			break
+		}
+	}
+	to := ""
+	for _, e := range lead.Emails {
+		if e.Value != "" {
+			to = strings.ToLower(strings.TrimSpace(e.Value))
+			break
+		}
+	}
+	if mb.Name == "" || to == "" || Automatic(to) || o.ourAddress(to) {
+		return nil
+	}
+	name := strings.TrimSpace(lead.Name + " " + lead.LastName)
+	log := o.log.With().Int64("lead", lead.ID).Str("mailbox", mb.Name).Logger()
+	return o.acknowledge(ctx, tx, mb, ackTo{lead: lead, ticket: t, to: to, name: name}, log)
+}
+
+// acknowledge queues the acknowledgement from the mailbox's template,
+// unless it answers one of our acknowledgements (a mail only) or a cap is
+// reached.
+func (o *Outbound) acknowledge(ctx context.Context, tx *store.Tx, mb config.Mailbox, a ackTo, log zerolog.Logger) error {
 	r := o.opts.Rules()
 	if r == nil {
 		return nil
@@ -82,13 +133,16 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 	if err := tx.PruneAcks(ctx, today.AddDate(0, 0, -2).Format(time.DateOnly)); err != nil {
 		return err
 	}
-	if why, err := o.answersOurAck(ctx, tx, msg, today); err != nil || why != "" {
-		if why != "" {
-			o.opts.Metrics.Ack(mb.Name, ackLoop)
-			log.Warn().Str("message_id", msg.MessageID).Str("why", why).Msg("no acknowledgement: the mail answers our own acknowledgement (mail loop)")
+	if a.mail != nil {
+		if why, err := o.answersOurAck(ctx, tx, a.mail, today); err != nil || why != "" {
+			if why != "" {
+				o.opts.Metrics.Ack(mb.Name, ackLoop)
+				log.Warn().Str("message_id", a.mail.MessageID).Str("why", why).Msg("no acknowledgement: the mail answers our own acknowledgement (mail loop)")
+			}
+			return err
 		}
-		return err
 	}
+	to := a.to
 	if result, err := o.takeAck(ctx, tx, mb, to, today); err != nil || result != ackQueued {
 		if result != "" {
 			o.opts.Metrics.Ack(mb.Name, result)
@@ -100,23 +154,23 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 		}
 		return err
 	}
-	fields := leadAddFields(row.Payload)
-	fields.ID = lead
-	if fields.Name == "" && fields.LastName == "" {
-		fields.Name = msg.From.Name
-	}
-	vars := o.vars(r, &fields, t, mb.DisplayName, "", to)
+	lead := a.lead.ID
+	vars := o.vars(r, a.lead, a.ticket, mb.DisplayName, "", to)
 	subject, text := tpl.Render(vars)
 	tag := mimeparse.FormatTag(o.opts.TagFormat, int(lead))
+	original := a.lead.Title
+	if a.mail != nil {
+		original = a.mail.Subject
+	}
 	m := Mail{
 		From:    Address{Name: mb.DisplayName, Address: mb.Address},
-		To:      []Address{{Name: msg.From.Name, Address: to}},
-		Subject: replySubject(subject, msg.Subject, tag, o.opts.TagFormat),
+		To:      []Address{{Name: a.name, Address: to}},
+		Subject: replySubject(subject, original, tag, o.opts.TagFormat),
 		Date:    now, Loop: mb.Name, AutoReplied: true,
 		Text: strings.TrimSpace(text) + signature("", mb.DisplayName),
 	}
-	if msg.MessageID != "" {
-		m.InReplyTo, m.References = msg.MessageID, append(append([]string{}, msg.References...), msg.MessageID)
+	if a.mail != nil && a.mail.MessageID != "" {
+		m.InReplyTo, m.References = a.mail.MessageID, append(append([]string{}, a.mail.References...), a.mail.MessageID)
 	}
 	if err := o.queue(ctx, tx, queued{mail: m, key: "ack:" + strconv.FormatInt(lead, 10), kind: KindAck, lead: lead, mailbox: mb.Name}); err != nil {
 		return err
