@@ -147,6 +147,9 @@ type HistoryRating struct {
 // history tables. Times are the ticket's own where it has them (pause
 // start, met, closed), else now.
 func (a access) recordHistory(ctx context.Context, old Ticket, found bool, t Ticket, now time.Time) error {
+	if found && sameForHistory(old, t) {
+		return nil // e.g. an SLA tick that only moved the next due time
+	}
 	var evs []HistoryEvent
 	add := func(at time.Time, kind, value string) {
 		if at.IsZero() {
@@ -233,6 +236,17 @@ func (a access) recordHistory(ctx context.Context, old Ticket, found bool, t Tic
 		}
 	}
 	return nil
+}
+
+// sameForHistory reports whether nothing the history keeps differs.
+func sameForHistory(a, b Ticket) bool {
+	return a.Type == b.Type && a.Tier == b.Tier && a.Priority == b.Priority && a.Policy == b.Policy &&
+		a.Assignee == b.Assignee && a.Status == b.Status && a.SLAState == b.SLAState && a.Deleted == b.Deleted &&
+		a.Requester == b.Requester && a.CreatedAt.Equal(b.CreatedAt) && a.PausedSince.Equal(b.PausedSince) &&
+		a.PausedTotal == b.PausedTotal && a.ClosedAt.Equal(b.ClosedAt) &&
+		a.FirstResponseDue.Equal(b.FirstResponseDue) && a.FirstResponseMet.Equal(b.FirstResponseMet) &&
+		a.NextResponseDue.Equal(b.NextResponseDue) && a.NextResponseMet.Equal(b.NextResponseMet) &&
+		a.ResolutionDue.Equal(b.ResolutionDue) && a.ResolutionMet.Equal(b.ResolutionMet)
 }
 
 // syncTarget keeps the target's current cycle's deadline and met time.
@@ -351,7 +365,7 @@ func (a access) HistoryTicket(ctx context.Context, leadID int64) (HistoryTicket,
 		return h, err
 	}
 	list := []HistoryTicket{h}
-	if err := a.historyDetails(ctx, list); err != nil {
+	if err := a.historyDetails(ctx, list, `?`, leadID); err != nil {
 		return HistoryTicket{}, err
 	}
 	return list[0], nil
@@ -359,14 +373,15 @@ func (a access) HistoryTicket(ctx context.Context, leadID int64) (HistoryTicket,
 
 // History returns the records of every ticket created before to that was
 // still open at from or closed at or after it (from zero: all), by lead
-// ID, with their targets, events and ratings.
+// ID, with their targets, events and ratings (four queries in all).
 func (a access) History(ctx context.Context, from, to time.Time) ([]HistoryTicket, error) {
 	toTS := int64(1<<63 - 1)
 	if !to.IsZero() {
 		toTS = tsNN(to)
 	}
-	rows, err := a.q.QueryContext(ctx, `SELECT `+historyCols+` FROM history_tickets
-WHERE created_at < ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY lead_id`, toTS, tsNN(from))
+	const where = `created_at < ? AND (closed_at IS NULL OR closed_at >= ?)`
+	args := []any{toTS, tsNN(from)}
+	rows, err := a.q.QueryContext(ctx, `SELECT `+historyCols+` FROM history_tickets WHERE `+where+` ORDER BY lead_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
@@ -383,66 +398,80 @@ WHERE created_at < ? AND (closed_at IS NULL OR closed_at >= ?) ORDER BY lead_id`
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
-	return out, a.historyDetails(ctx, out)
+	return out, a.historyDetails(ctx, out, `SELECT lead_id FROM history_tickets WHERE `+where, args...)
 }
 
-// historyDetails fills in the targets, events and ratings of the records.
-func (a access) historyDetails(ctx context.Context, list []HistoryTicket) error {
-	for i := range list {
-		h := &list[i]
-		rows, err := a.q.QueryContext(ctx, `SELECT target, cycle, start_at, due, met FROM history_targets
-WHERE lead_id = ? ORDER BY target, cycle`, h.LeadID)
-		if err != nil {
-			return fmt.Errorf("read history targets: %w", err)
-		}
-		for rows.Next() {
-			var tg HistoryTarget
-			var start int64
-			var due, met sql.NullInt64
-			if err := rows.Scan(&tg.Target, &tg.Cycle, &start, &due, &met); err != nil {
-				rows.Close()
-				return fmt.Errorf("read history targets: %w", err)
-			}
-			tg.Start, tg.Due, tg.Met = fromTSNN(start), fromTS(due), fromTS(met)
-			h.Targets = append(h.Targets, tg)
-		}
-		rows.Close()
-		rows, err = a.q.QueryContext(ctx, `SELECT at, kind, value FROM history_events WHERE lead_id = ? ORDER BY at, id`, h.LeadID)
-		if err != nil {
-			return fmt.Errorf("read history events: %w", err)
-		}
-		for rows.Next() {
-			var e HistoryEvent
-			var at int64
-			if err := rows.Scan(&at, &e.Kind, &e.Value); err != nil {
-				rows.Close()
-				return fmt.Errorf("read history events: %w", err)
-			}
-			e.At = fromTSNN(at)
-			h.Events = append(h.Events, e)
-		}
-		rows.Close()
-		rows, err = a.q.QueryContext(ctx, `SELECT answer, label, score, rated_at, acted FROM history_ratings
-WHERE lead_id = ? ORDER BY rated_at, answer`, h.LeadID)
-		if err != nil {
-			return fmt.Errorf("read history ratings: %w", err)
-		}
-		for rows.Next() {
-			var r HistoryRating
-			var at int64
-			if err := rows.Scan(&r.Answer, &r.Label, &r.Score, &at, &r.Acted); err != nil {
-				rows.Close()
-				return fmt.Errorf("read history ratings: %w", err)
-			}
-			r.RatedAt = fromTSNN(at)
-			h.Ratings = append(h.Ratings, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("read history ratings: %w", err)
-		}
+// historyDetails fills in the targets, events and ratings of the records
+// (by lead ID), reading those of the tickets the subquery selects.
+func (a access) historyDetails(ctx context.Context, list []HistoryTicket, leads string, args ...any) error {
+	if len(list) == 0 {
+		return nil
 	}
-	return nil
+	byID := make(map[int64]*HistoryTicket, len(list))
+	for i := range list {
+		byID[list[i].LeadID] = &list[i]
+	}
+	read := func(what, query string, scan func(rows *sql.Rows, h *HistoryTicket) error) error {
+		rows, err := a.q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("read history %s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var h HistoryTicket
+			if err := scan(rows, &h); err != nil {
+				return fmt.Errorf("read history %s: %w", what, err)
+			}
+			id = h.LeadID
+			if dst := byID[id]; dst != nil {
+				dst.Targets = append(dst.Targets, h.Targets...)
+				dst.Events = append(dst.Events, h.Events...)
+				dst.Ratings = append(dst.Ratings, h.Ratings...)
+			}
+		}
+		return rows.Err()
+	}
+	err := read("targets", `SELECT lead_id, target, cycle, start_at, due, met FROM history_targets
+WHERE lead_id IN (`+leads+`) ORDER BY lead_id, target, cycle`, func(rows *sql.Rows, h *HistoryTicket) error {
+		var tg HistoryTarget
+		var start int64
+		var due, met sql.NullInt64
+		if err := rows.Scan(&h.LeadID, &tg.Target, &tg.Cycle, &start, &due, &met); err != nil {
+			return err
+		}
+		tg.Start, tg.Due, tg.Met = fromTSNN(start), fromTS(due), fromTS(met)
+		h.Targets = []HistoryTarget{tg}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = read("events", `SELECT lead_id, at, kind, value FROM history_events
+WHERE lead_id IN (`+leads+`) ORDER BY lead_id, at, id`, func(rows *sql.Rows, h *HistoryTicket) error {
+		var e HistoryEvent
+		var at int64
+		if err := rows.Scan(&h.LeadID, &at, &e.Kind, &e.Value); err != nil {
+			return err
+		}
+		e.At = fromTSNN(at)
+		h.Events = []HistoryEvent{e}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return read("ratings", `SELECT lead_id, answer, label, score, rated_at, acted FROM history_ratings
+WHERE lead_id IN (`+leads+`) ORDER BY lead_id, rated_at, answer`, func(rows *sql.Rows, h *HistoryTicket) error {
+		var r HistoryRating
+		var at int64
+		if err := rows.Scan(&h.LeadID, &r.Answer, &r.Label, &r.Score, &at, &r.Acted); err != nil {
+			return err
+		}
+		r.RatedAt = fromTSNN(at)
+		h.Ratings = []HistoryRating{r}
+		return nil
+	})
 }
 
 // PruneHistory deletes the records of tickets closed (or deleted) more

@@ -106,3 +106,27 @@ func TestHistoryFollowsTicket(t *testing.T) {
 		t.Errorf("History = %d records, %v", len(list), err)
 	}
 }
+
+// BenchmarkUpsertTicketHistory measures one save of a changed ticket (a
+// stage change and a met target), the ticket row and its history diff, in
+// its own transaction as the desk engine does.
+func BenchmarkUpsertTicketHistory(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, b.TempDir(), nopLog())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	tk := Ticket{LeadID: 1, Type: "T", Policy: "p", Status: "NEW", CreatedAt: t0, FirstResponseDue: t0.Add(time.Hour)}
+	if err := s.UpsertTicket(ctx, tk, t0); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		tk.Status = []string{"NEW", "IN_PROCESS"}[i%2]
+		tk.FirstResponseMet = t0.Add(time.Duration(i) * time.Second)
+		if err := s.WithTx(ctx, func(tx *Tx) error { return tx.UpsertTicket(ctx, tk, t0) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
