@@ -35,7 +35,9 @@ func BenchmarkReport(b *testing.B) {
 				func() { tk.Status, tk.FirstResponseMet = "IN_PROCESS", c.Add(time.Duration(i%300)*time.Minute) },
 				func() { tk.Status, tk.PausedSince = "WAIT", c.Add(6*time.Hour) },
 				func() { tk.Status, tk.PausedSince, tk.PausedTotal = "IN_PROCESS", time.Time{}, 2*time.Hour },
-				func() { tk.Status, tk.ClosedAt, tk.ResolutionMet = "CONVERTED", c.Add(20*time.Hour), c.Add(20*time.Hour) },
+				func() {
+					tk.Status, tk.ClosedAt, tk.ResolutionMet = "CONVERTED", c.Add(20*time.Hour), c.Add(20*time.Hour)
+				},
 			}
 			if err := tx.UpsertTicket(ctx, tk, c); err != nil {
 				return err
