@@ -6,9 +6,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,18 +61,30 @@ func (e engine) String() string {
 // to one database, so two b24desk states on one server do not meet.
 const writeLockKey int64 = 0x6232346465736b
 
-// daemonLockKey is the session advisory lock OpenPostgres holds, the
-// PostgreSQL twin of the state directory's flock.
+// daemonLockKey is the session advisory lock OpenPostgres and
+// OpenPostgresNode hold, the PostgreSQL twin of the state directory's flock.
 const daemonLockKey int64 = writeLockKey + 1
 
 // OpenPostgres opens the state in the PostgreSQL database at dsn (a
 // postgres:// URL or keyword string) for one writer, as Open does for a
-// directory: it holds a session advisory lock on a connection of its own
-// (a second opener gets ErrLocked; the server releases the lock when the
-// process or its connection dies), applies pending migrations and checks
-// that the state can be written. The dsn is a secret: errors never
-// include it.
+// directory (setup, state migrate): it holds the session advisory lock
+// exclusively on a connection of its own (a second opener, or a running
+// daemon, gives ErrLocked; the server releases the lock when the process
+// or its connection dies), applies pending migrations and checks that the
+// state can be written. The dsn is a secret: errors never include it.
 func OpenPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, error) {
+	return openPostgresLocked(ctx, dsn, log, false)
+}
+
+// OpenPostgresNode opens the state for one of several daemons sharing it
+// (each holds the lock shared: setup waits until they are stopped), with
+// OpenPostgres's migrations and checks. Which node does the work is the
+// leader lease's decision (lease.go).
+func OpenPostgresNode(ctx context.Context, dsn string, log zerolog.Logger) (*Store, error) {
+	return openPostgresLocked(ctx, dsn, log, true)
+}
+
+func openPostgresLocked(ctx context.Context, dsn string, log zerolog.Logger, shared bool) (*Store, error) {
 	s, err := openPostgres(ctx, dsn, log)
 	if err != nil {
 		return nil, err
@@ -80,8 +94,12 @@ func OpenPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, 
 		_ = s.Close()
 		return nil, fmt.Errorf("open state %s: %w", s.dir, err)
 	}
+	lock := `SELECT pg_try_advisory_lock(?)`
+	if shared {
+		lock = `SELECT pg_try_advisory_lock_shared(?)`
+	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?)`, daemonLockKey).Scan(&got); err != nil || !got {
+	if err := conn.QueryRowContext(ctx, lock, daemonLockKey).Scan(&got); err != nil || !got {
 		_ = conn.Close()
 		_ = s.Close()
 		if err != nil {
@@ -123,10 +141,11 @@ func openPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, 
 		return nil, errors.New("state.postgres_url: not a valid PostgreSQL URL or keyword string")
 	}
 	where := PostgresName(dsn)
-	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
+	fence := &atomic.Pointer[Lease]{}
+	db := sql.OpenDB(pgConnector{base: stdlib.GetConnector(*cfg), fence: fence})
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, dir: where, engine: enginePostgres, log: log.With().Str("component", "store").Str("engine", "postgres").Logger(), health: &writeHealth{}}
+	s := &Store{db: db, dir: where, engine: enginePostgres, fence: fence, log: log.With().Str("component", "store").Str("engine", "postgres").Logger(), health: &writeHealth{}}
 	s.access = access{q: tracked{querier: db, health: s.health}}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -248,36 +267,172 @@ func rebind(query string) string {
 }
 
 // pgConnector hands out pgConns.
-type pgConnector struct{ base driver.Connector }
+type pgConnector struct {
+	base  driver.Connector
+	fence *atomic.Pointer[Lease]
+}
 
 func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.base.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return pgConn{conn.(*stdlib.Conn)}, nil
+	return &pgConn{Conn: conn.(*stdlib.Conn), fence: c.fence}, nil
 }
 
 func (c pgConnector) Driver() driver.Driver { return c.base.Driver() }
 
-// pgConn is pgx's database/sql connection speaking SQLite's placeholders
-// and taking the write lock at the start of every read-write transaction.
-type pgConn struct{ *stdlib.Conn }
+// pgConn is pgx's database/sql connection speaking SQLite's placeholders,
+// taking the write lock at the start of every read-write transaction and,
+// on a node that leads, checking the lease there (lease.go): a write
+// outside a transaction then runs in one of its own.
+type pgConn struct {
+	*stdlib.Conn
+	fence *atomic.Pointer[Lease]
+	inTx  bool
+}
 
-func (c pgConn) Prepare(query string) (driver.Stmt, error) {
+func (c *pgConn) Prepare(query string) (driver.Stmt, error) {
 	return c.Conn.Prepare(rebind(query))
 }
 
-func (c pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+func (c *pgConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	return c.Conn.PrepareContext(ctx, rebind(query))
 }
 
-func (c pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	return c.Conn.ExecContext(ctx, rebind(query), sqliteArgs(args))
+// fenced reports whether a write outside a transaction must be fenced.
+func (c *pgConn) fenced(query string) bool {
+	if c.inTx {
+		return false
+	}
+	l := c.fence.Load()
+	if l == nil || !l.active() {
+		return false
+	}
+	head := strings.ToUpper(strings.TrimLeft(query, " \t\r\n("))
+	return !strings.HasPrefix(head, "SELECT")
 }
 
-func (c pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.Conn.QueryContext(ctx, rebind(query), sqliteArgs(args))
+func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	query, args = rebind(query), sqliteArgs(args)
+	if !c.fenced(query) {
+		return c.Conn.ExecContext(ctx, query, args)
+	}
+	tx, err := c.BeginTx(ctx, driver.TxOptions{})
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Conn.ExecContext(ctx, query, args)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return res, tx.Commit()
+}
+
+func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	query, args = rebind(query), sqliteArgs(args)
+	if !c.fenced(query) {
+		return c.Conn.QueryContext(ctx, query, args)
+	}
+	// A write returning rows (UPDATE ... RETURNING): its rows are read
+	// before the commit.
+	tx, err := c.BeginTx(ctx, driver.TxOptions{})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.Conn.QueryContext(ctx, query, args)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	mem, err := readRows(rows)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return mem, tx.Commit()
+}
+
+func (c *pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil || opts.ReadOnly {
+		return tx, err
+	}
+	c.inTx = true
+	wrapped := pgTx{Tx: tx, c: c}
+	if _, err := c.Conn.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", []driver.NamedValue{{Ordinal: 1, Value: writeLockKey}}); err != nil {
+		_ = wrapped.Rollback()
+		return nil, fmt.Errorf("take the state's write lock: %w", err)
+	}
+	if l := c.fence.Load(); l != nil {
+		if err := l.fenceCheck(ctx, c.queryBool); err != nil {
+			_ = wrapped.Rollback()
+			return nil, err
+		}
+	}
+	return wrapped, nil
+}
+
+// queryBool runs a query answering one boolean.
+func (c *pgConn) queryBool(ctx context.Context, query string, args ...any) (bool, error) {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	rows, err := c.Conn.QueryContext(ctx, query, nv)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if err := rows.Next(dest); err != nil {
+		return false, err
+	}
+	b, _ := dest[0].(bool)
+	return b, nil
+}
+
+// pgTx notes the transaction's end on its connection.
+type pgTx struct {
+	driver.Tx
+	c *pgConn
+}
+
+func (t pgTx) Commit() error   { t.c.inTx = false; return t.Tx.Commit() }
+func (t pgTx) Rollback() error { t.c.inTx = false; return t.Tx.Rollback() }
+
+// memRows are rows read in full.
+type memRows struct {
+	cols []string
+	rows [][]driver.Value
+}
+
+func readRows(r driver.Rows) (*memRows, error) {
+	defer r.Close()
+	m := &memRows{cols: r.Columns()}
+	for {
+		dest := make([]driver.Value, len(m.cols))
+		err := r.Next(dest)
+		if errors.Is(err, io.EOF) {
+			return m, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		m.rows = append(m.rows, dest)
+	}
+}
+
+func (m *memRows) Columns() []string { return m.cols }
+func (m *memRows) Close() error      { m.rows = nil; return nil }
+func (m *memRows) Next(dest []driver.Value) error {
+	if len(m.rows) == 0 {
+		return io.EOF
+	}
+	copy(dest, m.rows[0])
+	m.rows = m.rows[1:]
+	return nil
 }
 
 // sqliteArgs passes a Go bool as SQLite stores it, 0 or 1 (the schema's
@@ -292,18 +447,6 @@ func sqliteArgs(args []driver.NamedValue) []driver.NamedValue {
 		}
 	}
 	return args
-}
-
-func (c pgConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	tx, err := c.Conn.BeginTx(ctx, opts)
-	if err != nil || opts.ReadOnly {
-		return tx, err
-	}
-	if _, err := c.Conn.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", []driver.NamedValue{{Ordinal: 1, Value: writeLockKey}}); err != nil {
-		_ = tx.Rollback()
-		return nil, fmt.Errorf("take the state's write lock: %w", err)
-	}
-	return tx, nil
 }
 
 // PostgresName names a PostgreSQL state for messages: the URL without its

@@ -145,3 +145,32 @@ func TestCopyFromSQLite(t *testing.T) {
 		t.Fatalf("second copy: %v, want ErrNotEmpty", err)
 	}
 }
+
+// TestPostgresNodesShareSetupWaits: daemons open one state side by side
+// (shared lock); setup's one-writer open is refused while they run.
+func TestPostgresNodesShareSetupWaits(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("the PostgreSQL run tests this")
+	}
+	ctx := context.Background()
+	url := testURL(t, t.TempDir())
+	var nodes []*Store
+	for range 2 {
+		n, err := OpenPostgresNode(ctx, url, zerolog.Nop())
+		if err != nil {
+			t.Fatalf("node open: %v", err)
+		}
+		nodes = append(nodes, n)
+	}
+	if _, err := OpenPostgres(ctx, url, zerolog.Nop()); !errors.Is(err, ErrLocked) {
+		t.Fatalf("setup beside running nodes: %v, want ErrLocked", err)
+	}
+	for _, n := range nodes {
+		_ = n.Close()
+	}
+	s, err := OpenPostgres(ctx, url, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("setup once the nodes stopped: %v", err)
+	}
+	_ = s.Close()
+}

@@ -43,6 +43,7 @@ type Store struct {
 	readOnly bool
 	engine   engine
 	pgLock   *sql.Conn // holds OpenPostgres's session lock
+	fence    *atomic.Pointer[Lease]
 
 	bucketsOnce sync.Once
 	buckets     *BitrixBuckets // the limiter's shared bucket (Buckets)
@@ -242,7 +243,7 @@ func (s *Store) Dir() string { return s.dir }
 // Close closes the database and releases the directory lock.
 func (s *Store) Close() error {
 	if s.pgLock != nil {
-		_, _ = s.pgLock.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?)`, daemonLockKey)
+		_, _ = s.pgLock.ExecContext(context.Background(), `SELECT pg_advisory_unlock_all()`)
 		_ = s.pgLock.Close()
 	}
 	err := s.db.Close()
