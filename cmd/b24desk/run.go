@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/daemon"
 	"github.com/b24desk/b24desk/connector/store"
 )
@@ -21,7 +26,11 @@ const runUsage = `Usage: b24desk run [--config FILE] [--debug-clock [--debug-clo
 Run the daemon: mail intake, portal events, reconcile, the SLA clock and the
 outbox, with /healthz, /readyz and /metrics on http.listen. It refuses to
 start when the portal schema is missing (run b24desk setup first) or another
-daemon holds the state. SIGHUP reloads the rules; SIGTERM or SIGINT stops
+daemon holds the state. On a PostgreSQL state (state.postgres_url) any
+number of daemons run side by side: one leads and works, the others stand
+by, serving /bitrix/events, /healthz, /readyz and /metrics, and one of
+them takes over within about 12 s when the leader dies (docs/deploy.md);
+a leader that lost its lease exits 1 and comes back as a standby. SIGHUP reloads the rules; SIGTERM or SIGINT stops
 intake, drains the outbox (at most 10 s) and exits 0.
 
 Logs go to stderr (log.level, log.format in the config). Run it under
@@ -96,7 +105,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	log := newLogger(cfg.Log, stderr)
-	st, err := openState(ctx, cfg, log)
+	st, lease, err := openRunState(ctx, cfg, log)
 	if errors.Is(err, store.ErrLocked) {
 		fmt.Fprintf(stderr, "b24desk run: state %s is locked: another b24desk daemon is running on it\n", stateName(cfg))
 		return exitFailed
@@ -115,7 +124,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, Client: client, Rules: r,
-		Clock: clk, DebugClock: manual, Logger: log})
+		Clock: clk, DebugClock: manual, Logger: log, Lease: lease})
 	if err != nil {
 		// A missing schema names `b24desk setup` in err (schema.ErrMissing).
 		fmt.Fprintf(stderr, "b24desk run: %v\n", err)
@@ -134,4 +143,41 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// openRunState opens the daemon's state: the SQLite directory under its
+// lock, or a PostgreSQL state shared with other daemons, each with its
+// claim on the portal's leader lease (the portal's address is the key).
+func openRunState(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*store.Store, *store.Lease, error) {
+	u := cfg.State.PostgresURL.Value()
+	if u == "" {
+		st, err := openState(ctx, cfg, log)
+		return st, nil, err
+	}
+	st, err := store.OpenPostgresNode(ctx, u, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	host, _ := os.Hostname()
+	var tag [4]byte
+	_, _ = rand.Read(tag[:])
+	holder := fmt.Sprintf("%s/%d/%x", host, os.Getpid(), tag)
+	lease, err := st.NewLease(ctx, portalAddress(cfg), holder, daemon.LeaseTTL)
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, err
+	}
+	return st, lease, nil
+}
+
+// portalAddress is the portal's host[:port], the key of its lease.
+func portalAddress(cfg *config.Config) string {
+	base := cfg.Portal.Endpoint
+	if w := cfg.Portal.WebhookURL.Value(); w != "" {
+		base = w
+	}
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "portal"
 }

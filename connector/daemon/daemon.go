@@ -62,6 +62,11 @@ type Options struct {
 	// PortalStaleAfter: /readyz fails when the portal has not answered for
 	// longer (default the larger of 5 minutes and 3 reconcile intervals).
 	PortalStaleAfter time.Duration
+	// Lease, on a state shared by several daemons (PostgreSQL), elects the
+	// one that works: until it leads, Run serves /bitrix/events (into the
+	// shared queue), health and metrics only (leader.go). Nil: this
+	// daemon always works.
+	Lease *store.Lease
 }
 
 // Daemon is a built b24desk daemon, ready to Run.
@@ -94,6 +99,7 @@ type Daemon struct {
 	tickMu sync.Mutex // SLA ticks never overlap
 
 	testJobs []job // extra intake jobs (tests of the shutdown bound)
+	leader   leadership
 }
 
 // New builds the daemon: it checks the portal schema recorded by setup,
@@ -135,6 +141,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	d.started = d.clk.Now()
 	d.metrics = metrics.New(o.Registry)
+	d.registerLeader()
 	d.portal = newPortal(o.Client, d.clk, d.metrics)
 
 	m, err := schema.Load(ctx, o.Store)

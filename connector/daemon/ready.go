@@ -12,6 +12,10 @@ import (
 type Readiness struct {
 	Ready    bool     `json:"ready"`
 	NotReady []string `json:"not_ready,omitempty"`
+	// Role is "leader" or "standby" when several daemons share the state
+	// (a standby is ready when it can accept portal events: the state can
+	// be written).
+	Role string `json:"role,omitempty"`
 }
 
 // CheckReady evaluates the readiness rules at the clock's time: the portal
@@ -21,11 +25,18 @@ type Readiness struct {
 // no write failed for a storage reason since the last good one). Right
 // after start a part gets its full bound to show up.
 func (d *Daemon) CheckReady(ctx context.Context) Readiness {
+	if d.role() == "standby" {
+		var bad []string
+		if err := d.st.WriteHealth(ctx); err != nil {
+			bad = append(bad, "state: "+err.Error())
+		}
+		return Readiness{Ready: len(bad) == 0, NotReady: bad, Role: "standby"}
+	}
 	now := d.clk.Now()
 	var bad []string
 	since := func(t time.Time) time.Duration {
 		if t.IsZero() {
-			t = d.started
+			t = d.workStart()
 		}
 		return now.Sub(t)
 	}
@@ -49,7 +60,7 @@ func (d *Daemon) CheckReady(ctx context.Context) Readiness {
 		bad = append(bad, fmt.Sprintf("outbox: oldest pending write is %s old (bound %s, %d pending)",
 			st.OldestAge.Round(time.Second), d.opts.OutboxStuckAfter, st.Depth))
 	}
-	return Readiness{Ready: len(bad) == 0, NotReady: bad}
+	return Readiness{Ready: len(bad) == 0, NotReady: bad, Role: d.role()}
 }
 
 func (d *Daemon) serveReady(w http.ResponseWriter, r *http.Request) {

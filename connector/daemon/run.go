@@ -31,6 +31,20 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { serveErr <- d.srv.Serve(d.ln) }()
 	d.log.Info().Str("listen", d.Addr()).Str("events", d.cfg.Events.Mode).Int("mailboxes", len(d.intakes)).
 		Bool("debug_clock", d.opts.DebugClock != nil).Msg("b24desk running")
+	if !d.awaitLeadership(ctx) {
+		// Stopped while standing by: no work was started.
+		d.accept.close()
+		shutCtx, cancelShut := context.WithTimeout(base, 5*time.Second)
+		defer cancelShut()
+		_ = d.srv.Shutdown(shutCtx)
+		d.log.Info().Msg("stopped (standby)")
+		return nil
+	}
+	if d.opts.Lease != nil {
+		// A clean stop hands the lease over at once.
+		defer func() { _ = d.opts.Lease.Release(base) }()
+		go d.keepLease(workCtx)
+	}
 
 	outboxDone := make(chan struct{})
 	go func() { defer close(outboxDone); d.deliver(outboxCtx, stopDeliver) }()
@@ -68,6 +82,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	case err := <-serveErr:
 		served = true
 		runErr = fmt.Errorf("http server: %w", err)
+	case <-d.leaseLost():
+		// Every write is refused now: stop, and come back as a standby.
+		runErr = ErrLeadershipLost
 	}
 
 	// Phase 1: take no new work, within the bound.
