@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,17 +27,9 @@ type node struct {
 // startNode runs `b24desk run` with the node's config and waits for /healthz.
 func (d *desk) startNode(n *node) {
 	d.t.Helper()
-	cmd := exec.Command(binPath, "run", "--config", n.config, "--debug-clock",
-		"--debug-clock-start", d.clk.Now().Format(time.RFC3339))
-	w := &lockedWriter{mu: &d.logsMu, b: &d.logs}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		d.t.Fatal(err)
-	}
-	p := &daemonProc{cmd: cmd, done: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
+	p := d.spawn(n.config)
 	n.proc = p
-	d.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Process.Signal(syscall.SIGCONT); <-p.done })
+	d.t.Cleanup(func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Process.Signal(syscall.SIGCONT); <-p.done })
 	d.waitFor(n.name+" /healthz", 30*time.Second, func() bool {
 		select {
 		case <-p.done:

@@ -230,15 +230,7 @@ func (r *rig) start() {
 	if r.running != nil {
 		r.t.Fatal("daemon already running")
 	}
-	cmd := exec.Command(binPath, "run", "--config", r.config, "--debug-clock",
-		"--debug-clock-start", r.clk.Now().Format(time.RFC3339))
-	w := &lockedWriter{mu: &r.logsMu, b: &r.logs}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	p := &daemonProc{cmd: cmd, done: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
+	p := r.spawn(r.config)
 	r.running = p
 	r.waitFor("daemon /healthz", 20*time.Second, func() bool {
 		select {
@@ -249,6 +241,22 @@ func (r *rig) start() {
 		code, _ := r.get("/healthz")
 		return code == http.StatusOK
 	})
+}
+
+// spawn starts `b24desk run --debug-clock` with config at the simulator's
+// time, its output going to the rig's log.
+func (r *rig) spawn(config string) *daemonProc {
+	r.t.Helper()
+	cmd := exec.Command(binPath, "run", "--config", config, "--debug-clock",
+		"--debug-clock-start", r.clk.Now().Format(time.RFC3339))
+	w := &lockedWriter{mu: &r.logsMu, b: &r.logs}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	p := &daemonProc{cmd: cmd, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	return p
 }
 
 // stop sends sig to the daemon and returns its exit code.
