@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/b24desk/b24desk/connector/daemon"
 	"github.com/b24desk/b24desk/connector/store/pgtest"
 )
@@ -47,6 +49,20 @@ func (n *node) role() string {
 	var rd daemon.Readiness
 	_ = json.Unmarshal([]byte(body), &rd)
 	return rd.Role
+}
+
+// rss is a process's resident memory as /proc says it.
+func rss(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
 }
 
 func getFrom(listen, path string) (int, string) {
@@ -153,6 +169,19 @@ func TestFailoverTwoNodes(t *testing.T) {
 			t.Errorf("%q: %d tickets, want 1", s, n)
 		}
 	}
+	// What one node costs (docs/scaling.md): its memory and its database
+	// connections.
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var conns int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&conns); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("node a (leader, 1 mailbox): RSS %s, %d PostgreSQL connections", rss(a.proc.cmd.Process.Pid), conns)
 	t.Logf("takeover after SIGKILL: %s; after SIGSTOP: %s (lease TTL %s, renew %s, poll %s)",
 		takeoverKill.Round(100*time.Millisecond), takeoverStop.Round(100*time.Millisecond), daemon.LeaseTTL, daemon.LeaseRenew, daemon.LeasePoll)
 }
