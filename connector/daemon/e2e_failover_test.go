@@ -106,6 +106,7 @@ func TestFailoverTwoNodes(t *testing.T) {
 	if r := b.role(); r != "standby" {
 		t.Fatalf("node b's role %q, want standby", r)
 	}
+	standbyRSS := rss(b.proc.cmd.Process.Pid)
 	if _, body := getFrom(b.listen, "/metrics"); !strings.Contains(body, "b24desk_leader 0") {
 		t.Fatal("node b's metrics lack b24desk_leader 0")
 	}
@@ -181,7 +182,8 @@ func TestFailoverTwoNodes(t *testing.T) {
 WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&conns); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("node a (leader, 1 mailbox): RSS %s, %d PostgreSQL connections", rss(a.proc.cmd.Process.Pid), conns)
+	t.Logf("node a (leader, 1 mailbox): RSS %s, %d PostgreSQL connections; node b as a standby: RSS %s",
+		rss(a.proc.cmd.Process.Pid), conns, standbyRSS)
 	t.Logf("takeover after SIGKILL: %s; after SIGSTOP: %s (lease TTL %s, renew %s, poll %s)",
 		takeoverKill.Round(100*time.Millisecond), takeoverStop.Round(100*time.Millisecond), daemon.LeaseTTL, daemon.LeaseRenew, daemon.LeasePoll)
 }
