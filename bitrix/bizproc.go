@@ -98,12 +98,9 @@ func (c *Client) WorkflowTemplateList(ctx context.Context, documentType []string
 // WorkflowStart starts template templateID on documentID (LeadDocumentID)
 // and returns the instance ID. Not idempotent.
 func (c *Client) WorkflowStart(ctx context.Context, templateID int64, documentID []string, parameters map[string]any) (string, error) {
-	p := map[string]any{"TEMPLATE_ID": templateID, "DOCUMENT_ID": documentID}
-	if len(parameters) > 0 {
-		p["PARAMETERS"] = parameters
-	}
+	cmd := WorkflowStartCommand(templateID, documentID, parameters)
 	var id FlexString
-	if err := c.callInto(ctx, "bizproc.workflow.start", p, &id); err != nil {
+	if err := c.callInto(ctx, cmd.Method, cmd.Params, &id); err != nil {
 		return "", err
 	}
 	return string(id), nil

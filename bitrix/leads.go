@@ -110,7 +110,8 @@ func decodeMultifields(raw json.RawMessage) []Multifield {
 // LeadAdd creates a lead (crm.lead.add) and returns its ID. Not idempotent:
 // after ErrOutcomeUnknown look the lead up by its ORIGIN_ID.
 func (c *Client) LeadAdd(ctx context.Context, fields map[string]any, registerSonet bool) (int64, error) {
-	return c.callID(ctx, "crm.lead.add", map[string]any{"fields": fields, "params": sonet(registerSonet)})
+	cmd := LeadAddCommand(fields, registerSonet)
+	return c.callID(ctx, cmd.Method, cmd.Params)
 }
 
 func sonet(register bool) map[string]any {
@@ -123,7 +124,8 @@ func sonet(register bool) map[string]any {
 // LeadUpdate changes a lead's fields (crm.lead.update). The portal ignores
 // unknown fields silently.
 func (c *Client) LeadUpdate(ctx context.Context, id int64, fields map[string]any, registerSonet bool) error {
-	return c.callOK(ctx, "crm.lead.update", map[string]any{"id": id, "fields": fields, "params": sonet(registerSonet)})
+	cmd := LeadUpdateCommand(KnownID(id), fields, registerSonet)
+	return c.callOK(ctx, cmd.Method, cmd.Params)
 }
 
 // LeadGet reads one lead; a missing lead is an error wrapping ErrNotFound.
@@ -223,6 +225,6 @@ func (c *Client) LeadFields(ctx context.Context) (map[string]FieldInfo, error) {
 // entityTypeID 1 is a lead). Use it for file fields: a multiple file field
 // is rewritten, file IDs not re-sent are deleted.
 func (c *Client) ItemUpdate(ctx context.Context, entityTypeID, id int64, fields map[string]any) error {
-	_, err := c.Call(ctx, "crm.item.update", map[string]any{"entityTypeId": entityTypeID, "id": id, "fields": fields})
+	_, err := c.Do(ctx, ItemUpdateCommand(entityTypeID, KnownID(id), fields))
 	return err
 }

@@ -33,7 +33,8 @@ func (n Notification) params() map[string]any {
 // NotifySystem sends a system notification (im.notify.system.add) and
 // returns its ID (0 when the portal answered false). Not idempotent.
 func (c *Client) NotifySystem(ctx context.Context, n Notification) (int64, error) {
-	return c.notify(ctx, "im.notify.system.add", n)
+	cmd := NotifySystemCommand(n)
+	return c.notify(ctx, cmd.Method, n)
 }
 
 // NotifyPersonal sends a personal notification from the webhook's user

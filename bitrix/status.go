@@ -45,7 +45,8 @@ func (c *Client) StatusEntityItems(ctx context.Context, entityID string) ([]Stat
 // SORT...) and returns its numeric ID. A duplicate STATUS_ID fails with
 // ERROR_CORE (ErrInvalid).
 func (c *Client) StatusAdd(ctx context.Context, fields map[string]any) (int64, error) {
-	return c.callID(ctx, "crm.status.add", map[string]any{"fields": fields})
+	cmd := StatusAddCommand(fields)
+	return c.callID(ctx, cmd.Method, cmd.Params)
 }
 
 // StatusUpdate changes the entry with numeric ID id.

@@ -26,15 +26,8 @@ type TimelineComment struct {
 // its ID. Not idempotent: put a step key in the text and look for it with
 // TimelineCommentList after ErrOutcomeUnknown.
 func (c *Client) TimelineCommentAdd(ctx context.Context, leadID int64, comment string, files []FileData) (int64, error) {
-	fields := map[string]any{"ENTITY_ID": leadID, "ENTITY_TYPE": "lead", "COMMENT": comment}
-	if len(files) > 0 {
-		list := make([]any, 0, len(files))
-		for _, f := range files {
-			list = append(list, []any{f.Name, f.Base64})
-		}
-		fields["FILES"] = list
-	}
-	return c.callID(ctx, "crm.timeline.comment.add", map[string]any{"fields": fields})
+	cmd := TimelineCommentAddCommand(KnownID(leadID), comment, files)
+	return c.callID(ctx, cmd.Method, cmd.Params)
 }
 
 // TimelineCommentList returns a lead's timeline comments (first page of
@@ -65,20 +58,11 @@ type Todo struct {
 // TodoAdd creates a to-do, which the portal shows in its counters and
 // marks red when overdue, and returns its ID. Not idempotent.
 func (c *Client) TodoAdd(ctx context.Context, t Todo) (int64, error) {
-	p := map[string]any{
-		"ownerTypeId": t.OwnerTypeID, "ownerId": t.OwnerID,
-		"deadline": t.Deadline.Format(time.RFC3339), "description": t.Description,
-	}
-	if t.Title != "" {
-		p["title"] = t.Title
-	}
-	if t.ResponsibleID != 0 {
-		p["responsibleId"] = t.ResponsibleID
-	}
+	cmd := TodoAddCommand(t, KnownID(t.OwnerID))
 	var res struct {
 		ID FlexInt `json:"id"`
 	}
-	if err := c.callInto(ctx, "crm.activity.todo.add", p, &res); err != nil {
+	if err := c.callInto(ctx, cmd.Method, cmd.Params, &res); err != nil {
 		return 0, err
 	}
 	return int64(res.ID), nil
@@ -86,9 +70,7 @@ func (c *Client) TodoAdd(ctx context.Context, t Todo) (int64, error) {
 
 // TodoUpdateDeadline moves a to-do's deadline (idempotent).
 func (c *Client) TodoUpdateDeadline(ctx context.Context, id, ownerTypeID, ownerID int64, deadline time.Time) error {
-	_, err := c.Call(ctx, "crm.activity.todo.updateDeadline", map[string]any{
-		"id": id, "ownerTypeId": ownerTypeID, "ownerId": ownerID, "value": deadline.Format(time.RFC3339),
-	})
+	_, err := c.Do(ctx, TodoUpdateDeadlineCommand(id, ownerTypeID, ownerID, deadline))
 	return err
 }
 

@@ -34,7 +34,8 @@ func (c *Client) LeadUserFieldList(ctx context.Context, filter map[string]any) (
 // FIELD_NAME without or with the UF_CRM_ prefix, LABEL, MULTIPLE, LIST...)
 // and returns its ID.
 func (c *Client) LeadUserFieldAdd(ctx context.Context, fields map[string]any) (int64, error) {
-	return c.callID(ctx, "crm.lead.userfield.add", map[string]any{"fields": fields})
+	cmd := LeadUserFieldAddCommand(fields)
+	return c.callID(ctx, cmd.Method, cmd.Params)
 }
 
 // LeadUserFieldUpdate changes the lead user field with ID id (e.g. its

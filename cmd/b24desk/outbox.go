@@ -258,6 +258,7 @@ func (n ticketNamer) lead(ctx context.Context, group string) (string, error) {
 	if id, ok := n.known[group]; ok {
 		return id, nil
 	}
+	group = outbox.CoreGroup(group) // a side write's lane belongs to its ticket
 	key := group
 	for _, prefix := range []string{"ticket:", "mail:"} {
 		key = strings.TrimPrefix(key, prefix)
@@ -286,7 +287,7 @@ func ticketColumn(v outboxRowView) string {
 	if v.Ticket != "" {
 		return v.Ticket
 	}
-	origin := strings.TrimPrefix(v.Group, "ticket:")
+	origin := strings.TrimPrefix(outbox.CoreGroup(v.Group), "ticket:")
 	if origin == "" {
 		return "-"
 	}

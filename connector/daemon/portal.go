@@ -34,6 +34,11 @@ func (p *portal) Call(ctx context.Context, method string, params any) (*bitrix.R
 	return p.c.Call(ctx, method, params)
 }
 
+// Batch sends commands in batch requests (the outbox's writes).
+func (p *portal) Batch(ctx context.Context, cmds []bitrix.BatchCmd, halt bool) ([]bitrix.BatchResult, error) {
+	return p.c.Batch(ctx, cmds, halt)
+}
+
 // LeadGet reads a lead (the ticket engine's read).
 func (p *portal) LeadGet(ctx context.Context, id int64) (*bitrix.Lead, error) {
 	return p.c.LeadGet(ctx, id)

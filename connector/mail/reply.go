@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
@@ -111,19 +112,14 @@ func (i *Intake) reply(ctx context.Context, tx *store.Tx, lead int64, msg *mimep
 	if len(left) > 0 {
 		b.WriteString("\n\n" + mimeparse.EscapeBBCode(leftOutNote(left)))
 	}
-	fields := map[string]any{"ENTITY_ID": lead, "ENTITY_TYPE": "lead", "COMMENT": b.String()}
-	if len(files) > 0 {
-		pairs := make([][2]string, 0, len(files))
-		for _, f := range files {
-			pairs = append(pairs, [2]string{f.name, f.data})
-		}
-		fields["FILES"] = pairs
+	data := make([]bitrix.FileData, 0, len(files))
+	for _, f := range files {
+		data = append(data, bitrix.FileData{Name: f.name, Base64: f.data})
 	}
 	key := "mail.reply:" + origin
 	_, created, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindTimelineComment, DedupeKey: key,
-		GroupKey: outbox.GroupFor(strconv.FormatInt(lead, 10)),
-		Payload:  map[string]any{"fields": fields},
+		DedupeKey: key, GroupKey: outbox.GroupFor(strconv.FormatInt(lead, 10)),
+		Payload: outbox.Comment(outbox.LeadOf(lead), b.String(), data),
 	})
 	if err != nil {
 		return outcome{}, err
@@ -163,10 +159,8 @@ func (i *Intake) bounce(ctx context.Context, tx *store.Tx, msg *mimeparse.Messag
 		strings.Join(rcpts, ", "), status)
 	key := "mail.bounce:" + origin
 	_, _, err = i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindTimelineComment, DedupeKey: key,
-		GroupKey: outbox.GroupFor(strconv.FormatInt(e.LeadID, 10)),
-		Payload: map[string]any{"fields": map[string]any{
-			"ENTITY_ID": e.LeadID, "ENTITY_TYPE": "lead", "COMMENT": mimeparse.EscapeBBCode(text)}},
+		DedupeKey: key, GroupKey: outbox.GroupFor(strconv.FormatInt(e.LeadID, 10)),
+		Payload: outbox.Comment(outbox.LeadOf(e.LeadID), mimeparse.EscapeBBCode(text), nil),
 	})
 	if err != nil {
 		return outcome{}, false, err

@@ -129,8 +129,8 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 
 	group := outbox.GroupFor(origin)
 	if _, _, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindLeadAdd, DedupeKey: key, GroupKey: group,
-		Payload: map[string]any{"fields": fields, "params": map[string]any{"REGISTER_SONET_EVENT": "Y"}},
+		DedupeKey: key, GroupKey: group,
+		Payload: outbox.LeadAdd{Fields: fields, Params: outbox.Feed(true)},
 	}); err != nil {
 		return outcome{}, err
 	}
@@ -172,12 +172,9 @@ func (i *Intake) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, m *
 		return nil
 	}
 	_, _, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindWorkflowStart, DedupeKey: "mail.workflow:" + origin, GroupKey: group,
-		Payload: map[string]any{
-			"TEMPLATE_ID": t.WorkflowTemplate,
-			"DOCUMENT_ID": []string{"crm", "CCrmDocumentLead", "LEAD_" + outbox.LeadID},
-			"PARAMETERS":  map[string]any{},
-		},
+		DedupeKey: "mail.workflow:" + origin, GroupKey: group,
+		// The zero LeadRef: the lead this ticket's lead.add creates.
+		Payload: outbox.WorkflowStart{TemplateID: int64(t.WorkflowTemplate)},
 	})
 	return err
 }

@@ -146,8 +146,8 @@ func (o *Outbound) sentHook(ctx context.Context, tx *store.Tx, row outbox.Row, _
 	}
 	if len(p.Fields) > 0 {
 		_, _, err := o.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
-			Kind: outbox.KindLeadUpdate, DedupeKey: clearKey(p.Key), GroupKey: group,
-			Payload: map[string]any{"id": p.Lead, "fields": p.Fields, "params": map[string]string{"REGISTER_SONET_EVENT": "N"}},
+			DedupeKey: clearKey(p.Key), GroupKey: group,
+			Payload: outbox.LeadUpdate{ID: outbox.LeadOf(p.Lead), Fields: p.Fields, Params: outbox.Feed(false)},
 		})
 		if err != nil {
 			return err
@@ -177,8 +177,8 @@ func clearFields(stage string) map[string]any {
 // comment is a timeline comment entry on the lead (text already escaped).
 func comment(key, group string, lead int64, text string) outbox.Entry {
 	return outbox.Entry{
-		Kind: outbox.KindTimelineComment, DedupeKey: key, GroupKey: group,
-		Payload: map[string]any{"fields": map[string]any{"ENTITY_ID": lead, "ENTITY_TYPE": "lead", "COMMENT": text}},
+		DedupeKey: key, GroupKey: group,
+		Payload: outbox.Comment(outbox.LeadOf(lead), text, nil),
 	}
 }
 

@@ -4,118 +4,381 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/b24desk/b24desk/bitrix"
 )
 
-// leadAdd creates a lead carrying ORIGINATOR_ID=b24desk and ORIGIN_ID (the
-// payload's, else the row's dedupe key). Payload: {"fields": {...},
-// "params": {...}}. Result: the lead ID as a JSON number.
-type leadAdd struct{}
+// The built-in writes. Each is the typed payload of its kind (stored as
+// JSON; Entry.Payload takes it and Entry.Kind may then stay empty), sent
+// through the bitrix command builders. Their JSON keeps the shape the
+// untyped payloads of earlier versions had, so rows queued by an older
+// b24desk still decode.
 
-func leadAddPayload(row Row) (object, string, error) {
-	o, err := decodeObject(row.Payload, KindLeadAdd)
-	if err != nil {
-		return nil, "", err
+// Sonet is the params of crm.lead.add/update: whether the change shows in
+// the portal's live feed ("Y", the portal's default, or "N").
+type Sonet struct {
+	Register string `json:"REGISTER_SONET_EVENT,omitempty"`
+}
+
+func (s Sonet) on() bool { return s.Register != "N" }
+
+// Feed returns the Sonet params for register.
+func Feed(register bool) Sonet {
+	if register {
+		return Sonet{Register: "Y"}
 	}
-	fields, err := o.sub("fields")
-	if err != nil {
-		return nil, "", err
+	return Sonet{Register: "N"}
+}
+
+// LeadAdd creates a lead carrying ORIGINATOR_ID=b24desk and ORIGIN_ID
+// (Fields' ORIGIN_ID, else the row's dedupe key). Result: the lead ID as a
+// JSON number. Lookup: crm.lead.list by ORIGINATOR_ID + ORIGIN_ID.
+type LeadAdd struct {
+	Fields map[string]any `json:"fields"` // lead fields (enumerations by item ID)
+	Params Sonet          `json:"params"`
+}
+
+// LeadUpdate changes fields of a lead (idempotent: sent again after an
+// unknown outcome).
+type LeadUpdate struct {
+	ID     LeadRef        `json:"id"`
+	Fields map[string]any `json:"fields"`
+	Params Sonet          `json:"params"`
+}
+
+// ItemUpdate is crm.item.update of a lead (e.g. file fields; idempotent).
+type ItemUpdate struct {
+	EntityTypeID int64          `json:"entityTypeId"`
+	ID           LeadRef        `json:"id"`
+	Fields       map[string]any `json:"fields"`
+}
+
+// TimelineComment adds a comment to a lead's timeline with the row's Marker
+// appended. Lookup: the lead's comments holding the marker. Build it with
+// Comment.
+type TimelineComment struct {
+	Fields CommentFields `json:"fields"`
+}
+
+// CommentFields are a timeline comment's fields.
+type CommentFields struct {
+	EntityID   LeadRef     `json:"ENTITY_ID"`
+	EntityType string      `json:"ENTITY_TYPE,omitempty"` // "lead"
+	Comment    string      `json:"COMMENT"`
+	Files      [][2]string `json:"FILES,omitempty"` // [name, base64]
+}
+
+// Comment is a timeline comment on the lead.
+func Comment(lead LeadRef, text string, files []bitrix.FileData) TimelineComment {
+	c := TimelineComment{Fields: CommentFields{EntityID: lead, EntityType: "lead", Comment: text}}
+	for _, f := range files {
+		c.Fields.Files = append(c.Fields.Files, [2]string{f.Name, f.Base64})
 	}
-	origin := fields.str("ORIGIN_ID")
+	return c
+}
+
+// TodoAdd adds a to-do with the row's Marker appended to its description.
+// Result: {"id": N}. Lookup: the owner's activities holding the marker.
+type TodoAdd struct {
+	OwnerTypeID   int64   `json:"ownerTypeId"` // 1: lead
+	OwnerID       LeadRef `json:"ownerId"`
+	Deadline      string  `json:"deadline"` // RFC 3339
+	Title         string  `json:"title,omitempty"`
+	Description   string  `json:"description"`
+	ResponsibleID int64   `json:"responsibleId,omitempty"`
+}
+
+// TodoDeadline moves a to-do whose ID is known (idempotent).
+type TodoDeadline struct {
+	ID          int64   `json:"id"`
+	OwnerTypeID int64   `json:"ownerTypeId"`
+	OwnerID     LeadRef `json:"ownerId"`
+	Value       string  `json:"value"` // RFC 3339
+}
+
+// Notify sends a system notification with a TAG (its own, else "b24d:" +
+// the dedupe key) and a CLIENT_ID (through a webhook a TAG needs one). A
+// repeat with the same TAG replaces the earlier notification, so the
+// lookup is "send again".
+type Notify struct {
+	UserID   int64  `json:"USER_ID"`
+	Message  string `json:"MESSAGE"`
+	Tag      string `json:"TAG,omitempty"`
+	ClientID string `json:"CLIENT_ID,omitempty"`
+}
+
+// WorkflowStart starts a business process template on a lead. The lookup
+// finds a running instance of the template on the lead; a workflow that
+// already finished is not listed by the portal and would be started again.
+type WorkflowStart struct {
+	TemplateID int64   `json:"TEMPLATE_ID"`
+	Lead       LeadRef `json:"lead"`
+}
+
+// UnmarshalJSON also reads the shape of earlier versions, which named the
+// lead in DOCUMENT_ID ["crm", "CCrmDocumentLead", "LEAD_N"].
+func (w *WorkflowStart) UnmarshalJSON(b []byte) error {
+	var v struct {
+		TemplateID bitrix.FlexInt `json:"TEMPLATE_ID"`
+		Lead       *LeadRef       `json:"lead"`
+		Document   []string       `json:"DOCUMENT_ID"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	w.TemplateID = int64(v.TemplateID)
+	switch {
+	case v.Lead != nil:
+		w.Lead = *v.Lead
+	case len(v.Document) == 3:
+		raw, _ := json.Marshal(v.Document[2])
+		if err := w.Lead.UnmarshalJSON(raw); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("%s payload: no lead (DOCUMENT_ID must be [module, entity, id])", KindWorkflowStart)
+	}
+	return nil
+}
+
+// StatusAdd adds a dictionary entry (a ticket type in SOURCE, a lead stage
+// in STATUS). Lookup: crm.status.list by ENTITY_ID + STATUS_ID.
+type StatusAdd struct {
+	Fields StatusFields `json:"fields"`
+}
+
+// StatusFields are a dictionary entry's fields.
+type StatusFields struct {
+	EntityID  string `json:"ENTITY_ID"`
+	StatusID  string `json:"STATUS_ID"`
+	Name      string `json:"NAME"`
+	Sort      int    `json:"SORT,omitempty"`
+	Color     string `json:"COLOR,omitempty"`
+	Semantics string `json:"SEMANTICS,omitempty"`
+}
+
+// UserFieldAdd adds a lead user field (its definition as
+// crm.lead.userfield.add takes it). Lookup: by FIELD_NAME.
+type UserFieldAdd struct {
+	Fields map[string]any `json:"fields"`
+}
+
+// Kind names of the typed writes.
+func (LeadAdd) Kind() string         { return KindLeadAdd }
+func (LeadUpdate) Kind() string      { return KindLeadUpdate }
+func (ItemUpdate) Kind() string      { return KindItemUpdate }
+func (TimelineComment) Kind() string { return KindTimelineComment }
+func (TodoAdd) Kind() string         { return KindTodoAdd }
+func (TodoDeadline) Kind() string    { return KindTodoDeadline }
+func (Notify) Kind() string          { return KindNotify }
+func (WorkflowStart) Kind() string   { return KindWorkflowStart }
+func (StatusAdd) Kind() string       { return KindStatusAdd }
+func (UserFieldAdd) Kind() string    { return KindUserFieldAdd }
+
+// decode reads a row's typed payload.
+func decode[T any](row Row) (T, error) {
+	var v T
+	if err := json.Unmarshal(row.Payload, &v); err != nil {
+		return v, fmt.Errorf("%s payload is unreadable: %w", row.Kind, err)
+	}
+	return v, nil
+}
+
+// command is a CommandKind over the payload type T.
+type command[T any] struct {
+	lane   string // "": a core write
+	build  func(row Row, p T) (bitrix.BatchCmd, error)
+	result func(raw json.RawMessage) (json.RawMessage, error)
+	lookup func(ctx context.Context, p Portal, row Row, v T) (json.RawMessage, bool, error)
+}
+
+func (k command[T]) Command(_ context.Context, row Row) (bitrix.BatchCmd, error) {
+	v, err := decode[T](row)
+	if err != nil {
+		return bitrix.BatchCmd{}, err
+	}
+	return k.build(row, v)
+}
+
+func (k command[T]) Lane() string { return k.lane }
+
+func (k command[T]) Result(raw json.RawMessage) (json.RawMessage, error) {
+	if k.result == nil {
+		return raw, nil
+	}
+	return k.result(raw)
+}
+
+func (k command[T]) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
+	return Send(ctx, p, k, row)
+}
+
+func (k command[T]) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
+	if k.lookup == nil {
+		return nil, false, nil // idempotent: sent again
+	}
+	v, err := decode[T](row)
+	if err != nil {
+		return nil, false, err
+	}
+	return k.lookup(ctx, p, row, v)
+}
+
+// Send sends a CommandKind's row alone: the Do of a command kind.
+func Send(ctx context.Context, p Portal, k CommandKind, row Row) (json.RawMessage, error) {
+	cmd, err := k.Command(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.Call(ctx, cmd.Method, cmd.Params)
+	if err != nil {
+		return nil, err
+	}
+	return k.Result(resp.Result)
+}
+
+func builtinKinds() map[string]Kind {
+	return map[string]Kind{
+		KindLeadAdd: command[LeadAdd]{build: func(row Row, v LeadAdd) (bitrix.BatchCmd, error) {
+			fields, _ := leadAddFields(row, v)
+			return bitrix.LeadAddCommand(fields, v.Params.on()), nil
+		}, result: leadAddResult, lookup: leadAddLookup},
+		KindLeadUpdate: command[LeadUpdate]{build: func(_ Row, v LeadUpdate) (bitrix.BatchCmd, error) {
+			return bitrix.LeadUpdateCommand(v.ID.ID(), v.Fields, v.Params.on()), nil
+		}},
+		KindItemUpdate: command[ItemUpdate]{build: func(_ Row, v ItemUpdate) (bitrix.BatchCmd, error) {
+			return bitrix.ItemUpdateCommand(v.EntityTypeID, v.ID.ID(), v.Fields), nil
+		}},
+		KindTimelineComment: command[TimelineComment]{lane: "comment", build: func(row Row, v TimelineComment) (bitrix.BatchCmd, error) {
+			files := make([]bitrix.FileData, 0, len(v.Fields.Files))
+			for _, f := range v.Fields.Files {
+				files = append(files, bitrix.FileData{Name: f[0], Base64: f[1]})
+			}
+			return bitrix.TimelineCommentAddCommand(v.Fields.EntityID.ID(), withMarker(v.Fields.Comment, row), files), nil
+		}, lookup: commentLookup},
+		KindTodoAdd: command[TodoAdd]{lane: "todo", build: func(row Row, v TodoAdd) (bitrix.BatchCmd, error) {
+			deadline, err := time.Parse(time.RFC3339, v.Deadline)
+			if err != nil {
+				return bitrix.BatchCmd{}, fmt.Errorf("%s payload: deadline %q is not RFC 3339", KindTodoAdd, v.Deadline)
+			}
+			t := bitrix.Todo{OwnerTypeID: ownerType(v.OwnerTypeID), Deadline: deadline, Title: v.Title,
+				Description: withMarker(v.Description, row), ResponsibleID: v.ResponsibleID}
+			return bitrix.TodoAddCommand(t, v.OwnerID.ID()), nil
+		}, lookup: todoLookup},
+		KindTodoDeadline: command[TodoDeadline]{lane: "todo", build: func(_ Row, v TodoDeadline) (bitrix.BatchCmd, error) {
+			deadline, err := time.Parse(time.RFC3339, v.Value)
+			if err != nil {
+				return bitrix.BatchCmd{}, fmt.Errorf("%s payload: value %q is not RFC 3339", KindTodoDeadline, v.Value)
+			}
+			return bitrix.TodoUpdateDeadlineCommand(v.ID, ownerType(v.OwnerTypeID), v.OwnerID.ID().N, deadline), nil
+		}},
+		KindNotify: command[Notify]{lane: "notify", build: func(row Row, v Notify) (bitrix.BatchCmd, error) {
+			n := bitrix.Notification{UserID: v.UserID, Message: v.Message, Tag: v.Tag, ClientID: v.ClientID}
+			if n.Tag == "" {
+				n.Tag = "b24d:" + row.DedupeKey
+			}
+			if n.ClientID == "" {
+				n.ClientID = OriginatorID
+			}
+			return bitrix.NotifySystemCommand(n), nil
+		}},
+		KindWorkflowStart: command[WorkflowStart]{lane: "workflow", build: func(_ Row, v WorkflowStart) (bitrix.BatchCmd, error) {
+			return bitrix.WorkflowStartCommand(v.TemplateID, bitrix.LeadDocument(v.Lead.ID()), nil), nil
+		}, lookup: workflowLookup},
+		KindStatusAdd: command[StatusAdd]{build: func(_ Row, v StatusAdd) (bitrix.BatchCmd, error) {
+			f := v.Fields
+			fields := map[string]any{"ENTITY_ID": f.EntityID, "STATUS_ID": f.StatusID, "NAME": f.Name}
+			if f.Sort != 0 {
+				fields["SORT"] = f.Sort
+			}
+			if f.Color != "" {
+				fields["COLOR"] = f.Color
+			}
+			if f.Semantics != "" {
+				fields["SEMANTICS"] = f.Semantics
+			}
+			return bitrix.StatusAddCommand(fields), nil
+		}, lookup: statusLookup},
+		KindUserFieldAdd: command[UserFieldAdd]{build: func(_ Row, v UserFieldAdd) (bitrix.BatchCmd, error) {
+			return bitrix.LeadUserFieldAddCommand(v.Fields), nil
+		}, lookup: userFieldLookup},
+	}
+}
+
+func ownerType(t int64) int64 {
+	if t == 0 {
+		return 1 // lead
+	}
+	return t
+}
+
+// withMarker adds the row's marker on its own line, unless it is there.
+func withMarker(text string, row Row) string {
+	m := Marker(row.DedupeKey)
+	if strings.Contains(text, m) {
+		return text
+	}
+	if text != "" {
+		text += "\n"
+	}
+	return text + m
+}
+
+// leadAddFields are the fields sent: the payload's with ORIGINATOR_ID and
+// ORIGIN_ID set; origin is the ORIGIN_ID.
+func leadAddFields(row Row, v LeadAdd) (fields map[string]any, origin string) {
+	fields = maps.Clone(v.Fields)
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	origin, _ = fields["ORIGIN_ID"].(string)
 	if origin == "" {
 		origin = row.DedupeKey
 	}
-	fields.set("ORIGINATOR_ID", OriginatorID)
-	fields.set("ORIGIN_ID", origin)
-	o.setSub("fields", fields)
-	return o, origin, nil
+	fields["ORIGINATOR_ID"] = OriginatorID
+	fields["ORIGIN_ID"] = origin
+	return fields, origin
 }
 
-func (leadAdd) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
-	params, _, err := leadAddPayload(row)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.Call(ctx, "crm.lead.add", params)
-	if err != nil {
-		return nil, err
-	}
-	id, err := LeadIDFromResult(resp.Result)
+func leadAddResult(raw json.RawMessage) (json.RawMessage, error) {
+	id, err := LeadIDFromResult(raw)
 	if err != nil {
 		// The lead may exist: let the lookup decide.
-		return nil, fmt.Errorf("crm.lead.add: %w: %v", bitrix.ErrOutcomeUnknown, err)
+		return nil, fmt.Errorf("lead add: %w: %v", bitrix.ErrOutcomeUnknown, err)
 	}
 	return json.RawMessage(strconv.FormatInt(id, 10)), nil
 }
 
-func (leadAdd) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
-	_, origin, err := leadAddPayload(row)
-	if err != nil {
-		return nil, false, err
-	}
-	params := object{}
-	params.set("filter", map[string]string{"ORIGINATOR_ID": OriginatorID, "ORIGIN_ID": origin})
-	params.set("select", []string{"ID"})
-	params.set("order", map[string]string{"ID": "ASC"})
-	r, found, err := scanList(ctx, p, "crm.lead.list", params, 1, func(listRow) bool { return true })
+func leadAddLookup(ctx context.Context, p Portal, row Row, v LeadAdd) (json.RawMessage, bool, error) {
+	_, origin := leadAddFields(row, v)
+	cmd := bitrix.LeadListCommand(bitrix.ListOptions{
+		Filter: map[string]any{"ORIGINATOR_ID": OriginatorID, "ORIGIN_ID": origin},
+		Select: []string{"ID"}, Order: map[string]string{"ID": "ASC"}})
+	r, found, err := scanList(ctx, p, cmd, 1, func(listRow) bool { return true })
 	if err != nil || !found {
 		return nil, false, err
 	}
 	id, err := LeadIDFromResult(json.RawMessage(r.str("ID")))
 	if err != nil {
-		return nil, false, fmt.Errorf("crm.lead.list: %w", err)
+		return nil, false, fmt.Errorf("lead lookup: %w", err)
 	}
 	return json.RawMessage(strconv.FormatInt(id, 10)), true, nil
 }
 
-// timelineComment adds a comment with the row's Marker appended. Payload:
-// {"fields": {"ENTITY_ID", "ENTITY_TYPE", "COMMENT", "FILES"?}}.
-type timelineComment struct{}
-
-func (timelineComment) payload(row Row) (object, object, error) {
-	o, err := decodeObject(row.Payload, KindTimelineComment)
-	if err != nil {
-		return nil, nil, err
-	}
-	fields, err := o.sub("fields")
-	if err != nil {
-		return nil, nil, err
-	}
-	appendText(fields, "COMMENT", Marker(row.DedupeKey))
-	o.setSub("fields", fields)
-	return o, fields, nil
-}
-
-func (k timelineComment) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
-	params, _, err := k.payload(row)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.Call(ctx, "crm.timeline.comment.add", params)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Result, nil
-}
-
-func (k timelineComment) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
-	_, fields, err := k.payload(row)
-	if err != nil {
-		return nil, false, err
-	}
-	entityType := fields.str("ENTITY_TYPE")
+func commentLookup(ctx context.Context, p Portal, row Row, v TimelineComment) (json.RawMessage, bool, error) {
+	entityType := v.Fields.EntityType
 	if entityType == "" {
 		entityType = "lead"
 	}
-	params := object{}
-	params.set("filter", map[string]string{"ENTITY_ID": fields.str("ENTITY_ID"), "ENTITY_TYPE": entityType})
-	params.set("select", []string{"ID", "COMMENT"})
-	params.set("order", map[string]string{"ID": "DESC"})
+	cmd := bitrix.TimelineCommentListCommand(bitrix.ListOptions{
+		Filter: map[string]any{"ENTITY_ID": v.Fields.EntityID.ID().String(), "ENTITY_TYPE": entityType},
+		Select: []string{"ID", "COMMENT"}, Order: map[string]string{"ID": "DESC"}})
 	marker := Marker(row.DedupeKey)
-	r, found, err := scanList(ctx, p, "crm.timeline.comment.list", params, 20,
+	r, found, err := scanList(ctx, p, cmd, 20,
 		func(r listRow) bool { return strings.Contains(r.str("COMMENT"), marker) })
 	if err != nil || !found {
 		return nil, false, err
@@ -123,53 +386,18 @@ func (k timelineComment) Lookup(ctx context.Context, p Portal, row Row) (json.Ra
 	return json.RawMessage(r.str("ID")), true, nil
 }
 
-// todoAdd adds a to-do with the row's Marker appended to its description.
-// Payload: crm.activity.todo.add parameters (ownerTypeId, ownerId, deadline,
-// title, description, responsibleId). Result: {"id": N}.
-type todoAdd struct{}
-
-func (todoAdd) payload(row Row) (object, error) {
-	o, err := decodeObject(row.Payload, KindTodoAdd)
-	if err != nil {
-		return nil, err
-	}
-	appendText(o, "description", Marker(row.DedupeKey))
-	return o, nil
-}
-
-func (k todoAdd) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
-	params, err := k.payload(row)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := p.Call(ctx, "crm.activity.todo.add", params)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Result, nil
-}
-
-func (k todoAdd) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
-	o, err := k.payload(row)
-	if err != nil {
-		return nil, false, err
-	}
-	ownerType := o.str("ownerTypeId")
-	if ownerType == "" {
-		ownerType = "1"
-	}
-	return FindTodo(ctx, p, ownerType, o.str("ownerId"), Marker(row.DedupeKey))
+func todoLookup(ctx context.Context, p Portal, row Row, v TodoAdd) (json.RawMessage, bool, error) {
+	return FindTodo(ctx, p, strconv.FormatInt(ownerType(v.OwnerTypeID), 10), v.OwnerID.ID().String(), Marker(row.DedupeKey))
 }
 
 // FindTodo looks for the owner's to-do whose description carries marker
 // (newest first, up to 20 pages) and returns it as crm.activity.todo.add
 // answers: {"id": N}.
 func FindTodo(ctx context.Context, p Portal, ownerTypeID, ownerID, marker string) (json.RawMessage, bool, error) {
-	params := object{}
-	params.set("filter", map[string]string{"OWNER_ID": ownerID, "OWNER_TYPE_ID": ownerTypeID})
-	params.set("select", []string{"ID", "DESCRIPTION"})
-	params.set("order", map[string]string{"ID": "DESC"})
-	r, found, err := scanList(ctx, p, "crm.activity.list", params, 20,
+	cmd := bitrix.ActivityListCommand(bitrix.ListOptions{
+		Filter: map[string]any{"OWNER_ID": ownerID, "OWNER_TYPE_ID": ownerTypeID},
+		Select: []string{"ID", "DESCRIPTION"}, Order: map[string]string{"ID": "DESC"}})
+	r, found, err := scanList(ctx, p, cmd, 20,
 		func(r listRow) bool { return strings.Contains(r.str("DESCRIPTION"), marker) })
 	if err != nil || !found {
 		return nil, false, err
@@ -177,64 +405,14 @@ func FindTodo(ctx context.Context, p Portal, ownerTypeID, ownerID, marker string
 	return json.RawMessage(`{"id":` + strconv.Quote(r.str("ID")) + `}`), true, nil
 }
 
-// notify sends a system notification with a TAG (the payload's, else
-// "b24d:" + dedupe key) and a CLIENT_ID (through a webhook a TAG needs one).
-// A repeat with the same TAG replaces the earlier notification, so the
-// lookup is "send again".
-type notify struct{}
-
-func (notify) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
-	o, err := decodeObject(row.Payload, KindNotify)
-	if err != nil {
-		return nil, err
-	}
-	if o.str("TAG") == "" {
-		o.set("TAG", "b24d:"+row.DedupeKey)
-	}
-	if o.str("CLIENT_ID") == "" {
-		o.set("CLIENT_ID", OriginatorID)
-	}
-	resp, err := p.Call(ctx, "im.notify.system.add", o)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Result, nil
-}
-
-func (notify) Lookup(context.Context, Portal, Row) (json.RawMessage, bool, error) {
-	return nil, false, nil
-}
-
-// workflowStart starts a business process. Payload: bizproc.workflow.start
-// parameters (TEMPLATE_ID, DOCUMENT_ID, PARAMETERS). The lookup finds a
-// running instance of the template on the document; a workflow that already
-// finished is not listed by the portal and would be started again.
-type workflowStart struct{}
-
-func (workflowStart) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
-	resp, err := p.Call(ctx, "bizproc.workflow.start", row.Payload)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Result, nil
-}
-
-func (workflowStart) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
-	o, err := decodeObject(row.Payload, KindWorkflowStart)
-	if err != nil {
-		return nil, false, err
-	}
-	var doc []string
-	if err := json.Unmarshal(o["DOCUMENT_ID"], &doc); err != nil || len(doc) != 3 {
-		return nil, false, fmt.Errorf("%s payload: DOCUMENT_ID must be [module, entity, id]", KindWorkflowStart)
-	}
-	template := o.str("TEMPLATE_ID")
-	params := object{}
-	params.set("select", []string{"ID", "TEMPLATE_ID", "DOCUMENT_ID"})
-	params.set("filter", map[string]string{"TEMPLATE_ID": template})
-	r, found, err := scanList(ctx, p, "bizproc.workflow.instances", params, 20, func(r listRow) bool {
+func workflowLookup(ctx context.Context, p Portal, _ Row, v WorkflowStart) (json.RawMessage, bool, error) {
+	template := strconv.FormatInt(v.TemplateID, 10)
+	lead := v.Lead.ID().String()
+	cmd := bitrix.WorkflowInstancesCommand(bitrix.ListOptions{
+		Select: []string{"ID", "TEMPLATE_ID", "DOCUMENT_ID"}, Filter: map[string]any{"TEMPLATE_ID": template}})
+	r, found, err := scanList(ctx, p, cmd, 20, func(r listRow) bool {
 		d := r.str("DOCUMENT_ID")
-		return r.str("TEMPLATE_ID") == template && (d == doc[2] || strings.HasSuffix(d, "|"+doc[2]))
+		return r.str("TEMPLATE_ID") == template && (d == "LEAD_"+lead || strings.HasSuffix(d, "|LEAD_"+lead))
 	})
 	if err != nil || !found {
 		return nil, false, err
@@ -242,68 +420,23 @@ func (workflowStart) Lookup(ctx context.Context, p Portal, row Row) (json.RawMes
 	return json.RawMessage(strconv.Quote(r.str("ID"))), true, nil
 }
 
-// statusAdd adds a dictionary entry (a ticket type in SOURCE, a lead stage
-// in STATUS). Payload: {"fields": {"ENTITY_ID", "STATUS_ID", "NAME", ...}}.
-type statusAdd struct{}
-
-func (statusAdd) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
-	resp, err := p.Call(ctx, "crm.status.add", row.Payload)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Result, nil
-}
-
-func (statusAdd) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
-	o, err := decodeObject(row.Payload, KindStatusAdd)
-	if err != nil {
-		return nil, false, err
-	}
-	fields, err := o.sub("fields")
-	if err != nil {
-		return nil, false, err
-	}
-	params := object{}
-	params.set("filter", map[string]string{"ENTITY_ID": fields.str("ENTITY_ID"), "STATUS_ID": fields.str("STATUS_ID")})
-	r, found, err := scanList(ctx, p, "crm.status.list", params, 1, func(r listRow) bool {
-		return r.str("STATUS_ID") == fields.str("STATUS_ID")
-	})
+func statusLookup(ctx context.Context, p Portal, _ Row, v StatusAdd) (json.RawMessage, bool, error) {
+	cmd := bitrix.StatusListCommand(bitrix.ListOptions{
+		Filter: map[string]any{"ENTITY_ID": v.Fields.EntityID, "STATUS_ID": v.Fields.StatusID}})
+	r, found, err := scanList(ctx, p, cmd, 1, func(r listRow) bool { return r.str("STATUS_ID") == v.Fields.StatusID })
 	if err != nil || !found {
 		return nil, false, err
 	}
 	return json.RawMessage(r.str("ID")), true, nil
 }
 
-// userFieldAdd adds a lead user field. Payload: {"fields": {"FIELD_NAME",
-// "USER_TYPE_ID", ...}}; the lookup lists the lead user fields by name.
-type userFieldAdd struct{}
-
-func (userFieldAdd) Do(ctx context.Context, p Portal, row Row) (json.RawMessage, error) {
-	resp, err := p.Call(ctx, "crm.lead.userfield.add", row.Payload)
-	if err != nil {
-		return nil, err
-	}
-	return resp.Result, nil
-}
-
-func (userFieldAdd) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
-	o, err := decodeObject(row.Payload, KindUserFieldAdd)
-	if err != nil {
-		return nil, false, err
-	}
-	fields, err := o.sub("fields")
-	if err != nil {
-		return nil, false, err
-	}
-	name := fields.str("FIELD_NAME")
+func userFieldLookup(ctx context.Context, p Portal, _ Row, v UserFieldAdd) (json.RawMessage, bool, error) {
+	name, _ := v.Fields["FIELD_NAME"].(string)
 	if !strings.HasPrefix(name, "UF_CRM_") {
 		name = "UF_CRM_" + name
 	}
-	params := object{}
-	params.set("filter", map[string]string{"FIELD_NAME": name})
-	r, found, err := scanList(ctx, p, "crm.lead.userfield.list", params, 1, func(r listRow) bool {
-		return r.str("FIELD_NAME") == name
-	})
+	cmd := bitrix.LeadUserFieldListCommand(bitrix.ListOptions{Filter: map[string]any{"FIELD_NAME": name}})
+	r, found, err := scanList(ctx, p, cmd, 1, func(r listRow) bool { return r.str("FIELD_NAME") == name })
 	if err != nil || !found {
 		return nil, false, err
 	}

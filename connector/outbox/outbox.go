@@ -134,10 +134,10 @@ func (o *Outbox) kind(name string) (Kind, []Hook) {
 
 // Entry is a write to enqueue.
 type Entry struct {
-	Kind      string
+	Kind      string // empty: Payload's (a Write)
 	DedupeKey string // unique per write; enqueuing it again is a no-op
-	GroupKey  string // rows of a group run in order; use GroupFor(leadID or origin)
-	Payload   any    // JSON-marshalled; a json.RawMessage is taken as is
+	GroupKey  string // the ticket's group: GroupFor(leadID or origin); see Lane
+	Payload   any    // a Write (LeadAdd, Comment(...), …), JSON-marshalled; a json.RawMessage is taken as is
 	NotBefore time.Time
 }
 
@@ -146,12 +146,34 @@ type Entry struct {
 // use the same key for all writes of one ticket.
 func GroupFor(key string) string { return "ticket:" + key }
 
+// laneSep separates a ticket's group from the lane of a side write.
+const laneSep = "#"
+
+// Laned is a Kind of side write: its rows run in order within their lane
+// of the ticket (e.g. "todo", "comment"), independently of the ticket's
+// core writes and other lanes, so that a refused side write never holds
+// back the lead itself. Kinds that are not Laned are core writes (the lead:
+// add, fields, stage, assignee), in one order per ticket.
+type Laned interface{ Lane() string }
+
+// CoreGroup is the group of a ticket's core writes, for the group key of
+// any of its lanes.
+func CoreGroup(group string) string { return coreGroup(group) }
+
 // Enqueue saves a write. With tx non-nil it joins the caller's transaction
 // (the write exists once the caller commits); with tx nil it commits at
-// once. created is false when the dedupe key was already queued.
+// once. created is false when the dedupe key was already queued. A side
+// write's group is its ticket's group with its lane (see Laned).
 func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, e Entry) (id int64, created bool, err error) {
-	if k, _ := o.kind(e.Kind); k == nil {
+	if w, ok := e.Payload.(Write); ok && e.Kind == "" {
+		e.Kind = w.Kind()
+	}
+	k, _ := o.kind(e.Kind)
+	if k == nil {
 		return 0, false, fmt.Errorf("enqueue %q: %w", e.Kind, ErrUnknownKind)
+	}
+	if l, ok := k.(Laned); ok && e.GroupKey != "" && l.Lane() != "" {
+		e.GroupKey = coreGroup(e.GroupKey) + laneSep + l.Lane()
 	}
 	payload, ok := e.Payload.(json.RawMessage)
 	if !ok {

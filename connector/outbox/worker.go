@@ -74,18 +74,34 @@ func (o *Outbox) RunOnce(ctx context.Context, now time.Time) (int, error) {
 }
 
 // round is RunOnce that stops before the next row once stop is closed
-// (the rows left are taken again, in order, by the next round).
+// (the rows left are taken again, in order, by the next round). Pending
+// rows of command kinds go together in one batch request when the portal
+// takes batches; the others (lookups after an unknown outcome, other
+// kinds) one by one.
 func (o *Outbox) round(ctx context.Context, now time.Time, stop <-chan struct{}) (int, error) {
 	rows, err := o.store.DueOutbox(ctx, now, o.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
+	bp, batching := o.portal.(BatchPortal)
+	var batch []Row
 	for i, row := range rows {
 		if stopped(stop) {
 			return i, nil
 		}
+		if k, _ := o.kind(row.Kind); batching && row.State == store.OutboxPending {
+			if _, ok := k.(CommandKind); ok {
+				batch = append(batch, row)
+				continue
+			}
+		}
 		if err := o.process(ctx, row, now); err != nil {
 			return i, err
+		}
+	}
+	if len(batch) > 0 {
+		if err := o.sendBatch(ctx, bp, batch, now); err != nil {
+			return len(rows) - len(batch), err
 		}
 	}
 	return len(rows), nil
@@ -111,9 +127,12 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 	if kind == nil {
 		return o.park(ctx, row, now, fmt.Errorf("%w %q", ErrUnknownKind, row.Kind))
 	}
-	sendRow, err := o.resolve(ctx, row)
+	sendRow, wait, err := o.resolve(ctx, row, now)
 	if err != nil {
-		return o.park(ctx, row, now, err)
+		return o.unsendable(ctx, row, now, err)
+	}
+	if !wait.IsZero() {
+		return o.postpone(ctx, row, now, wait)
 	}
 	if row.State == store.OutboxUnknown {
 		res, found, err := kind.Lookup(ctx, o.portal, sendRow)
@@ -228,4 +247,22 @@ func (o *Outbox) park(ctx context.Context, row Row, now time.Time, err error) er
 
 func (o *Outbox) backoff(attempts int) time.Duration {
 	return delayAfter(o.cfg.Backoff, attempts, o.cfg.Jitter, o.cfg.Rand)
+}
+
+// unsendable parks a row that cannot be sent, or drops it when the lead it
+// names will never exist.
+func (o *Outbox) unsendable(ctx context.Context, row Row, now time.Time, err error) error {
+	if errors.Is(err, errLeadDropped) {
+		o.log.Warn().Int64("row", row.ID).Str("kind", row.Kind).Msg("row dropped: " + err.Error())
+		row.State, row.LastError = store.OutboxDropped, err.Error()
+		return o.store.UpdateOutbox(ctx, row, now)
+	}
+	return o.park(ctx, row, now, err)
+}
+
+// postpone makes a row that waits for its ticket's lead due again at
+// until, without an attempt.
+func (o *Outbox) postpone(ctx context.Context, row Row, now, until time.Time) error {
+	row.NextAttemptAt = until
+	return o.store.UpdateOutbox(ctx, row, now)
 }

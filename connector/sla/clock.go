@@ -65,10 +65,8 @@ func New(o Options) (*Clock, error) {
 		o.Batch = DefaultBatch
 	}
 	c := &Clock{o: o, log: o.Log.With().Str("component", "sla").Logger()}
-	o.Outbox.Register(KindTodoDeadline, todoWrite{st: o.Store, kind: KindTodoDeadline,
-		method: "crm.activity.todo.updateDeadline"})
-	o.Outbox.Register(KindTodoResponsible, todoWrite{st: o.Store, kind: KindTodoResponsible,
-		method: "crm.activity.todo.updateResponsibleUser"})
+	o.Outbox.Register(KindTodoDeadline, todoWrite{st: o.Store, kind: KindTodoDeadline})
+	o.Outbox.Register(KindTodoResponsible, todoWrite{st: o.Store, kind: KindTodoResponsible, responsible: true})
 	o.Outbox.Register(KindTodoUpdate, todoUpdate{st: o.Store})
 	o.Outbox.OnDone(outbox.KindTodoAdd, rememberTodo)
 	for _, k := range []string{KindTodoDeadline, KindTodoResponsible, KindTodoUpdate} {

@@ -77,17 +77,17 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 	}
 	for _, user := range c.recipients(r, t, st.Actions.Notify) {
 		_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
-			Kind: outbox.KindNotify, DedupeKey: "sla.notify:" + stepKey + ":" + strconv.Itoa(user), GroupKey: group,
-			Payload: map[string]any{"USER_ID": user, "MESSAGE": text, "TAG": NotifyTag(t.LeadID, st.Target, st.Index, user),
-				"CLIENT_ID": NotifyClientID},
+			DedupeKey: "sla.notify:" + stepKey + ":" + strconv.Itoa(user), GroupKey: group,
+			Payload: outbox.Notify{UserID: int64(user), Message: text, Tag: NotifyTag(t.LeadID, st.Target, st.Index, user),
+				ClientID: NotifyClientID},
 		})
 		if err != nil {
 			return err
 		}
 	}
 	_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindTimelineComment, DedupeKey: "sla.step:" + stepKey, GroupKey: group,
-		Payload: map[string]any{"fields": map[string]any{"ENTITY_ID": t.LeadID, "ENTITY_TYPE": "lead", "COMMENT": text}},
+		DedupeKey: "sla.step:" + stepKey, GroupKey: group,
+		Payload: outbox.Comment(outbox.LeadOf(t.LeadID), text, nil),
 	})
 	if err != nil {
 		return err

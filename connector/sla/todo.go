@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/connector/outbox"
@@ -51,17 +52,13 @@ const todoIDKeyPrefix = "sla.todo:"
 // TodoKey is the dedupe key of a ticket's first to-do.
 func TodoKey(leadID int64) string { return "todo:" + strconv.FormatInt(leadID, 10) }
 
-// todoAddParams are the crm.activity.todo.add parameters of a ticket's to-do
-// (responsible 0: the portal's default, the webhook's user).
-func todoAddParams(lead int64, deadline string, responsible int64) map[string]any {
+// todoAdd is the todo.add write of a ticket's to-do (responsible 0: the
+// portal's default, the webhook's user).
+func todoAdd(lead int64, deadline string, responsible int64) outbox.TodoAdd {
 	id := strconv.FormatInt(lead, 10)
-	p := map[string]any{"ownerTypeId": 1, "ownerId": lead, "deadline": deadline,
-		"title":       "SLA: ответить по обращению #" + id,
-		"description": "Срок SLA по обращению #" + id + " (b24desk)"}
-	if responsible > 0 {
-		p["responsibleId"] = responsible
-	}
-	return p
+	return outbox.TodoAdd{OwnerTypeID: 1, OwnerID: outbox.LeadOf(lead), Deadline: deadline,
+		Title:       "SLA: ответить по обращению #" + id,
+		Description: "Срок SLA по обращению #" + id + " (b24desk)", ResponsibleID: responsible}
 }
 
 // rememberTodo records the ID of a ticket's to-do when its todo.add is done.
@@ -124,9 +121,9 @@ func todoGone(err error) bool {
 // todoPayload is the payload of the to-do kinds.
 type todoPayload struct {
 	Lead        int64             `json:"lead"`
-	Deadline    string            `json:"deadline"`
-	Responsible int64             `json:"responsible"`
-	Fields      map[string]string `json:"fields"`
+	Deadline    string            `json:"deadline,omitempty"`
+	Responsible int64             `json:"responsible,omitempty"`
+	Fields      map[string]string `json:"fields,omitempty"`
 }
 
 // todoWrite changes the ticket's to-do with method (updateDeadline or
@@ -134,10 +131,17 @@ type todoPayload struct {
 // portal says it is gone. Idempotent: after an unknown outcome the lookup
 // finds a to-do the row added, else the row is sent again.
 type todoWrite struct {
-	st     *store.Store
-	kind   string
-	method string
+	st          *store.Store
+	kind        string
+	responsible bool // updateResponsibleUser, else updateDeadline
 }
+
+// Lane puts the to-do writes in the ticket's "todo" lane: side writes
+// that never hold back the lead's own.
+func (todoWrite) Lane() string { return "todo" }
+
+// Lane: see todoWrite.
+func (todoUpdate) Lane() string { return "todo" }
 
 func (k todoWrite) payload(row outbox.Row) (todoPayload, error) {
 	var pl todoPayload
@@ -157,17 +161,20 @@ func (k todoWrite) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (jso
 		return nil, err
 	}
 	if id > 0 {
-		params := map[string]any{"id": id, "ownerTypeId": 1, "ownerId": pl.Lead}
-		switch k.method {
-		case "crm.activity.todo.updateResponsibleUser":
+		var cmd bitrix.BatchCmd
+		if k.responsible {
 			if pl.Responsible <= 0 {
 				return idResult(id), nil
 			}
-			params["responsibleId"] = pl.Responsible
-		default:
-			params["value"] = pl.Deadline
+			cmd = bitrix.TodoUpdateResponsibleCommand(id, 1, pl.Lead, pl.Responsible)
+		} else {
+			deadline, err := time.Parse(time.RFC3339, pl.Deadline)
+			if err != nil {
+				return nil, fmt.Errorf("%s payload: deadline %q is not RFC 3339", k.kind, pl.Deadline)
+			}
+			cmd = bitrix.TodoUpdateDeadlineCommand(id, 1, pl.Lead, deadline)
 		}
-		resp, err := p.Call(ctx, k.method, params)
+		resp, err := p.Call(ctx, cmd.Method, cmd.Params)
 		if err == nil {
 			return resp.Result, nil
 		}
@@ -181,9 +188,15 @@ func (k todoWrite) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (jso
 // addTodo adds a new to-do for the row (its Marker in the description) and
 // returns {"id": N}; a lead that is gone itself gets none ({"id": 0}).
 func addTodo(ctx context.Context, p outbox.Portal, row outbox.Row, pl todoPayload) (json.RawMessage, error) {
-	params := todoAddParams(pl.Lead, pl.Deadline, pl.Responsible)
-	params["description"] = params["description"].(string) + "\n" + outbox.Marker(row.DedupeKey)
-	resp, err := p.Call(ctx, "crm.activity.todo.add", params)
+	t := todoAdd(pl.Lead, pl.Deadline, pl.Responsible)
+	deadline, err := time.Parse(time.RFC3339, t.Deadline)
+	if err != nil {
+		return nil, fmt.Errorf("to-do of lead %d: deadline %q is not RFC 3339", pl.Lead, t.Deadline)
+	}
+	cmd := bitrix.TodoAddCommand(bitrix.Todo{OwnerTypeID: 1, Deadline: deadline, Title: t.Title,
+		Description: t.Description + "\n" + outbox.Marker(row.DedupeKey), ResponsibleID: t.ResponsibleID},
+		bitrix.KnownID(pl.Lead))
+	resp, err := p.Call(ctx, cmd.Method, cmd.Params)
 	if errors.Is(err, bitrix.ErrNotFound) {
 		return idResult(0), nil // the lead was deleted: nothing to show
 	}
@@ -217,7 +230,9 @@ func (k todoUpdate) Do(ctx context.Context, p outbox.Portal, row outbox.Row) (js
 	if err != nil || id == 0 {
 		return idResult(0), err
 	}
-	_, err = p.Call(ctx, "crm.activity.update", map[string]any{"id": id, "fields": pl.Fields})
+	done := pl.Fields["COMPLETED"] != "N"
+	cmd := bitrix.ActivityUpdateCommand(id, bitrix.ActivityFields{Completed: &done})
+	_, err = p.Call(ctx, cmd.Method, cmd.Params)
 	if err != nil && !todoGone(err) {
 		return nil, err
 	}

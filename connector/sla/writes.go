@@ -36,10 +36,8 @@ func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *store.T
 		w[WrittenKeyPrefix+k] = dedupe
 	}
 	_, _, err := ob.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindLeadUpdate, DedupeKey: dedupe,
-		GroupKey: Group(t.LeadID),
-		Payload: map[string]any{"id": t.LeadID, "fields": send,
-			"params": map[string]any{"REGISTER_SONET_EVENT": "N"}},
+		DedupeKey: dedupe, GroupKey: Group(t.LeadID),
+		Payload: outbox.LeadUpdate{ID: outbox.LeadOf(t.LeadID), Fields: send, Params: outbox.Feed(false)},
 	})
 	if err != nil {
 		return err
@@ -56,10 +54,9 @@ func StartWorkflow(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, leadID 
 	}
 	id := strconv.FormatInt(leadID, 10)
 	_, _, err := ob.Enqueue(ctx, tx, outbox.Entry{
-		Kind: outbox.KindWorkflowStart, DedupeKey: "workflow:" + id + ":" + strconv.Itoa(template) + ":" + key + version(now),
-		GroupKey: Group(leadID),
-		Payload: map[string]any{"TEMPLATE_ID": template,
-			"DOCUMENT_ID": []string{"crm", "CCrmDocumentLead", "LEAD_" + id}, "PARAMETERS": map[string]any{}},
+		DedupeKey: "workflow:" + id + ":" + strconv.Itoa(template) + ":" + key + version(now),
+		GroupKey:  Group(leadID),
+		Payload:   outbox.WorkflowStart{TemplateID: int64(template), Lead: outbox.LeadOf(leadID)},
 	})
 	return err
 }
@@ -175,12 +172,12 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s S
 	w[WrittenTodoDeadline] = deadline
 	w[WrittenTodoResponsible] = assignee
 	delete(w, WrittenTodoCompleted)
-	pl := map[string]any{"lead": t.LeadID, "deadline": deadline, "responsible": t.Assignee}
+	pl := todoPayload{Lead: t.LeadID, Deadline: deadline, Responsible: t.Assignee}
 	var entries []outbox.Entry
 	switch {
 	case !had:
-		entries = append(entries, outbox.Entry{Kind: outbox.KindTodoAdd, DedupeKey: TodoKey(t.LeadID),
-			Payload: todoAddParams(t.LeadID, deadline, t.Assignee)})
+		entries = append(entries, outbox.Entry{DedupeKey: TodoKey(t.LeadID),
+			Payload: todoAdd(t.LeadID, deadline, t.Assignee)})
 	case moved:
 		// Also after a close: the to-do completed then is gone, so the
 		// row adds a new one for the current assignee.
@@ -207,7 +204,7 @@ func (c *Clock) todoUpdate(ctx context.Context, tx *store.Tx, t *store.Ticket, w
 	fields map[string]string, why string, now time.Time) error {
 	_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		Kind: KindTodoUpdate, DedupeKey: "todo.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + why + version(now),
-		GroupKey: Group(t.LeadID), Payload: map[string]any{"lead": t.LeadID, "fields": fields},
+		GroupKey: Group(t.LeadID), Payload: todoPayload{Lead: t.LeadID, Fields: fields},
 	})
 	if err != nil {
 		return err

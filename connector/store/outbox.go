@@ -124,10 +124,27 @@ ORDER BY o.next_attempt_at, o.id LIMIT ?`, tsNN(now), limit)
 }
 
 // runnable is the condition of a pending or unknown row not blocked by an
-// earlier unfinished row of its group.
+// earlier unfinished row of its group nor, for a side write (a group
+// "ticket:K#lane", see connector/outbox), by its ticket's lead.add not done
+// yet (every side write needs the lead to exist).
 const runnable = `o.state IN ('pending', 'unknown')
   AND (o.group_key = '' OR NOT EXISTS (SELECT 1 FROM outbox e
-       WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked')))`
+       WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked')))
+  AND (o.group_key NOT LIKE '%#%' OR NOT EXISTS (SELECT 1 FROM outbox c
+       WHERE c.state IN ('pending', 'unknown', 'parked') AND c.kind = 'lead.add'
+       AND substr(o.group_key, 1, length(c.group_key) + 1) = c.group_key || '#'))`
+
+// DueLaneHeads returns the pending rows due at now that head the side
+// lanes of the ticket group core (groups "core#lane"), ignoring the
+// ticket's lead.add (the caller sends them along with it), in ID order.
+func (a access) DueLaneHeads(ctx context.Context, core string, now time.Time) ([]OutboxRow, error) {
+	return a.listOutbox(ctx, `SELECT `+outboxCols+` FROM outbox o
+WHERE o.group_key > ? AND o.group_key < ? AND o.state = 'pending' AND o.next_attempt_at <= ?
+  AND NOT EXISTS (SELECT 1 FROM outbox e
+       WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked'))
+ORDER BY o.id`, core+"#", core+"$", tsNN(now)) // "$" follows "#": the range is every "core#…"
+
+}
 
 // NextOutboxDue returns the earliest next attempt time of a row DueOutbox
 // could return (found false when there is none: rows waiting behind a
@@ -222,4 +239,18 @@ func (a access) listOutbox(ctx context.Context, query string, args ...any) ([]Ou
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// OutboxGroupRow returns the group's first row of the kind in any state
+// (e.g. a ticket's lead.add); found is false when there is none.
+func (a access) OutboxGroupRow(ctx context.Context, group, kind string) (OutboxRow, bool, error) {
+	r, err := scanOutbox(a.q.QueryRowContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE group_key = ? AND kind = ?
+ORDER BY id LIMIT 1`, group, kind))
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutboxRow{}, false, nil
+	}
+	if err != nil {
+		return OutboxRow{}, false, fmt.Errorf("outbox group row: %w", err)
+	}
+	return r, true, nil
 }
