@@ -3,10 +3,21 @@
 // de-duplicated, so that nothing is lost while the portal or the network is
 // down and nothing is done twice after a crash.
 //
-// A row (store.OutboxRow) has a kind, a JSON payload, a dedupe key (enqueuing
-// the same key again is a no-op) and a group key. Rows of one group (one
-// ticket) run in the order they were enqueued: a row waits while an earlier
-// row of its group is pending, unknown or parked.
+// A row (store.OutboxRow) has a kind, a typed payload stored as JSON (the
+// kinds' types: LeadAdd, LeadUpdate, Comment, TodoAdd, Notify,
+// WorkflowStart…, sent through the bitrix command builders), a dedupe key
+// (enqueuing the same key again is a no-op) and a group key. Rows of one
+// group run in the order they were enqueued: a row waits while an earlier
+// row of its group is pending, unknown or parked. A ticket's core writes
+// (the lead: add, fields, stage, assignee) share its group; its side writes
+// (to-do, comment, notification, workflow) run in lanes of it (Laned), and
+// wait for the ticket's lead.add to be done, so a parked side write never
+// holds back the lead itself.
+//
+// The worker sends the due rows of command kinds (CommandKind) in batch
+// requests of up to 50 commands with halt 0, one row per group at a time; a
+// new lead's side writes ride along with its lead.add through $result
+// references. Each command's outcome is handled as a row sent alone.
 //
 // Life of a row. Before each call the row is saved with one more attempt and
 // the state "unknown", due again after Config.UnknownDelay: if the process
@@ -32,9 +43,10 @@
 // simply sent again with the same TAG, which replaces the earlier one.
 // Found: done with the found result. Not found: sent again.
 //
-// A payload may name the lead of its group's done lead.add with the
-// placeholder LeadID, so that intake can enqueue "add the lead, start its
-// workflow, comment" in one transaction.
+// A payload may name the lead of its ticket's lead.add with the zero
+// LeadRef (stored as the placeholder LeadID), so that intake can enqueue
+// "add the lead, start its workflow, comment" in one transaction. A side
+// write whose lead.add was dropped is dropped too.
 //
 // Finished rows stay as history until store.Prune removes them.
 package outbox
