@@ -41,7 +41,7 @@ func buildCore(d *Daemon) (core, error) {
 		Store: d.st, Outbox: d.outbox, Client: d.portal,
 		Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
 		Clock: d.clk, Log: d.opts.Logger.With().Str("component", "desk").Logger(), Metrics: d.metrics,
-		WebhookUserID: d.appUser, ReopenWindow: d.cfg.Threading.ReopenWindow,
+		WebhookUserID: d.appUser, ReopenWindow: d.cfg.Threading.ReopenWindow, SkipEchoes: true,
 		Acknowledge: func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error {
 			if d.ackAdopted == nil {
 				return nil

@@ -57,6 +57,12 @@ type Options struct {
 	// intake source, in the adoption's transaction (outbound's
 	// AckAdopted); nil: none.
 	Acknowledge func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error
+	// SkipEchoes applies b24desk's own lead writes when the outbox
+	// records them and skips the read of their portal events (see
+	// Echoes). The daemon sets it; it needs the portal's events to come
+	// back (events.mode webhook or offline); in poll mode it saves the
+	// reconcile reads of b24desk's own writes.
+	SkipEchoes bool
 }
 
 // Engine is the ticket engine; it implements events.Sink.
@@ -94,6 +100,9 @@ func New(o Options) (*Engine, error) {
 		}
 		e.sla = c
 	}
+	if o.SkipEchoes {
+		o.Outbox.OnLeadWritten(e.leadWritten)
+	}
 	return e, nil
 }
 
@@ -121,6 +130,11 @@ func (e *Engine) LeadChangedWith(ctx context.Context, c events.Change) (*bitrix.
 	now := e.o.Clock.Now()
 	if c.Event == events.EventLeadDelete || c.Event == events.EventDeleted {
 		return nil, e.closeDeleted(ctx, id, now)
+	}
+	if e.o.SkipEchoes {
+		if own, err := e.ownEcho(ctx, c); own || err != nil {
+			return nil, err // b24desk's own write: applied when it was done
+		}
 	}
 	lead, err := e.o.Client.LeadGet(ctx, id)
 	if errors.Is(err, bitrix.ErrNotFound) {

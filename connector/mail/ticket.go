@@ -138,8 +138,11 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 		return outcome{}, err
 	}
 	nextDue, _ := d.Schedule.Next(nil, now)
+	// What the lead.add wrote, so that the SLA clock's first update of the
+	// new ticket writes nothing again (the SLA state included).
 	written, _ := json.Marshal(map[string]any{"STATUS_ID": status, "SOURCE_ID": d.Type,
-		"ASSIGNED_BY_ID": fields["ASSIGNED_BY_ID"], schema.FieldSLADue: fields[schema.FieldSLADue]})
+		"ASSIGNED_BY_ID": fields["ASSIGNED_BY_ID"], schema.FieldSLADue: fields[schema.FieldSLADue],
+		schema.FieldSLAState: fields[schema.FieldSLAState]})
 	dr := draft{Row: row.DedupeKey, MessageID: msg.MessageID, Ticket: store.Ticket{
 		OriginID: origin, Type: d.Type, Status: status, Assignee: int64(d.Route.User), Tier: d.Tier,
 		Priority: d.Priority, Policy: d.Schedule.Policy, Requester: strings.ToLower(msg.From.Addr),

@@ -24,7 +24,13 @@ type batched struct {
 	kind CommandKind
 	cmd  bitrix.BatchCmd
 	dep  int // index of the lead.add in the same batch that the row needs; -1: none
+	// read: the batch also reads the lead's DATE_MODIFY right after the
+	// write (a command keyed "m" + the row ID), for OnLeadWritten.
+	read bool
 }
+
+// readKey is the key of a row's DATE_MODIFY read.
+func readKey(b batched) string { return "m" + strconv.FormatInt(b.row.ID, 10) }
 
 // sendBatch sends pending rows of command kinds (at most one per group, as
 // DueOutbox returns them, so each ticket's order is kept) in one batch
@@ -39,12 +45,15 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 		return boolInt(b.Kind == KindLeadAdd) - boolInt(a.Kind == KindLeadAdd)
 	})
 	var plan []batched
+	size := 0 // commands planned
 	// add plans one row; dep ≥ 0 is the index of the lead.add in plan
-	// whose lead the row names.
+	// whose lead the row names. A row that does not fit in the batch is
+	// left for the next round.
 	add := func(row Row, dep int) error {
 		k, _ := o.kind(row.Kind)
 		ck, ok := k.(CommandKind)
-		if !ok {
+		need := 1 + boolInt(writesLead(row.Kind))
+		if !ok || size+need > bitrix.MaxBatch {
 			return nil
 		}
 		send := row
@@ -65,7 +74,8 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 			return o.failed(ctx, row, now, err, false)
 		}
 		cmd.Key = "r" + strconv.FormatInt(row.ID, 10)
-		plan = append(plan, batched{row: row, kind: ck, cmd: cmd, dep: dep})
+		plan = append(plan, batched{row: row, kind: ck, cmd: cmd, dep: dep, read: need == 2})
+		size += need
 		return nil
 	}
 	for _, row := range rows {
@@ -75,7 +85,7 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 	}
 	// A new lead's side writes (its workflow, say) ride along.
 	for i := 0; i < len(plan) && plan[i].row.Kind == KindLeadAdd; i++ {
-		if plan[i].row.GroupKey == "" || len(plan) >= bitrix.MaxBatch {
+		if plan[i].row.GroupKey == "" || size >= bitrix.MaxBatch {
 			continue
 		}
 		heads, err := o.store.DueLaneHeads(ctx, plan[i].row.GroupKey, now)
@@ -83,7 +93,7 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 			return err
 		}
 		for _, h := range heads {
-			if len(plan) >= bitrix.MaxBatch {
+			if size >= bitrix.MaxBatch {
 				break
 			}
 			if err := add(h, i); err != nil {
@@ -95,7 +105,7 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 		return nil
 	}
 	// Saved before the call, as for a row sent alone.
-	cmds := make([]bitrix.BatchCmd, len(plan))
+	cmds := make([]bitrix.BatchCmd, 0, size)
 	err := o.store.WithTx(ctx, func(tx *store.Tx) error {
 		for i := range plan {
 			r := &plan[i].row
@@ -105,7 +115,16 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 			if err := tx.UpdateOutbox(ctx, *r, now); err != nil {
 				return err
 			}
-			cmds[i] = plan[i].cmd
+			cmds = append(cmds, plan[i].cmd)
+			if plan[i].read {
+				id := plan[i].cmd.Params["id"]
+				if plan[i].row.Kind == KindLeadAdd {
+					id = bitrix.ResultOf(plan[i].cmd.Key).Param()
+				}
+				read := dateModifyCommand(id)
+				read.Key = readKey(plan[i])
+				cmds = append(cmds, read)
+			}
 		}
 		return nil
 	})
@@ -140,7 +159,11 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 				r.Err = &bitrix.APIError{Method: b.cmd.Method, Kind: bitrix.ErrSkipped}
 			}
 		}
-		if err := o.outcome(ctx, b, r, now); err != nil {
+		var dm time.Time
+		if b.read {
+			dm = dateModify(byKey[readKey(b)])
+		}
+		if err := o.outcome(ctx, b, r, now, dm); err != nil {
 			return err
 		}
 	}
@@ -148,7 +171,7 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 }
 
 // outcome records one command's outcome.
-func (o *Outbox) outcome(ctx context.Context, b batched, r bitrix.BatchResult, now time.Time) error {
+func (o *Outbox) outcome(ctx context.Context, b batched, r bitrix.BatchResult, now, dateModify time.Time) error {
 	row := b.row
 	if errors.Is(r.Err, bitrix.ErrSkipped) {
 		// Not executed: due again, the attempt does not count.
@@ -164,7 +187,7 @@ func (o *Outbox) outcome(ctx context.Context, b batched, r bitrix.BatchResult, n
 	if err != nil {
 		return o.failed(ctx, row, now, err, true)
 	}
-	return o.finish(ctx, row, now, res)
+	return o.finish(ctx, row, now, res, dateModify)
 }
 
 func boolInt(b bool) int {

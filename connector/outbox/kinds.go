@@ -442,3 +442,49 @@ func userFieldLookup(ctx context.Context, p Portal, _ Row, v UserFieldAdd) (json
 	}
 	return json.RawMessage(r.str("ID")), true, nil
 }
+
+// writtenLead is the lead a done row wrote (lead.add, lead.update, a
+// lead's item.update), 0 for other writes and for a lead named by the
+// placeholder.
+func writtenLead(row Row, result json.RawMessage) int64 {
+	switch row.Kind {
+	case KindLeadAdd:
+		id, _ := LeadIDFromResult(result)
+		return id
+	case KindLeadUpdate:
+		if v, err := decode[LeadUpdate](row); err == nil {
+			return v.ID.ID().N
+		}
+	case KindItemUpdate:
+		if v, err := decode[ItemUpdate](row); err == nil && v.EntityTypeID == 1 {
+			return v.ID.ID().N
+		}
+	}
+	return 0
+}
+
+// writesLead reports whether rows of the kind write a lead (its portal
+// event is then b24desk's own echo).
+func writesLead(kind string) bool {
+	return kind == KindLeadAdd || kind == KindLeadUpdate || kind == KindItemUpdate
+}
+
+// dateModifyCommand reads the DATE_MODIFY of the lead a batch command
+// wrote (id: its ID parameter, or the $result of its crm.lead.add).
+func dateModifyCommand(id any) bitrix.BatchCmd {
+	return bitrix.LeadListCommand(bitrix.ListOptions{Filter: map[string]any{"ID": id}, Select: []string{"ID", "DATE_MODIFY"}})
+}
+
+// dateModify reads the DATE_MODIFY of a dateModifyCommand's answer.
+func dateModify(r bitrix.BatchResult) time.Time {
+	if r.Err != nil {
+		return time.Time{}
+	}
+	var rows []struct {
+		DateModify bitrix.FlexTime `json:"DATE_MODIFY"`
+	}
+	if json.Unmarshal(r.Result, &rows) != nil || len(rows) != 1 {
+		return time.Time{}
+	}
+	return rows[0].DateModify.Time
+}

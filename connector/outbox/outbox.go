@@ -57,6 +57,9 @@ type Config struct {
 	// MaxIdle is the longest Run sleeps without checking for due rows.
 	// Default 5s.
 	MaxIdle time.Duration
+	// AlertUsers are portal users who get one notification (a Notify row)
+	// for each parked row.
+	AlertUsers []int64
 }
 
 func (c Config) withDefaults() Config {
@@ -93,9 +96,11 @@ type Outbox struct {
 	cfg    Config
 	wake   chan struct{}
 
-	mu    sync.RWMutex
-	kinds map[string]Kind
-	hooks map[string][]Hook
+	mu        sync.RWMutex
+	kinds     map[string]Kind
+	hooks     map[string][]Hook
+	leadHooks []LeadHook
+	flight    flights
 }
 
 // New returns an outbox over the state with the built-in kinds registered.
@@ -124,6 +129,26 @@ func (o *Outbox) OnDone(kind string, h Hook) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.hooks[kind] = append(o.hooks[kind], h)
+}
+
+// LeadHook runs in the transaction that marks a write of a lead done (its
+// crm.lead.add or crm.lead.update), after the kind's hooks, with the lead
+// and its DATE_MODIFY read in the same batch right after the write (zero
+// when the row was sent alone): the portal sends an event for that write,
+// which the caller may recognise as its own echo.
+type LeadHook func(ctx context.Context, tx *store.Tx, lead int64, dateModify time.Time) error
+
+// OnLeadWritten adds a LeadHook.
+func (o *Outbox) OnLeadWritten(h LeadHook) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.leadHooks = append(o.leadHooks, h)
+}
+
+func (o *Outbox) leadHooksList() []LeadHook {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	return o.leadHooks
 }
 
 func (o *Outbox) kind(name string) (Kind, []Hook) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/b24desk/b24desk/bitrix"
@@ -80,9 +82,10 @@ func (o *Outbox) RunOnce(ctx context.Context, now time.Time) (int, error) {
 // kinds) one by one.
 func (o *Outbox) round(ctx context.Context, now time.Time, stop <-chan struct{}) (int, error) {
 	rows, err := o.store.DueOutbox(ctx, now, o.cfg.Batch)
-	if err != nil {
+	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
+	defer o.flight.end(o.flight.begin())
 	bp, batching := o.portal.(BatchPortal)
 	var batch []Row
 	for i, row := range rows {
@@ -142,7 +145,7 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 		}
 		if found {
 			log.Info().Msg("write found in the portal after unknown outcome")
-			return o.finish(ctx, row, now, res)
+			return o.finish(ctx, row, now, res, time.Time{})
 		}
 	}
 	// Saved before the call: a crash during the call leaves an unknown row
@@ -161,11 +164,13 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 		log.Warn().Err(err).Int("attempts", row.Attempts).Msg("portal write failed")
 		return o.failed(ctx, row, now, err, true)
 	}
-	return o.finish(ctx, row, now, res)
+	return o.finish(ctx, row, now, res, time.Time{})
 }
 
-// finish marks the row done and runs its hooks in one transaction.
-func (o *Outbox) finish(ctx context.Context, row Row, now time.Time, result json.RawMessage) error {
+// finish marks the row done and runs its hooks in one transaction, then,
+// for a write of a lead, the OnLeadWritten hooks with the lead's
+// DATE_MODIFY read right after it (zero when not read).
+func (o *Outbox) finish(ctx context.Context, row Row, now time.Time, result json.RawMessage, dateModify time.Time) error {
 	if len(result) == 0 || !json.Valid(result) {
 		result = json.RawMessage("null")
 	}
@@ -179,6 +184,13 @@ func (o *Outbox) finish(ctx context.Context, row Row, now time.Time, result json
 		for _, h := range hooks {
 			if err := h(ctx, tx, done, result); err != nil {
 				return fmt.Errorf("completion hook: %w", err)
+			}
+		}
+		if lead := writtenLead(done, result); lead > 0 {
+			for _, h := range o.leadHooksList() {
+				if err := h(ctx, tx, lead, dateModify); err != nil {
+					return fmt.Errorf("lead written hook: %w", err)
+				}
 			}
 		}
 		return nil
@@ -242,7 +254,45 @@ func (o *Outbox) park(ctx context.Context, row Row, now time.Time, err error) er
 		Msg("row parked: it needs an operator (outbox retry/drop)")
 	row.State = store.OutboxParked
 	row.LastError = err.Error()
-	return o.store.UpdateOutbox(ctx, row, now)
+	return o.store.WithTx(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateOutbox(ctx, row, now); err != nil {
+			return err
+		}
+		return o.alarm(ctx, tx, row)
+	})
+}
+
+// alarmPrefix starts the dedupe keys of the parked-row notifications.
+const alarmPrefix = "outbox.parked:"
+
+// alarm queues one notification of the parked row to each of
+// Config.AlertUsers (none for a parked notification of that kind: no loop).
+func (o *Outbox) alarm(ctx context.Context, tx *store.Tx, row Row) error {
+	if strings.HasPrefix(row.DedupeKey, alarmPrefix) {
+		return nil
+	}
+	id := strconv.FormatInt(row.ID, 10)
+	msg := "b24desk: a portal write failed for good and waits for an operator. " + ParkedLine(row) +
+		". On the server: b24desk outbox, then b24desk outbox retry " + id + " (after fixing the cause) or drop " + id + "."
+	for _, u := range o.cfg.AlertUsers {
+		key := alarmPrefix + id + ":" + strconv.FormatInt(u, 10)
+		_, _, err := o.Enqueue(ctx, tx, Entry{DedupeKey: key, Payload: Notify{UserID: u, Message: msg,
+			Tag: "b24d:parked:" + id, ClientID: OriginatorID}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParkedLine describes a parked row for people: its ID, kind, ticket and
+// error.
+func ParkedLine(row Row) string {
+	s := fmt.Sprintf("row %d %s", row.ID, row.Kind)
+	if t := strings.TrimPrefix(CoreGroup(row.GroupKey), "ticket:"); t != "" {
+		s += " of ticket " + t
+	}
+	return s + ": " + row.LastError
 }
 
 func (o *Outbox) backoff(attempts int) time.Duration {

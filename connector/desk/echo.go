@@ -1,0 +1,114 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/events"
+	"github.com/b24desk/b24desk/connector/store"
+)
+
+// Echoes. Every crm.lead.add or crm.lead.update b24desk sends makes the
+// portal send an ONCRMLEADADD/ONCRMLEADUPDATE event back: reading the lead
+// for it (crm.lead.get) would cost one request per write and tell nothing
+// new. The outbox reads the lead's DATE_MODIFY in the same batch request
+// as the write; when the write is done (OnLeadWritten) the engine applies
+// it at once, as reading its echo would have (the SLA clock's Update: the
+// ticket's fields and to-do), records that DATE_MODIFY as seen (so that
+// reconcile does not read the lead again) and counts one expected echo for
+// the lead. An add or update event of the lead within EchoWindow then uses
+// up one expected echo instead of a read. Staff changes are still read:
+// their events find no expected echo left, and a staff change taken for an
+// echo (it arrived before b24desk's own event, or the echo never came) has
+// a newer DATE_MODIFY than the one recorded, which the next reconcile scan
+// (reconcile.interval) finds and reads. Only a staff change in the same
+// second as b24desk's write, between the write and its DATE_MODIFY read in
+// the same batch, could go unseen until the lead's next change.
+
+// EchoWindow is how long an expected echo waits for its event.
+const EchoWindow = 2 * time.Minute
+
+// awaitWrites bounds the wait for the outbox's writes under way.
+const awaitWrites = 10 * time.Second
+
+// echoPrefix names the state setting of a lead's expected echoes.
+const echoPrefix = "desk.echo:"
+
+// expected is a lead's expected echoes.
+type expected struct {
+	N     int       `json:"n"`
+	Until time.Time `json:"until"`
+}
+
+// leadWritten is the outbox's OnLeadWritten hook (see Echoes).
+func (e *Engine) leadWritten(ctx context.Context, tx *store.Tx, lead int64, dateModify time.Time) error {
+	if dateModify.IsZero() {
+		return nil // not read: the echo is read as any change
+	}
+	t, err := tx.Ticket(ctx, lead)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil || t.Deleted {
+		return err
+	}
+	now := e.o.Clock.Now()
+	if dateModify.After(t.LastDateModify) {
+		t.LastDateModify = dateModify
+	}
+	if err := e.sla.Update(ctx, tx, &t, now); err != nil {
+		return err
+	}
+	x, err := echoes(ctx, tx, lead, now)
+	if err != nil {
+		return err
+	}
+	x.N++
+	x.Until = now.Add(EchoWindow)
+	b, _ := json.Marshal(x)
+	return tx.PutSetting(ctx, echoPrefix+strconv.FormatInt(lead, 10), string(b))
+}
+
+// echoes reads the lead's expected echoes (none once expired).
+func echoes(ctx context.Context, tx *store.Tx, lead int64, now time.Time) (expected, error) {
+	raw, found, err := tx.Setting(ctx, echoPrefix+strconv.FormatInt(lead, 10))
+	if err != nil || !found {
+		return expected{}, err
+	}
+	var x expected
+	if json.Unmarshal([]byte(raw), &x) != nil || !now.Before(x.Until) {
+		return expected{}, nil
+	}
+	return x, nil
+}
+
+// ownEcho reports whether the change is the echo of b24desk's own write,
+// using up one expected echo of the lead.
+func (e *Engine) ownEcho(ctx context.Context, c events.Change) (bool, error) {
+	if c.Event != events.EventLeadAdd && c.Event != events.EventLeadUpdate {
+		return false, nil
+	}
+	// The event of a write can come before its answer is recorded.
+	wait, cancel := context.WithTimeout(ctx, awaitWrites)
+	e.o.Outbox.AwaitWrites(wait)
+	cancel()
+	own := false
+	err := e.o.Store.WithTx(ctx, func(tx *store.Tx) error {
+		now := e.o.Clock.Now()
+		x, err := echoes(ctx, tx, int64(c.LeadID), now)
+		if err != nil || x.N == 0 {
+			return err
+		}
+		own = true
+		key := echoPrefix + strconv.Itoa(c.LeadID)
+		if x.N--; x.N == 0 {
+			return tx.DeleteSetting(ctx, key)
+		}
+		b, _ := json.Marshal(x)
+		return tx.PutSetting(ctx, key, string(b))
+	})
+	return own, err
+}
