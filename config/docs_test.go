@@ -14,7 +14,8 @@ func keyPaths(t reflect.Type, prefix string) []string {
 		ft := t.Field(f.index).Type
 		p := joinPath(prefix, f.key)
 		switch {
-		case ft == timeType || ft.Kind() != reflect.Struct && ft.Kind() != reflect.Slice:
+		case ft == timeType || ft.Kind() != reflect.Struct && ft.Kind() != reflect.Slice,
+			ft.Kind() == reflect.Slice && ft.Elem().Kind() != reflect.Struct: // a list of values
 			out = append(out, p)
 		case ft.Kind() == reflect.Struct:
 			out = append(out, keyPaths(ft, p)...)

@@ -38,6 +38,10 @@ func (l *loader) finish(v reflect.Value, path, env string) {
 		case fv.Kind() == reflect.Slice:
 			for i := range fv.Len() {
 				idx := strconv.Itoa(i)
+				if fv.Index(i).Kind() != reflect.Struct { // a list of values
+					l.override(fv.Index(i), p+"["+idx+"]", e+"_"+idx)
+					continue
+				}
 				l.finish(fv.Index(i), p+"["+idx+"]", e+"_"+idx)
 			}
 		}

@@ -143,6 +143,9 @@ type Outbox struct {
 	// LookupDelay is how long to wait after an unknown outcome before asking
 	// the portal whether the write happened.
 	LookupDelay time.Duration `yaml:"lookup_delay"`
+	// AlertUsers are the portal user IDs (admins) who get one Bitrix24
+	// notification for each write that is parked.
+	AlertUsers []int `yaml:"alert_users"`
 }
 
 // Threading configures how replies find their ticket.

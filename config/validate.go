@@ -41,6 +41,11 @@ func (l *loader) validate(c *Config) {
 	l.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	l.oneOf("log.format", c.Log.Format, "json", "console")
 	l.notNegative("outbox.lookup_delay", c.Outbox.LookupDelay)
+	for i, u := range c.Outbox.AlertUsers {
+		if u <= 0 {
+			l.add(fmt.Sprintf("outbox.alert_users[%d]", i), "must be a portal user ID (a positive number), not %d", u)
+		}
+	}
 	if n := strings.Count(c.Threading.TagFormat, "{id}"); n != 1 {
 		l.add("threading.tag_format", "must contain {id} exactly once, e.g. [#{id}]")
 	}

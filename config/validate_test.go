@@ -58,6 +58,7 @@ func TestValidation(t *testing.T) {
 		{"log level", minimal + "log: {level: loud}\n", "log.level", "not one of"},
 		{"log format", minimal + "log: {format: xml}\n", "log.format", "not one of"},
 		{"lookup delay", minimal + "outbox: {lookup_delay: -5s}\n", "outbox.lookup_delay", "not be negative"},
+		{"alert user", minimal + "outbox: {alert_users: [1, 0]}\n", "outbox.alert_users[1]", "positive"},
 		{"tag format", minimal + "threading: {tag_format: '[#]'}\n", "threading.tag_format", "{id} exactly once"},
 		{"tag format twice", minimal + "threading: {tag_format: '{id}{id}'}\n", "threading.tag_format", "{id} exactly once"},
 		{"reopen", minimal + "threading: {reopen_window: -1d}\n", "threading.reopen_window", "not a duration"},

@@ -25,6 +25,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
@@ -101,6 +102,7 @@ func checkGroups() []checkFunc {
 		// mailboxes (mail intake) and SMTP (outbound mail) go here
 		checkMailboxes,
 		checkSMTP,
+		checkOutbox,
 	}
 }
 
@@ -383,4 +385,25 @@ func checkStages(ctx context.Context, env *checkEnv) []checkLine {
 		return []checkLine{warnLine("lead stages not in the rules' statuses (they count as open): %s", strings.Join(unmapped, ", "))}
 	}
 	return []checkLine{pass("every lead stage of the portal is mapped by the rules")}
+}
+
+// checkOutbox fails when portal writes are parked: each waits for an
+// operator (b24desk outbox retry|drop).
+func checkOutbox(ctx context.Context, env *checkEnv) []checkLine {
+	if env.state == nil {
+		return nil
+	}
+	rows, err := env.state.OutboxInState(ctx, store.OutboxParked, 10)
+	switch {
+	case err != nil:
+		return []checkLine{fail(fmt.Sprintf("outbox: cannot be read: %v", err), "see the state dir line above")}
+	case len(rows) == 0:
+		return []checkLine{pass("outbox: no parked portal write")}
+	}
+	lines := make([]checkLine, 0, len(rows))
+	for _, r := range rows {
+		lines = append(lines, fail("outbox: parked "+outbox.ParkedLine(r),
+			fmt.Sprintf("fix the cause, then b24desk outbox retry %d, or give it up with b24desk outbox drop %d", r.ID, r.ID)))
+	}
+	return lines
 }

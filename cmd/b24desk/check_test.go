@@ -152,3 +152,22 @@ func TestCheckUnreachablePortal(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// TestCheckFailsOnParkedWrite: a parked portal write is a failed line of
+// check, with the row's error and what to do.
+func TestCheckFailsOnParkedWrite(t *testing.T) {
+	in := newInstall(t, "events:\n  mode: poll\n")
+	if code, out := in.run(t, cmdSetup); code != exitOK {
+		t.Fatalf("setup exit %d:\n%s", code, out)
+	}
+	parked, _ := seedState(t, in.state)
+	code, out := in.run(t, cmdCheck)
+	if code != exitFailed {
+		t.Fatalf("check exit %d with a parked write, want %d:\n%s", code, exitFailed, out)
+	}
+	for _, want := range []string{"✗ outbox: parked row " + itoa(parked), "ACCESS_DENIED", "outbox retry " + itoa(parked)} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

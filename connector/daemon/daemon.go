@@ -155,7 +155,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	d.rules = NewRulesHolder(o.Config.Rules.Path, o.Rules, d.clk, o.Logger, d.metrics)
 
 	d.outbox = outbox.New(o.Store, d.portal, d.clk, o.Logger.With().Str("component", "outbox").Logger(),
-		outbox.Config{UnknownDelay: o.Config.Outbox.LookupDelay})
+		outbox.Config{UnknownDelay: o.Config.Outbox.LookupDelay, AlertUsers: alertUsers(o.Config.Outbox.AlertUsers)})
 	mail.RegisterHooks(d.outbox, d.clk)
 
 	d.appUser = d.portalUser(ctx)
@@ -211,3 +211,12 @@ func (d *Daemon) isTicket(sourceID, originatorID string) bool {
 
 // eventsMetrics adapts the collectors for the events package.
 func (d *Daemon) eventsMetrics() events.Metrics { return eventMetrics{m: d.metrics} }
+
+// alertUsers are the configured users notified of parked writes.
+func alertUsers(ids []int) []int64 {
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, int64(id))
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,7 @@ import (
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/metrics"
+	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
@@ -403,5 +405,39 @@ func TestShutdownDrain(t *testing.T) {
 				t.Errorf("the undelivered write is not kept for the next start: %+v", st)
 			}
 		}
+	}
+}
+
+// TestReadinessListsParked: a parked write is listed in /readyz's body
+// without making the daemon unready, and the admins named in
+// outbox.alert_users get one notification of it.
+func TestReadinessListsParked(t *testing.T) {
+	f := newFixture(t, true, "outbox:\n  alert_users: [1]\n")
+	d, err := New(context.Background(), f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.ln.Close()
+	ctx := context.Background()
+	id, _, err := d.outbox.Enqueue(ctx, nil, outbox.Entry{DedupeKey: "gone", GroupKey: outbox.GroupFor("999"),
+		Payload: outbox.LeadUpdate{ID: outbox.LeadOf(999), Fields: map[string]any{"TITLE": "x"}, Params: outbox.Feed(false)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.outbox.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rd := d.CheckReady(ctx)
+	if !rd.Ready || len(rd.Parked) != 1 || !strings.Contains(rd.Parked[0], fmt.Sprintf("row %d lead.update of ticket 999", id)) {
+		t.Fatalf("readiness with a parked write: %+v", rd)
+	}
+	alarms := 0
+	for _, n := range f.portal.Notifications() {
+		if n.UserID == 1 && n.Tag == fmt.Sprintf("b24d:parked:%d", id) && strings.Contains(n.Message, fmt.Sprintf("outbox retry %d", id)) {
+			alarms++
+		}
+	}
+	if alarms != 1 {
+		t.Fatalf("%d notifications of the parked write to user 1, want 1: %+v", alarms, f.portal.Notifications())
 	}
 }

@@ -5,10 +5,17 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/outbox"
+	"github.com/b24desk/b24desk/connector/store"
 )
 
-// Readiness is the /readyz answer: Ready, and for each failing check a line
-// saying what is not ready.
+// Readiness is the /readyz answer: Ready, for each failing check a line
+// saying what is not ready, and the portal writes parked for an operator
+// (at most maxParkedShown). Parked writes do not make the daemon unready:
+// it goes on with every other write, and taking it out of service would
+// not help; they are an alert (b24desk_outbox_parked > 0), a notification
+// to outbox.alert_users and a failed line of `b24desk check`.
 type Readiness struct {
 	Ready    bool     `json:"ready"`
 	NotReady []string `json:"not_ready,omitempty"`
@@ -16,7 +23,13 @@ type Readiness struct {
 	// (a standby is ready when it can accept portal events: the state can
 	// be written).
 	Role string `json:"role,omitempty"`
+	// Parked lists writes waiting for an operator (they do not make it
+	// unready).
+	Parked []string `json:"parked,omitempty"`
 }
+
+// maxParkedShown bounds the parked writes /readyz lists.
+const maxParkedShown = 10
 
 // CheckReady evaluates the readiness rules at the clock's time: the portal
 // answered within PortalStaleAfter, each mailbox was checked within its
@@ -60,7 +73,20 @@ func (d *Daemon) CheckReady(ctx context.Context) Readiness {
 		bad = append(bad, fmt.Sprintf("outbox: oldest pending write is %s old (bound %s, %d pending)",
 			st.OldestAge.Round(time.Second), d.opts.OutboxStuckAfter, st.Depth))
 	}
-	return Readiness{Ready: len(bad) == 0, NotReady: bad, Role: d.role()}
+	var parked []string
+	if st.Parked > 0 {
+		rows, err := d.outbox.List(ctx, store.OutboxParked, maxParkedShown)
+		if err != nil {
+			bad = append(bad, "outbox: state unreadable: "+err.Error())
+		}
+		for _, r := range rows {
+			parked = append(parked, outbox.ParkedLine(r))
+		}
+		if st.Parked > len(rows) && len(rows) > 0 {
+			parked = append(parked, fmt.Sprintf("… %d more: b24desk outbox", st.Parked-len(rows)))
+		}
+	}
+	return Readiness{Ready: len(bad) == 0, NotReady: bad, Role: d.role(), Parked: parked}
 }
 
 func (d *Daemon) serveReady(w http.ResponseWriter, r *http.Request) {

@@ -369,3 +369,37 @@ func TestRunWakesOnEnqueue(t *testing.T) {
 	<-done
 	t.Fatal("Run did not deliver the row it was woken for")
 }
+
+// TestParkedRowAlarm: a parked row sends one notification to each alert
+// user (queued in the outbox, tagged with the row), and a refused alarm
+// does not raise an alarm of its own.
+func TestParkedRowAlarm(t *testing.T) {
+	h := newHarness(t, newFakePortal(invalid, invalid))
+	h.ob = New(h.st, h.portal, h.clk, zerolog.Nop(), Config{Jitter: -1, AlertUsers: []int64{1, 7}})
+	id := h.enqueue(Entry{DedupeKey: "u", GroupKey: GroupFor("5"),
+		Payload: LeadUpdate{ID: LeadOf(5), Fields: map[string]any{"TITLE": "x"}, Params: Feed(false)}})
+	h.drain()
+	r, _ := h.st.OutboxRowByID(context.Background(), id)
+	if r.State != store.OutboxParked {
+		t.Fatalf("row %s, want parked", r.State)
+	}
+	// The first alarm was refused too (parked, no alarm of its own); the
+	// second went out.
+	tag := fmt.Sprintf("b24d:parked:%d", id)
+	h.portal.mu.Lock()
+	sent := h.portal.notes[tag]
+	h.portal.mu.Unlock()
+	if sent != 1 {
+		t.Fatalf("%d alarms with TAG %s delivered, want 1", sent, tag)
+	}
+	st, _ := h.ob.Stats(context.Background())
+	if st.Parked != 2 || st.Depth != 0 {
+		t.Fatalf("stats %+v: want the write and one alarm parked, nothing else left", st)
+	}
+	parked, _ := h.st.OutboxInState(context.Background(), store.OutboxParked, 0)
+	for _, p := range parked {
+		if line := ParkedLine(p); !strings.Contains(line, fmt.Sprintf("row %d", p.ID)) || !strings.Contains(line, "ERROR_CORE") {
+			t.Errorf("parked line %q", line)
+		}
+	}
+}
