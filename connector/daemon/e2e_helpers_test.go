@@ -57,7 +57,7 @@ const e2eSecret = "e2es3cr3tw3bh00kv4lu3xyz"
 // this process (over HTTP) with a manual clock, a config file and a state
 // directory, and the daemon subprocesses started on it.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	clk     *clock.Manual
 	portal  *sim.Portal
 	simURL  string
@@ -73,6 +73,11 @@ type rig struct {
 	logsMu  sync.Mutex
 	logs    bytes.Buffer
 	running *daemonProc
+	limits  string // the portal's rate and burst in the config
+	timing  string // the reconcile and SLA intervals in the config
+	// realTime: the simulator runs on the caller's clock and the daemon
+	// without --debug-clock.
+	realTime bool
 }
 
 // daemonProc is a running `b24desk run`.
@@ -84,6 +89,13 @@ type daemonProc struct {
 
 func newRig(t *testing.T, start time.Time, extraYAML string) *rig {
 	t.Helper()
+	return newRigWith(t, start, extraYAML, sim.Options{NoLimits: true, EventDelay: time.Millisecond})
+}
+
+// newRigWith is newRig with the simulator's options (its clock, webhook
+// secret and time are the rig's).
+func newRigWith(t testing.TB, start time.Time, extraYAML string, opts sim.Options) *rig {
+	t.Helper()
 	if binPath == "" {
 		t.Fatal("the b24desk binary could not be built")
 	}
@@ -91,8 +103,16 @@ func newRig(t *testing.T, start time.Time, extraYAML string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, clk: clock.NewManual(start), dir: t.TempDir(), extra: extraYAML, loc: loc}
-	r.portal = sim.New(sim.Options{Clock: r.clk, NoLimits: true, EventDelay: time.Millisecond, WebhookSecret: e2eSecret})
+	r := &rig{t: t, clk: clock.NewManual(start), dir: t.TempDir(), extra: extraYAML, loc: loc,
+		limits: "  rate: 1000\n  burst: 10000\n",
+		timing: "reconcile:\n  interval: 1s\n  sweep_interval: 2s\n" + "sla:\n  tick: 1s\n"}
+	if opts.Clock == nil {
+		opts.Clock = r.clk
+	} else {
+		r.realTime = true // the daemon runs on its system clock
+	}
+	opts.WebhookSecret = e2eSecret
+	r.portal = sim.New(opts)
 	srv := httptest.NewServer(r.portal)
 	t.Cleanup(func() { srv.Close(); r.portal.Close() })
 	r.simURL = srv.URL
@@ -119,12 +139,11 @@ func newRig(t *testing.T, start time.Time, extraYAML string) *rig {
 
 // writeConfig writes a config for the rig's portal with the state in dir.
 func (r *rig) writeConfig(path, stateDir string) {
-	cfg := "portal:\n  webhook_url: " + r.portal.WebhookURL(r.simURL) + "\n  rate: 1000\n  burst: 10000\n" +
+	cfg := "portal:\n  webhook_url: " + r.portal.WebhookURL(r.simURL) + "\n" + r.limits +
 		"rules:\n  path: " + r.rules + "\nstate:\n  dir: " + stateDir + "\n" +
 		"http:\n  listen: " + r.listen + "\n  public_base_url: http://" + r.listen + "\n  application_token: " + r.portal.AppToken() + "\n" +
 		"events:\n  mode: webhook\n" +
-		"reconcile:\n  interval: 1s\n  sweep_interval: 2s\n" +
-		"sla:\n  tick: 1s\n" +
+		r.timing +
 		"log:\n  level: debug\n  format: json\n" + r.extra
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		r.t.Fatal(err)
@@ -136,7 +155,7 @@ func (r *rig) writeConfig(path, stateDir string) {
 // below the kernel's ephemeral range when it can be: a port from that range
 // (127.0.0.1:0) could be handed to any other test's listener or connection
 // in the meantime, and the daemon would then fail to start.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	if low := ephemeralLow(); low > 11024 {
 		for range 100 {
@@ -247,8 +266,11 @@ func (r *rig) start() {
 // time, its output going to the rig's log.
 func (r *rig) spawn(config string) *daemonProc {
 	r.t.Helper()
-	cmd := exec.Command(binPath, "run", "--config", config, "--debug-clock",
-		"--debug-clock-start", r.clk.Now().Format(time.RFC3339))
+	args := []string{"run", "--config", config, "--debug-clock", "--debug-clock-start", r.clk.Now().Format(time.RFC3339)}
+	if r.realTime {
+		args = args[:3]
+	}
+	cmd := exec.Command(binPath, args...)
 	w := &lockedWriter{mu: &r.logsMu, b: &r.logs}
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {

@@ -68,7 +68,7 @@ func newEnv(t testing.TB, s *imaptest.Server, mod func(mb *config.Mailbox)) *env
 	t.Cleanup(srv.Close)
 	var err error
 	e.client, err = bitrix.New(bitrix.Config{WebhookURL: e.portal.WebhookURL(srv.URL),
-		Timeout: 2 * time.Second, MaxRetries: -1, Clock: e.clk, Rate: 1e6, Burst: 1 << 20})
+		Timeout: 15 * time.Second, MaxRetries: -1, Clock: e.clk, Rate: 1e6, Burst: 1 << 20}) // a batch of 50 writes takes seconds under -race on a busy machine
 	if err != nil {
 		t.Fatal(err)
 	}
