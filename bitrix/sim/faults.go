@@ -28,6 +28,13 @@ type Faults struct {
 	LateWrite      bool
 	LateWriteDelay time.Duration
 
+	// Refuse lists methods the portal refuses, alone or inside a batch,
+	// with 400 ACCESS_DENIED "Insufficient permissions to perform the
+	// operation" (a right taken away; the code and status as in
+	// api-reference/crm/timeline/activities/todo/crm-activity-todo-add.md,
+	// "Possible Error Codes").
+	Refuse []string
+
 	// MovedTo is the domain-change mode: every request not already on this
 	// base URL (scheme://host[/path]) is answered 302 with the same path and
 	// query under it. Serve the portal there too.

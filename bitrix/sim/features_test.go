@@ -351,3 +351,22 @@ func TestOperatingCharges(t *testing.T) {
 		t.Fatalf("crm.lead.list after the batch: operating %s, want 34", got)
 	}
 }
+
+// TestRefuse: a refused method answers 400 ACCESS_DENIED alone and inside
+// a batch, where the other commands still run.
+func TestRefuse(t *testing.T) {
+	p, srv := testPortal(t, Options{NoLimits: true})
+	p.SetFaults(Faults{Refuse: []string{"crm.activity.todo.add"}})
+	mustErr(t, post(t, p, srv, "crm.activity.todo.add", map[string]any{"ownerTypeId": 1, "ownerId": 1,
+		"deadline": "2026-05-14T13:00:00+03:00"}), 400, "ACCESS_DENIED", "")
+	res := ok(t, post(t, p, srv, "batch", map[string]any{"halt": 0, "cmd": map[string]any{
+		"a": "crm.lead.add?fields[TITLE]=x",
+		"b": "crm.activity.todo.add?ownerTypeId=1&ownerId=$result[a]&deadline=2026-05-14T13:00:00%2B03:00",
+	}})).(map[string]any)
+	if errs, _ := res["result_error"].(map[string]any); errs["b"] == nil || !strings.Contains(mustJSON(t, errs["b"]), "ACCESS_DENIED") {
+		t.Fatalf("batch errors %v", res["result_error"])
+	}
+	if p.LeadCount() != 1 || len(p.Todos()) != 0 {
+		t.Fatalf("leads %d, to-dos %d: want the lead added and the to-do refused", p.LeadCount(), len(p.Todos()))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,6 +151,9 @@ func (p *Portal) lookup(c *call) (method, *apiError) {
 	}
 	if m.appOnly && !c.app {
 		return method{}, errf(401, "WRONG_AUTH_TYPE", "Current authorization type is denied for this method")
+	}
+	if slices.Contains(p.st.faults.Refuse, c.method) {
+		return method{}, errf(400, "ACCESS_DENIED", "Insufficient permissions to perform the operation")
 	}
 	return m, nil
 }
