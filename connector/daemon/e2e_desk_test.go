@@ -33,13 +33,17 @@ type desk struct {
 	incidentWF int
 }
 
-func newDesk(t *testing.T) *desk {
+func newDesk(t *testing.T) *desk { t.Helper(); return newDeskWith(t, "") }
+
+// newDeskWith is newDesk with more keys of the mailbox (YAML indented by
+// four spaces).
+func newDeskWith(t *testing.T, mailboxYAML string) *desk {
 	t.Helper()
 	imap := imaptest.StartDovecot(t)
 	user, pass := imap.NewUser(t)
 	mbox := fmt.Sprintf("mailboxes:\n  - name: support\n    address: support@example.com\n"+
 		"    imap: {host: 127.0.0.1, port: %s, security: plain, username: %s, password: %s, auth: login}\n"+
-		"    poll_interval: 1s\n", strings.Split(imap.Addr, ":")[1], user, pass)
+		"    poll_interval: 1s\n", strings.Split(imap.Addr, ":")[1], user, pass) + mailboxYAML
 	r := newRig(t, e2eStart, mbox)
 	d := &desk{rig: r, imap: imap, user: user, pass: pass}
 	d.techWF = r.portal.AddTemplate(sim.Template{Name: "Технический вопрос"})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/b24desk/b24desk/connector/events"
+	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -17,16 +18,17 @@ import (
 // new. The outbox reads the lead's DATE_MODIFY in the same batch request
 // as the write; when the write is done (OnLeadWritten) the engine applies
 // it at once, as reading its echo would have (the SLA clock's Update: the
-// ticket's fields and to-do), records that DATE_MODIFY as seen (so that
-// reconcile does not read the lead again) and counts one expected echo for
-// the lead. An add or update event of the lead within EchoWindow then uses
-// up one expected echo instead of a read. Staff changes are still read:
-// their events find no expected echo left, and a staff change taken for an
-// echo (it arrived before b24desk's own event, or the echo never came) has
-// a newer DATE_MODIFY than the one recorded, which the next reconcile scan
-// (reconcile.interval) finds and reads. Only a staff change in the same
-// second as b24desk's write, between the write and its DATE_MODIFY read in
-// the same batch, could go unseen until the lead's next change.
+// ticket's fields and to-do), records the DATE_MODIFY of a new lead as
+// seen (so that reconcile does not read it again; an update's, being of
+// the same second, is not, as for any read: see seenModify) and counts one
+// expected echo for the lead. An add or update event of the lead within
+// EchoWindow then uses up one expected echo instead of a read. Staff
+// changes are still read: their events find no expected echo left, and a
+// staff change taken for an echo (it arrived before b24desk's own event,
+// or the echo never came) has a DATE_MODIFY other than the one recorded,
+// which the next reconcile scan (reconcile.interval) finds and reads. Only
+// a staff change of a new lead in the second of its creation could go
+// unseen until the lead's next change.
 
 // EchoWindow is how long an expected echo waits for its event.
 const EchoWindow = 2 * time.Minute
@@ -44,10 +46,11 @@ type expected struct {
 }
 
 // leadWritten is the outbox's OnLeadWritten hook (see Echoes).
-func (e *Engine) leadWritten(ctx context.Context, tx *store.Tx, lead int64, dateModify time.Time) error {
-	if dateModify.IsZero() {
+func (e *Engine) leadWritten(ctx context.Context, tx *store.Tx, w outbox.LeadWrite) error {
+	if w.DateModify.IsZero() {
 		return nil // not read: the echo is read as any change
 	}
+	lead := w.Lead
 	t, err := tx.Ticket(ctx, lead)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -56,8 +59,12 @@ func (e *Engine) leadWritten(ctx context.Context, tx *store.Tx, lead int64, date
 		return err
 	}
 	now := e.o.Clock.Now()
-	if dateModify.After(t.LastDateModify) {
-		t.LastDateModify = dateModify
+	// As for a lead read (seenModify): a DATE_MODIFY of this very second
+	// is not recorded for an update, so that a staff change saved in the
+	// same second is still found by reconcile. A new lead's is: no one
+	// could change it before b24desk created it.
+	if dm := w.DateModify; dm.After(t.LastDateModify) && (w.Created || now.Sub(dm) >= time.Second) {
+		t.LastDateModify = dm
 	}
 	if err := e.sla.Update(ctx, tx, &t, now); err != nil {
 		return err

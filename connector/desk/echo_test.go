@@ -29,10 +29,10 @@ func TestOwnEchoNotRead(t *testing.T) {
 	if batches == 0 {
 		t.Fatal("the SLA writes were not sent in a batch: the test proves nothing")
 	}
-	lead, _ := e.portal.Lead(int(id))
-	modified, _ := time.Parse(time.RFC3339, lead["DATE_MODIFY"].(string))
-	if got := e.ticket(id).LastDateModify; !got.Equal(modified) {
-		t.Fatalf("ticket's DATE_MODIFY %v, want the lead's after b24desk's write %v (else reconcile reads it again)", got, modified)
+	// An update's DATE_MODIFY of this very second is not kept as seen: a
+	// staff change in the same second is still found by reconcile.
+	if got := e.ticket(id).LastDateModify; !got.IsZero() {
+		t.Fatalf("ticket's DATE_MODIFY %v recorded in the second of b24desk's write", got)
 	}
 
 	e.portal.ResetCalls()

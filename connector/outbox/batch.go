@@ -148,6 +148,7 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 	for _, r := range results {
 		byKey[r.Key] = r
 	}
+	var done []completion
 	for _, b := range plan {
 		r, ok := byKey[b.cmd.Key]
 		if !ok {
@@ -163,31 +164,36 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 		if b.read {
 			dm = dateModify(byKey[readKey(b)])
 		}
-		if err := o.outcome(ctx, b, r, now, dm); err != nil {
+		c, ok, err := o.outcome(ctx, b, r, now, dm)
+		if err != nil {
 			return err
 		}
+		if ok {
+			done = append(done, c)
+		}
 	}
-	return nil
+	return o.finishAll(ctx, now, done)
 }
 
-// outcome records one command's outcome.
-func (o *Outbox) outcome(ctx context.Context, b batched, r bitrix.BatchResult, now, dateModify time.Time) error {
+// outcome records one command's failure, or returns its completion (ok)
+// for finishAll.
+func (o *Outbox) outcome(ctx context.Context, b batched, r bitrix.BatchResult, now, dateModify time.Time) (completion, bool, error) {
 	row := b.row
 	if errors.Is(r.Err, bitrix.ErrSkipped) {
 		// Not executed: due again, the attempt does not count.
 		row.Attempts--
 		row.State, row.NextAttemptAt = store.OutboxPending, now
-		return o.store.UpdateOutbox(ctx, row, now)
+		return completion{}, false, o.store.UpdateOutbox(ctx, row, now)
 	}
 	if r.Err != nil {
 		o.log.Warn().Err(r.Err).Int64("row", row.ID).Str("kind", row.Kind).Int("attempts", row.Attempts).Msg("portal write failed")
-		return o.failed(ctx, row, now, r.Err, true)
+		return completion{}, false, o.failed(ctx, row, now, r.Err, true)
 	}
 	res, err := b.kind.Result(r.Result)
 	if err != nil {
-		return o.failed(ctx, row, now, err, true)
+		return completion{}, false, o.failed(ctx, row, now, err, true)
 	}
-	return o.finish(ctx, row, now, res, dateModify)
+	return completion{row: row, result: res, dateModify: dateModify}, true, nil
 }
 
 func boolInt(b bool) int {

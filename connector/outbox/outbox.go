@@ -131,12 +131,19 @@ func (o *Outbox) OnDone(kind string, h Hook) {
 	o.hooks[kind] = append(o.hooks[kind], h)
 }
 
+// LeadWrite is a write of a lead that is done.
+type LeadWrite struct {
+	Lead int64
+	// DateModify is the lead's DATE_MODIFY read in the same batch right
+	// after the write (zero when the row was sent alone).
+	DateModify time.Time
+	Created    bool // the write was the lead's crm.lead.add
+}
+
 // LeadHook runs in the transaction that marks a write of a lead done (its
-// crm.lead.add or crm.lead.update), after the kind's hooks, with the lead
-// and its DATE_MODIFY read in the same batch right after the write (zero
-// when the row was sent alone): the portal sends an event for that write,
-// which the caller may recognise as its own echo.
-type LeadHook func(ctx context.Context, tx *store.Tx, lead int64, dateModify time.Time) error
+// crm.lead.add or crm.lead.update), after the kind's hooks: the portal sends
+// an event for that write, which the caller may recognise as its own echo.
+type LeadHook func(ctx context.Context, tx *store.Tx, w LeadWrite) error
 
 // OnLeadWritten adds a LeadHook.
 func (o *Outbox) OnLeadWritten(h LeadHook) {

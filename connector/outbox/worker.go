@@ -167,47 +167,84 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 	return o.finish(ctx, row, now, res, time.Time{})
 }
 
-// finish marks the row done and runs its hooks in one transaction, then,
-// for a write of a lead, the OnLeadWritten hooks with the lead's
-// DATE_MODIFY read right after it (zero when not read).
+// completion is a row done in the portal, to be recorded: its result and,
+// for a write of a lead, the lead's DATE_MODIFY read right after it (zero
+// when not read).
+type completion struct {
+	row        Row
+	result     json.RawMessage
+	dateModify time.Time
+}
+
+// finish marks the row done and runs its hooks in one transaction.
 func (o *Outbox) finish(ctx context.Context, row Row, now time.Time, result json.RawMessage, dateModify time.Time) error {
-	if len(result) == 0 || !json.Valid(result) {
-		result = json.RawMessage("null")
+	return o.finishAll(ctx, now, []completion{{row: row, result: result, dateModify: dateModify}})
+}
+
+// finishAll records completions (the rows done, their kinds' hooks, then
+// for a write of a lead the OnLeadWritten hooks) in one transaction; when
+// it fails, each row on its own, so that a failing hook holds back only its
+// row.
+func (o *Outbox) finishAll(ctx context.Context, now time.Time, cs []completion) error {
+	if len(cs) == 0 {
+		return nil
 	}
-	_, hooks := o.kind(row.Kind)
 	err := o.store.WithTx(ctx, func(tx *store.Tx) error {
-		done := row
-		done.State, done.LastError, done.Result = store.OutboxDone, "", result
-		if err := tx.UpdateOutbox(ctx, done, now); err != nil {
-			return err
-		}
-		for _, h := range hooks {
-			if err := h(ctx, tx, done, result); err != nil {
-				return fmt.Errorf("completion hook: %w", err)
-			}
-		}
-		if lead := writtenLead(done, result); lead > 0 {
-			for _, h := range o.leadHooksList() {
-				if err := h(ctx, tx, lead, dateModify); err != nil {
-					return fmt.Errorf("lead written hook: %w", err)
-				}
+		for _, c := range cs {
+			if err := o.complete(ctx, tx, c, now); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
-	if err == nil {
+	switch {
+	case err == nil:
 		return nil
-	}
-	if ctx.Err() != nil {
+	case ctx.Err() != nil:
 		return ctx.Err()
+	case len(cs) > 1:
+		for _, c := range cs {
+			if err := o.finishAll(ctx, now, []completion{c}); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	// The write happened but its completion did not commit: keep the row
 	// unknown so that it is found and completed again later.
+	row := cs[0].row
 	o.log.Error().Err(err).Int64("row", row.ID).Str("kind", row.Kind).Msg("row done in the portal, completion failed")
 	row.State = store.OutboxUnknown
 	row.LastError = err.Error()
 	row.NextAttemptAt = now.Add(max(o.backoff(row.Attempts), o.cfg.UnknownDelay))
 	return o.store.UpdateOutbox(ctx, row, now)
+}
+
+// complete records one completion in tx.
+func (o *Outbox) complete(ctx context.Context, tx *store.Tx, c completion, now time.Time) error {
+	result := c.result
+	if len(result) == 0 || !json.Valid(result) {
+		result = json.RawMessage("null")
+	}
+	_, hooks := o.kind(c.row.Kind)
+	done := c.row
+	done.State, done.LastError, done.Result = store.OutboxDone, "", result
+	if err := tx.UpdateOutbox(ctx, done, now); err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		if err := h(ctx, tx, done, result); err != nil {
+			return fmt.Errorf("completion hook: %w", err)
+		}
+	}
+	if lead := writtenLead(done, result); lead > 0 {
+		for _, h := range o.leadHooksList() {
+			if err := h(ctx, tx, LeadWrite{Lead: lead, DateModify: c.dateModify, Created: done.Kind == KindLeadAdd}); err != nil {
+				return fmt.Errorf("lead written hook: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // failed records a failed call (sent: Do; otherwise a lookup).

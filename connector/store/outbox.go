@@ -130,9 +130,9 @@ ORDER BY o.next_attempt_at, o.id LIMIT ?`, tsNN(now), limit)
 const runnable = `o.state IN ('pending', 'unknown')
   AND (o.group_key = '' OR NOT EXISTS (SELECT 1 FROM outbox e
        WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked')))
-  AND (o.group_key NOT LIKE '%#%' OR NOT EXISTS (SELECT 1 FROM outbox c
-       WHERE c.state IN ('pending', 'unknown', 'parked') AND c.kind = 'lead.add'
-       AND substr(o.group_key, 1, length(c.group_key) + 1) = c.group_key || '#'))`
+  AND (instr(o.group_key, '#') = 0 OR NOT EXISTS (SELECT 1 FROM outbox c
+       WHERE c.group_key = substr(o.group_key, 1, instr(o.group_key, '#') - 1)
+       AND c.kind = 'lead.add' AND c.state IN ('pending', 'unknown', 'parked')))`
 
 // DueLaneHeads returns the pending rows due at now that head the side
 // lanes of the ticket group core (groups "core#lane"), ignoring the
