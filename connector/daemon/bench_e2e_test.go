@@ -47,7 +47,7 @@ func runIntake(tb testing.TB, n, size int, rate float64, burst int) intakeRun {
 	smtpHost, smtpPort, _ := net.SplitHostPort(smtpAddr)
 	mbox := fmt.Sprintf("mailboxes:\n  - name: support\n    address: support@example.com\n"+
 		"    imap: {host: 127.0.0.1, port: %s, security: plain, username: %s, password: %s, auth: login}\n"+
-		"    poll_interval: 1s\n    ack: {enabled: true, template: ack, daily_cap: 1000}\n"+
+		"    poll_interval: 1s\n    ack: {enabled: true, template: ack, daily_cap: 1000, domain_hourly_cap: 10000, hourly_cap: 10000}\n"+
 		"    smtp: {host: %s, port: %s, security: plain}\n",
 		strings.Split(imap.Addr, ":")[1], user, pass, smtpHost, smtpPort)
 	r := newRigWith(tb, time.Now(), mbox, sim.Options{Clock: clock.System{}, Rate: rate, Burst: burst, EventDelay: time.Millisecond})
