@@ -174,10 +174,9 @@ func (rt *Ratings) record(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 			text += "\n" + c
 		}
 		if _, _, err := rt.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
-			Kind: outbox.KindTimelineComment, DedupeKey: "rating.comment:" + strconv.FormatInt(lead, 10) + ":" + answer + ":" + choiceKey(choice) + ":" + strconv.FormatInt(now.UnixNano(), 36),
-			GroupKey: sla.Group(lead),
-			Payload: map[string]any{"fields": map[string]any{"ENTITY_ID": lead, "ENTITY_TYPE": "lead",
-				"COMMENT": mimeparse.EscapeBBCode(text)}},
+			DedupeKey: "rating.comment:" + strconv.FormatInt(lead, 10) + ":" + answer + ":" + choiceKey(choice) + ":" + strconv.FormatInt(now.UnixNano(), 36),
+			GroupKey:  sla.Group(lead),
+			Payload:   outbox.Comment(outbox.LeadOf(lead), mimeparse.EscapeBBCode(text), nil),
 		}); err != nil {
 			return err
 		}
@@ -253,9 +252,9 @@ func (rt *Ratings) notify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *
 	for _, u := range users {
 		tag := fmt.Sprintf("b24d:%d:rating:%s", t.LeadID, answer)
 		_, _, err := rt.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
-			Kind: outbox.KindNotify, DedupeKey: "rating.notify:" + strconv.FormatInt(t.LeadID, 10) + ":" + answer + ":" + strconv.Itoa(u),
-			GroupKey: sla.Group(t.LeadID),
-			Payload:  map[string]any{"USER_ID": u, "MESSAGE": msg, "TAG": tag, "CLIENT_ID": sla.NotifyClientID},
+			DedupeKey: "rating.notify:" + strconv.FormatInt(t.LeadID, 10) + ":" + answer + ":" + strconv.Itoa(u),
+			GroupKey:  sla.Group(t.LeadID),
+			Payload:   outbox.Notify{UserID: int64(u), Message: msg, Tag: tag, ClientID: sla.NotifyClientID},
 		})
 		if err != nil {
 			return err
