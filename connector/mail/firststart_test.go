@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"fmt"
+	"github.com/b24desk/b24desk/connector/store"
 	"sync"
 	"testing"
 	"time"
@@ -82,6 +83,18 @@ func testFirstStartConcurrent(t *testing.T, s *imaptest.Server) {
 			break
 		}
 		if time.Now().After(deadline) {
+			for _, st := range []store.OutboxState{store.OutboxPending, store.OutboxUnknown, store.OutboxParked} {
+				rows, _ := e.st.OutboxInState(ctx, st, 0)
+				for _, r := range rows {
+					t.Logf("outbox %s %s %s next %v err %q", r.State, r.Kind, r.DedupeKey, r.NextAttemptAt, r.LastError)
+				}
+			}
+			for _, ms := range []store.MessageState{store.MessageSpooled, store.MessageTicketed, store.MessageReplied} {
+				rows, _ := e.st.ListMessages(ctx, store.MessageFilter{State: ms, Limit: 100})
+				for _, r := range rows {
+					t.Logf("message %s %s lead %d", r.State, r.DedupeKey, r.LeadID)
+				}
+			}
 			t.Fatalf("after 90s: %d of %d mails appended after the cursor was stored have no ticket (busy %v)", missing, after, busy)
 		}
 		time.Sleep(20 * time.Millisecond)
