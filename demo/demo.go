@@ -220,11 +220,17 @@ func (d *demo) setClock(ctx context.Context, t time.Time) error {
 }
 
 // settle waits until no portal write is due (rows delayed into the future
-// by a retry do not count).
+// by a retry do not count) and none is in flight (a row being sent is
+// "outcome unknown" until its answer is recorded; the demo's portal never
+// leaves an outcome unknown).
 func (d *demo) settle(ctx context.Context) error {
 	return waitUntil(ctx, demoWait, func() bool {
 		due, found, err := d.st.NextOutboxDue(ctx)
-		return err == nil && (!found || due.After(d.clk.Now()))
+		if err != nil || (found && !due.After(d.clk.Now())) {
+			return false
+		}
+		st, err := d.st.OutboxStats(ctx)
+		return err == nil && st.Unknown == 0
 	})
 }
 
