@@ -88,7 +88,7 @@ func (o *Outbox) sendBatch(ctx context.Context, p BatchPortal, rows []Row, now t
 		if plan[i].row.GroupKey == "" || size >= bitrix.MaxBatch {
 			continue
 		}
-		heads, err := o.store.DueLaneHeads(ctx, plan[i].row.GroupKey, now)
+		heads, err := o.store.DueLaneHeads(ctx, o.laneGroups(plan[i].row.GroupKey), now)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -188,6 +190,26 @@ const laneSep = "#"
 // add, fields, stage, assignee), in one order per ticket.
 type Laned interface{ Lane() string }
 
+// laneName is what a lane's name may be (the store strips it in SQL).
+var laneName = regexp.MustCompile(`^[a-z]+$`)
+
+// laneGroups are the groups of the ticket's side lanes, for the ticket's
+// group.
+func (o *Outbox) laneGroups(group string) []string {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, k := range o.kinds {
+		if l, ok := k.(Laned); ok && l.Lane() != "" && !seen[l.Lane()] {
+			seen[l.Lane()] = true
+			out = append(out, coreGroup(group)+laneSep+l.Lane())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // CoreGroup is the group of a ticket's core writes, for the group key of
 // any of its lanes.
 func CoreGroup(group string) string { return coreGroup(group) }
@@ -205,6 +227,9 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *store.Tx, e Entry) (id int64, 
 		return 0, false, fmt.Errorf("enqueue %q: %w", e.Kind, ErrUnknownKind)
 	}
 	if l, ok := k.(Laned); ok && e.GroupKey != "" && l.Lane() != "" {
+		if !laneName.MatchString(l.Lane()) {
+			return 0, false, fmt.Errorf("enqueue %s: lane %q is not lower-case letters", e.Kind, l.Lane())
+		}
 		e.GroupKey = coreGroup(e.GroupKey) + laneSep + l.Lane()
 	}
 	payload, ok := e.Payload.(json.RawMessage)

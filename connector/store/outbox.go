@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -130,20 +131,33 @@ ORDER BY o.next_attempt_at, o.id LIMIT ?`, tsNN(now), limit)
 const runnable = `o.state IN ('pending', 'unknown')
   AND (o.group_key = '' OR NOT EXISTS (SELECT 1 FROM outbox e
        WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked')))
-  AND (instr(o.group_key, '#') = 0 OR NOT EXISTS (SELECT 1 FROM outbox c
-       WHERE c.group_key = substr(o.group_key, 1, instr(o.group_key, '#') - 1)
+  AND (o.group_key NOT LIKE '%#%' OR NOT EXISTS (SELECT 1 FROM outbox c
+       WHERE c.group_key = substr(` + laneTrimmed + `, 1, length(` + laneTrimmed + `) - 1)
        AND c.kind = 'lead.add' AND c.state IN ('pending', 'unknown', 'parked')))`
 
-// DueLaneHeads returns the pending rows due at now that head the side
-// lanes of the ticket group core (groups "core#lane"), ignoring the
-// ticket's lead.add (the caller sends them along with it), in ID order.
-func (a access) DueLaneHeads(ctx context.Context, core string, now time.Time) ([]OutboxRow, error) {
+// laneTrimmed is a side write's group without its lane's name ("K#todo" →
+// "K#"): lanes are lower-case ASCII letters. Portable SQL (rtrim with a set
+// of characters is in SQLite and PostgreSQL; instr and strpos are not in
+// both).
+const laneTrimmed = `rtrim(o.group_key, 'abcdefghijklmnopqrstuvwxyz')`
+
+// DueLaneHeads returns the pending rows due at now that head one of the
+// groups (a ticket's side lanes: its lead.add is left aside, the caller
+// sends them along with it), in ID order.
+func (a access) DueLaneHeads(ctx context.Context, groups []string, now time.Time) ([]OutboxRow, error) {
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(groups)+1)
+	for _, g := range groups {
+		args = append(args, g)
+	}
+	args = append(args, tsNN(now))
 	return a.listOutbox(ctx, `SELECT `+outboxCols+` FROM outbox o
-WHERE o.group_key > ? AND o.group_key < ? AND o.state = 'pending' AND o.next_attempt_at <= ?
+WHERE o.group_key IN (?`+strings.Repeat(", ?", len(groups)-1)+`) AND o.state = 'pending' AND o.next_attempt_at <= ?
   AND NOT EXISTS (SELECT 1 FROM outbox e
        WHERE e.group_key = o.group_key AND e.id < o.id AND e.state IN ('pending', 'unknown', 'parked'))
-ORDER BY o.id`, core+"#", core+"$", tsNN(now)) // "$" follows "#": the range is every "core#…"
-
+ORDER BY o.id`, args...)
 }
 
 // NextOutboxDue returns the earliest next attempt time of a row DueOutbox
