@@ -143,6 +143,14 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	d.metrics = metrics.New(o.Registry)
 	d.registerLeader()
 	d.portal = newPortal(o.Client, d.clk, d.metrics)
+	if o.Lease != nil {
+		d.portal.guard = func() error {
+			if !o.Lease.MaySend() {
+				return store.ErrFenced
+			}
+			return nil
+		}
+	}
 
 	m, err := schema.Load(ctx, o.Store)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,6 +52,19 @@ func (n *node) role() string {
 	return rd.Role
 }
 
+// envInt reads a positive count from the environment (def when unset).
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
+}
+
 // rss is a process's resident memory as /proc says it.
 func rss(pid int) string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -78,10 +92,11 @@ func getFrom(listen, path string) (int, string) {
 
 // TestFailoverTwoNodes: two daemons on one PostgreSQL state, mail flowing
 // through Dovecot. One leads, the other stands by (and says so); the
-// leader is SIGKILLed and the standby takes over; the new leader is
-// SIGSTOPped past its lease, the other takes over, and the stopped one,
-// continued, steps down (exit 1) without writing. Every mail becomes
-// exactly one ticket. The takeover times are logged.
+// leader is SIGKILLed (B24DESK_FAILOVER_KILLS times, default 1) and the
+// standby takes over each time; then the leader is SIGSTOPped past its
+// lease, the other takes over, and the stopped one, continued, steps down
+// (exit 1) without writing. Every mail (B24DESK_FAILOVER_MAILS per round,
+// default 1) becomes exactly one ticket. The takeover times are logged.
 func TestFailoverTwoNodes(t *testing.T) {
 	cluster := pgtest.StartT(t)
 	url, err := cluster.NewDatabase(context.Background(), "failover")
@@ -114,49 +129,70 @@ func TestFailoverTwoNodes(t *testing.T) {
 		t.Fatal("node a's metrics lack b24desk_leader 1")
 	}
 
+	// The short version runs in the test command; scripts/failover-soak
+	// runs more rounds and more mail.
+	kills := envInt(t, "B24DESK_FAILOVER_KILLS", 1)
+	perRound := envInt(t, "B24DESK_FAILOVER_MAILS", 1)
 	var subjects []string
-	send := func(i int) {
-		s := fmt.Sprintf("Failover mail %d", i)
-		subjects = append(subjects, s)
-		d.mail(fmt.Sprintf("c%d@enterprise-client.ru", i), s, "Body of mail "+s)
+	sendRound := func() []string {
+		var round []string
+		for range perRound {
+			i := len(subjects) + 1
+			s := fmt.Sprintf("Failover mail [%d]", i)
+			subjects = append(subjects, s)
+			round = append(round, s)
+			d.mail(fmt.Sprintf("c%d@enterprise-client.ru", i), s, "Body of mail "+s)
+		}
+		return round
 	}
-	send(1)
-	d.ticketBySubject("Failover mail 1")
-
-	// SIGKILL the leader: b takes over.
-	_ = a.proc.cmd.Process.Signal(syscall.SIGKILL)
-	<-a.proc.done
-	killed := time.Now()
-	send(2)
-	d.waitFor("node b leading", 40*time.Second, func() bool { return b.role() == "leader" })
-	takeoverKill := time.Since(killed)
-	d.ticketBySubject("Failover mail 2")
-
-	// a comes back as a standby; SIGSTOP b past its lease: a takes over.
-	d.startNode(a)
-	if r := a.role(); r != "standby" {
-		t.Fatalf("restarted node a's role %q, want standby", r)
+	waitTickets := func(round []string) {
+		for _, s := range round {
+			d.ticketBySubject(s)
+		}
 	}
-	_ = b.proc.cmd.Process.Signal(syscall.SIGSTOP)
+	waitTickets(sendRound())
+
+	// SIGKILL the leader, mail arriving meanwhile: the standby takes over;
+	// the killed node comes back as a standby.
+	leader, standby := a, b
+	var takeovers []time.Duration
+	for range kills {
+		_ = leader.proc.cmd.Process.Signal(syscall.SIGKILL)
+		<-leader.proc.done
+		killed := time.Now()
+		round := sendRound()
+		d.waitFor(standby.name+" leading", 40*time.Second, func() bool { return standby.role() == "leader" })
+		takeovers = append(takeovers, time.Since(killed).Round(100*time.Millisecond))
+		waitTickets(round)
+		d.startNode(leader)
+		if r := leader.role(); r != "standby" {
+			t.Fatalf("restarted %s's role %q, want standby", leader.name, r)
+		}
+		leader, standby = standby, leader
+	}
+
+	// SIGSTOP the leader past its lease: the standby takes over, and the
+	// stopped one, continued, steps down without writing.
+	_ = leader.proc.cmd.Process.Signal(syscall.SIGSTOP)
 	stopped := time.Now()
-	send(3)
-	d.waitFor("node a leading", 40*time.Second, func() bool { return a.role() == "leader" })
-	takeoverStop := time.Since(stopped)
-	d.ticketBySubject("Failover mail 3")
-	_ = b.proc.cmd.Process.Signal(syscall.SIGCONT)
+	round := sendRound()
+	d.waitFor(standby.name+" leading", 40*time.Second, func() bool { return standby.role() == "leader" })
+	takeoverStop := time.Since(stopped).Round(100 * time.Millisecond)
+	waitTickets(round)
+	_ = leader.proc.cmd.Process.Signal(syscall.SIGCONT)
 	select {
-	case <-b.proc.done:
+	case <-leader.proc.done:
 	case <-time.After(60 * time.Second):
-		t.Fatal("the continued node b did not step down within 60 s")
+		t.Fatalf("the continued %s did not step down within 60 s", leader.name)
 	}
-	if code := b.proc.cmd.ProcessState.ExitCode(); code != 1 {
-		t.Errorf("continued node b exit %d, want 1 (leadership lost)", code)
+	if code := leader.proc.cmd.ProcessState.ExitCode(); code != 1 {
+		t.Errorf("continued %s exit %d, want 1 (leadership lost)", leader.name, code)
 	}
 	if !strings.Contains(d.output(), "leadership lost") {
-		t.Error("node b did not say it lost the leadership")
+		t.Errorf("%s did not say it lost the leadership", leader.name)
 	}
-	send(4)
-	d.ticketBySubject("Failover mail 4")
+	a = standby
+	waitTickets(sendRound())
 
 	// 0 lost, 0 duplicates: one ticket per mail.
 	for _, s := range subjects {
@@ -182,8 +218,8 @@ func TestFailoverTwoNodes(t *testing.T) {
 WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&conns); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("node a (leader, 1 mailbox): RSS %s, %d PostgreSQL connections; node b as a standby: RSS %s",
-		rss(a.proc.cmd.Process.Pid), conns, standbyRSS)
-	t.Logf("takeover after SIGKILL: %s; after SIGSTOP: %s (lease TTL %s, renew %s, poll %s)",
-		takeoverKill.Round(100*time.Millisecond), takeoverStop.Round(100*time.Millisecond), daemon.LeaseTTL, daemon.LeaseRenew, daemon.LeasePoll)
+	t.Logf("%s (leader, 1 mailbox): RSS %s, %d PostgreSQL connections; node b as a standby: RSS %s",
+		a.name, rss(a.proc.cmd.Process.Pid), conns, standbyRSS)
+	t.Logf("%d mails, one ticket each; takeover after SIGKILL: %v; after SIGSTOP: %s (lease TTL %s, renew %s, poll %s)",
+		len(subjects), takeovers, takeoverStop, daemon.LeaseTTL, daemon.LeaseRenew, daemon.LeasePoll)
 }

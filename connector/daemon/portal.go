@@ -20,6 +20,9 @@ type portal struct {
 	clk     clock.Clock
 	metrics *metrics.Metrics
 	lastOK  atomic.Int64 // unix nanoseconds of the last answer from the portal
+	// guard, when set, is asked before every request: an error refuses it
+	// (a leader whose lease ran out: leader.go).
+	guard func() error
 }
 
 // newPortal wraps c and makes the wrapper c's observer.
@@ -31,16 +34,32 @@ func newPortal(c *bitrix.Client, clk clock.Clock, m *metrics.Metrics) *portal {
 
 // Call calls the portal (the observer counts each request it sends).
 func (p *portal) Call(ctx context.Context, method string, params any) (*bitrix.Response, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	return p.c.Call(ctx, method, params)
 }
 
 // Batch sends commands in batch requests (the outbox's writes).
 func (p *portal) Batch(ctx context.Context, cmds []bitrix.BatchCmd, halt bool) ([]bitrix.BatchResult, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	return p.c.Batch(ctx, cmds, halt)
+}
+
+func (p *portal) check() error {
+	if p.guard == nil {
+		return nil
+	}
+	return p.guard()
 }
 
 // LeadGet reads a lead (the ticket engine's read).
 func (p *portal) LeadGet(ctx context.Context, id int64) (*bitrix.Lead, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	return p.c.LeadGet(ctx, id)
 }
 

@@ -100,9 +100,12 @@ func (l *Lease) TryAcquire(ctx context.Context) (leading bool, err error) {
 	if l.Epoch() != 0 {
 		return true, l.Renew(ctx)
 	}
-	start := time.Now()
+	var start time.Time
 	var epoch int64
 	err = l.s.WithTx(ctx, func(tx *Tx) error {
+		// The lease runs from its statement, after the write lock was
+		// taken (a wait for it must not eat into the lease).
+		start = time.Now()
 		return tx.q.QueryRowContext(ctx, `INSERT INTO leases (portal, holder, epoch, expires_at, renewed_at)
 VALUES (?, ?, 1, clock_timestamp() + make_interval(secs => ?), clock_timestamp())
 ON CONFLICT (portal) DO UPDATE SET holder = excluded.holder, epoch = leases.epoch + 1,
@@ -129,9 +132,10 @@ func (l *Lease) Renew(ctx context.Context) error {
 	if epoch == 0 {
 		return ErrFenced
 	}
-	start := time.Now()
+	var start time.Time
 	var n int64
 	err := l.s.WithTx(ctx, func(tx *Tx) error {
+		start = time.Now()
 		res, err := tx.q.ExecContext(ctx, `UPDATE leases SET expires_at = clock_timestamp() + make_interval(secs => ?),
 	renewed_at = clock_timestamp()
 WHERE portal = ? AND holder = ? AND epoch = ?`, l.ttl.Seconds(), l.portal, l.holder, epoch)
@@ -189,6 +193,22 @@ func (l *Lease) stepDown() {
 	}
 	l.mu.Unlock()
 	l.lostOnce.Do(func() { close(l.lost) })
+}
+
+// MaySend reports whether this node may still talk to the portal: it
+// never led (a standby's own reads), or leads and its lease has not run
+// out by its monotonic clock. The daemon asks before every portal request,
+// so that a leader woken after its lease ran out sends nothing even where
+// no write comes first.
+func (l *Lease) MaySend() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-l.lost:
+		return false
+	default:
+	}
+	return l.epoch == 0 || time.Now().Before(l.validTil)
 }
 
 // active reports whether this node leads or has led: its writes are then

@@ -178,3 +178,24 @@ func TestLeaseLocalExpiry(t *testing.T) {
 		t.Fatal("Lost not closed")
 	}
 }
+
+// TestLeaseMaySend: a standby may read the portal; a leader may send while
+// its lease runs, not after it ran out or was lost.
+func TestLeaseMaySend(t *testing.T) {
+	_, _, la, _ := twoNodes(t, time.Hour)
+	if !la.MaySend() {
+		t.Fatal("a standby may not send")
+	}
+	if ok, err := la.TryAcquire(context.Background()); err != nil || !ok {
+		t.Fatalf("a: %v %v", ok, err)
+	}
+	if !la.MaySend() {
+		t.Fatal("the leader may not send")
+	}
+	la.mu.Lock()
+	la.validTil = time.Now().Add(-time.Millisecond)
+	la.mu.Unlock()
+	if la.MaySend() {
+		t.Fatal("a leader past its lease may send")
+	}
+}

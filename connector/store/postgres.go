@@ -61,6 +61,9 @@ func (e engine) String() string {
 // to one database, so two b24desk states on one server do not meet.
 const writeLockKey int64 = 0x6232346465736b
 
+// idleInTx is the session's idle_in_transaction_session_timeout.
+const idleInTx = "8s"
+
 // daemonLockKey is the session advisory lock OpenPostgres and
 // OpenPostgresNode hold, the PostgreSQL twin of the state directory's flock.
 const daemonLockKey int64 = writeLockKey + 1
@@ -141,6 +144,15 @@ func openPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, 
 		return nil, errors.New("state.postgres_url: not a valid PostgreSQL URL or keyword string")
 	}
 	where := PostgresName(dsn)
+	// A process frozen inside a transaction (SIGSTOP, a long GC, a cut
+	// network) would hold the state's write lock, and every other node
+	// would wait for it: the server ends such a session, rolling its
+	// transaction back, once it has been idle in it for idleInTx (less
+	// than the leader lease's TTL, so a standby's takeover never waits
+	// for a frozen leader).
+	if _, set := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTx
+	}
 	fence := &atomic.Pointer[Lease]{}
 	db := sql.OpenDB(pgConnector{base: stdlib.GetConnector(*cfg), fence: fence})
 	db.SetMaxOpenConns(8)
