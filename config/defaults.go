@@ -24,6 +24,7 @@ func Default() Config {
 		Log:              Log{Level: "info", Format: "json"},
 		Outbox:           Outbox{LookupDelay: 90 * time.Second},
 		Threading:        Threading{TagFormat: "[#{id}]", ReopenWindow: 14 * 24 * time.Hour},
+		Spamd:            Spamd{Timeout: 10 * time.Second, MaxSize: 500 * KiB},
 	}
 }
 

@@ -22,6 +22,7 @@ type Config struct {
 	Mailboxes        []Mailbox     `yaml:"mailboxes"`
 	Outbox           Outbox        `yaml:"outbox"`
 	Threading        Threading     `yaml:"threading"`
+	Spamd            Spamd         `yaml:"spamd"`
 
 	// File is the absolute path of the loaded config file.
 	File string `yaml:"-"`
@@ -147,6 +148,21 @@ type Outbox struct {
 	// notification for each write that is parked.
 	AlertUsers []int `yaml:"alert_users"`
 }
+
+// Spamd says where SpamAssassin's spamd runs; new mail is checked there
+// when Address is set (docs/mail.md "Spam filter").
+type Spamd struct {
+	// Address is host:port or the path of spamd's unix socket ("": no
+	// spam check).
+	Address string `yaml:"address"`
+	// Timeout bounds one request to spamd.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxSize: larger mails are not checked (spamc's default, 500KiB).
+	MaxSize Size `yaml:"max_size"`
+}
+
+// Enabled reports whether mail is checked by spamd.
+func (s Spamd) Enabled() bool { return s.Address != "" }
 
 // Threading configures how replies find their ticket.
 type Threading struct {

@@ -51,6 +51,20 @@ func (l *loader) validate(c *Config) {
 	}
 	l.notNegative("threading.reopen_window", c.Threading.ReopenWindow)
 	l.validateMailboxes(c.Mailboxes)
+	l.validateSpamd(&c.Spamd)
+}
+
+func (l *loader) validateSpamd(s *Spamd) {
+	l.positive("spamd.timeout", s.Timeout)
+	if s.MaxSize <= 0 {
+		l.add("spamd.max_size", "must be positive")
+	}
+	if s.Address == "" || strings.HasPrefix(s.Address, "/") {
+		return // off, or a unix socket
+	}
+	if _, _, msg := splitHostPort(s.Address, false); msg != "" {
+		l.add("spamd.address", "%s; want HOST:PORT (spamd's default port is 783) or the absolute path of its unix socket", msg)
+	}
 }
 
 func (l *loader) validatePortal(p *Portal) {

@@ -50,6 +50,7 @@ func parse(name string, data []byte, now time.Time, read fileReader) (*Rules, []
 		Pools:     map[string]*Pool{},
 		Calendars: map[string]*Calendar{},
 		BodyLimit: DefaultBodyLimit,
+		Spam:      defaultSpam(),
 	}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -33,6 +33,7 @@ func (p *parser) top(n *yaml.Node) {
 		"sla":              p.sla,
 		"templates":        p.templates,
 		"ratings":          p.ratings,
+		"spam":             p.spam,
 		"limits": func(v *yaml.Node, path string) {
 			p.fields(v, path, map[string]handler{
 				"body_bytes": func(v *yaml.Node, path string) {

@@ -54,6 +54,8 @@ type Rules struct {
 	Templates []Template
 	// Ratings are the customers' ratings of answers; nil: off.
 	Ratings *Ratings
+	// Spam says what a spam filter's score means and whether staff teach it.
+	Spam Spam
 }
 
 // Type is a ticket type: an entry of the portal's SOURCE dictionary.
