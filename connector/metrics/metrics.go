@@ -27,6 +27,7 @@ type Metrics struct {
 	mailboxCheck   *prometheus.GaugeVec
 	pastCalendar   *prometheus.CounterVec
 	acks           *prometheus.CounterVec
+	spam           spamMetrics
 }
 
 // New builds the collectors and registers them with reg.
@@ -84,6 +85,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(m.mails, m.tickets, m.apiCalls, m.limiterWait, m.outboxDepth, m.outboxParked,
 		m.outboxOldest, m.slaEvents, m.events, m.eventLag, m.reconcileFinds, m.rulesReloads, m.mailboxCheck,
 		m.pastCalendar, m.acks)
+	m.spam = newSpamMetrics(reg)
 	return m
 }
 

@@ -24,9 +24,9 @@ func TestEnsureTwiceChangesNothing(t *testing.T) {
 	if len(first.Problems()) > 0 {
 		t.Fatalf("problems: %v", first.Problems())
 	}
-	// 9 sources, 12 fields, the ratings' and the intake channel's fields,
+	// 9 sources, 13 fields, the ratings' and the intake channel's fields,
 	// 1 stage (B24D_WAIT).
-	if got, want := first.Changes(), len(r.Types)+14+1; got != want {
+	if got, want := first.Changes(), len(r.Types)+15+1; got != want {
 		t.Errorf("first run: %d changes, want %d:\n%v", got, want, first.Lines)
 	}
 	if !hasLine(first, schema.VerbCreated, "field UF_CRM_B24D_RATING (enumeration) «Оценка ответа»: Ответ устраивает=«Ответ устраивает»") ||
@@ -63,7 +63,7 @@ func TestEnsureDryRunWritesNothing(t *testing.T) {
 	if w := writes(p); len(w) != 0 {
 		t.Fatalf("dry run wrote: %v", w)
 	}
-	if got, want := rep.Changes(), len(r.Types)+14+1; got != want {
+	if got, want := rep.Changes(), len(r.Types)+15+1; got != want {
 		t.Errorf("dry run: %d changes, want %d", got, want)
 	}
 	if !hasLine(rep, schema.VerbWouldCreate, "SOURCE B24D_OUTAGE «Авария»") ||

@@ -19,6 +19,7 @@ const (
 	FieldCanned      = "UF_CRM_B24D_CANNED"      // enumeration: the rules' canned answers
 	FieldRating      = "UF_CRM_B24D_RATING"      // enumeration: the latest rating of an answer (rules' ratings labels)
 	FieldChannel     = "UF_CRM_B24D_CHANNEL"     // string: an adopted lead's original SOURCE_ID (rules' intake_sources)
+	FieldSpamScore   = "UF_CRM_B24D_SPAM_SCORE"  // double: the spam filter's score of the first mail
 )
 
 // SLA states: the XML_IDs of FieldSLAState's items.
@@ -110,6 +111,7 @@ func Fields(canned []string) []Field {
 		{Name: FieldFiles, Type: TypeFile, Label: "Вложения", Multiple: true},
 		{Name: FieldReply, Type: TypeString, Label: "Ответ клиенту", MultiLine: true},
 		{Name: FieldCanned, Type: TypeEnumeration, Label: "Шаблон ответа", Items: cannedItems},
+		{Name: FieldSpamScore, Type: TypeDouble, Label: "Оценка спам-фильтра"},
 	}
 }
 

@@ -151,3 +151,24 @@ func TestOutboxStatusByKey(t *testing.T) {
 		t.Fatalf("status = %+v, %v", r, err)
 	}
 }
+
+func TestSettingsByPrefix(t *testing.T) {
+	s := openTest(t, t.TempDir())
+	ctx := context.Background()
+	for _, k := range []string{"spam.lesson:1", "spam.lesson:2", "spam.lessons", "spam.lesson", "spam.taught:1", "spam.lesson:3"} {
+		if err := s.PutSetting(ctx, k, "v"+k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.SettingsByPrefix(ctx, "spam.lesson:", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["spam.lesson:1"] != "vspam.lesson:1" || got["spam.lesson:2"] == "" {
+		t.Fatalf("first page = %v", got)
+	}
+	got, _ = s.SettingsByPrefix(ctx, "spam.lesson:", 10)
+	if len(got) != 3 || got["spam.lesson:3"] == "" {
+		t.Fatalf("all = %v", got)
+	}
+}

@@ -120,3 +120,23 @@ ON CONFLICT(pool) DO UPDATE SET position = excluded.position`, pool, pos)
 	}
 	return nil
 }
+
+// SettingsByPrefix returns up to limit settings whose key starts with
+// prefix, by key (a small work queue kept in settings, e.g. spam lessons).
+func (a access) SettingsByPrefix(ctx context.Context, prefix string, limit int) (map[string]string, error) {
+	rows, err := a.q.QueryContext(ctx, `SELECT key, value FROM settings WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`,
+		prefix, prefix+"\U0010FFFF", limit)
+	if err != nil {
+		return nil, fmt.Errorf("settings %q*: %w", prefix, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("settings %q*: %w", prefix, err)
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
