@@ -103,6 +103,7 @@ func checkGroups() []checkFunc {
 		checkMailboxes,
 		checkSMTP,
 		checkOutbox,
+		checkSpamd,
 	}
 }
 

@@ -48,6 +48,7 @@ func buildCore(d *Daemon) (core, error) {
 			}
 			return d.ackAdopted(ctx, tx, lead, t)
 		},
+		LearnSpam: d.spam != nil,
 	})
 	if err != nil {
 		return core{}, fmt.Errorf("ticket engine: %w", err)

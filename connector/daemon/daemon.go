@@ -21,6 +21,7 @@ import (
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/rating"
 	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/spam"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -67,6 +68,9 @@ type Options struct {
 	// shared queue), health and metrics only (leader.go). Nil: this
 	// daemon always works.
 	Lease *store.Lease
+	// SpamFilter, when set, replaces the spamd client that Config.Spamd
+	// names (the demo's stand-in filter).
+	SpamFilter spam.Filter
 }
 
 // Daemon is a built b24desk daemon, ready to Run.
@@ -88,6 +92,7 @@ type Daemon struct {
 	intakes    []*mail.Intake
 	core       core
 	ratings    *rating.Ratings
+	spam       *spam.Checker // nil: no spam filter
 	events     *eventParts
 	started    time.Time
 	appUser    int // the portal user b24desk acts as (portalUser)
@@ -167,6 +172,9 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	mail.RegisterHooks(d.outbox, d.clk)
 
 	d.appUser = d.portalUser(ctx)
+	if err := d.buildSpam(); err != nil {
+		return nil, err
+	}
 	if d.core, err = buildCore(d); err != nil {
 		return nil, err
 	}
@@ -184,7 +192,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 			Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
 			Tickets: d.core.tickets(), Ratings: d.ratings, Departments: d.core.departments, Clock: d.clk,
 			Log:     o.Logger.With().Str("component", "mail").Str("mailbox", mb.Name).Logger(),
-			Metrics: d.metrics,
+			Metrics: d.metrics, Spam: d.spam,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("mailbox %s: %w", mb.Name, err)

@@ -42,6 +42,9 @@ func (d *Daemon) jobs() (intake, work []job) {
 		job{name: "retention", every: 24 * time.Hour, atStart: true, run: d.prune},
 		job{name: "outbox_gauges", every: 15 * time.Second, atStart: true, run: d.outboxGauges},
 	)
+	if d.spam != nil {
+		work = append(work, job{name: "spam_learn", every: spamLearnEvery, atStart: true, run: d.learnSpam})
+	}
 	return intake, work
 }
 

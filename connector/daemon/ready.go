@@ -26,6 +26,9 @@ type Readiness struct {
 	// Parked lists writes waiting for an operator (they do not make it
 	// unready).
 	Parked []string `json:"parked,omitempty"`
+	// Warnings say what is degraded without making the daemon unready
+	// (spamd unreachable: mail goes on unchecked).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // maxParkedShown bounds the parked writes /readyz lists.
@@ -86,7 +89,7 @@ func (d *Daemon) CheckReady(ctx context.Context) Readiness {
 			parked = append(parked, fmt.Sprintf("… %d more: b24desk outbox", st.Parked-len(rows)))
 		}
 	}
-	return Readiness{Ready: len(bad) == 0, NotReady: bad, Role: d.role(), Parked: parked}
+	return Readiness{Ready: len(bad) == 0, NotReady: bad, Role: d.role(), Parked: parked, Warnings: d.spamWarnings()}
 }
 
 func (d *Daemon) serveReady(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,9 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *st
 	leadAssignee := strconv.FormatInt(lead.AssignedByID, 10)
 	if lead.StatusID != "" && lead.StatusID != t.Status && !e.stale(ctx, tx, t, "STATUS_ID", t.Status) {
 		e.log.Info().Int64("lead", t.LeadID).Str("from", t.Status).Str("to", lead.StatusID).Msg("stage changed")
+		if err := e.spamLesson(ctx, tx, r, t.LeadID, t.Status, lead.StatusID, now); err != nil {
+			return err
+		}
 		enterStage(r, t, &tl, lead.StatusID, at)
 		sla.Observe(t, "STATUS_ID", lead.StatusID)
 	}

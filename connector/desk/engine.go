@@ -49,6 +49,9 @@ type Options struct {
 	// ReopenWindow is how long after closing a customer reply reopens the
 	// ticket (0: DefaultReopenWindow; negative: never).
 	ReopenWindow time.Duration
+	// LearnSpam: staff moving tickets into or out of the rules' junk stage
+	// (or closing them) queue lessons for the spam filter (spam.Learner).
+	LearnSpam bool
 	// Users reads the members of department pools for routing and for
 	// the SLA clock's notifications; nil: the Client when it can
 	// (*bitrix.Client can), else department pools have no members.

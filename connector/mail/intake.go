@@ -14,6 +14,7 @@ import (
 	"github.com/b24desk/b24desk/connector/metrics"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/spam"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -54,6 +55,9 @@ type Options struct {
 	Log         zerolog.Logger
 	// Metrics may be nil.
 	Metrics *metrics.Metrics
+	// Spam checks new mail with the spam filter (nil: no check; the
+	// rules' spam section says what a score means).
+	Spam *spam.Checker
 	// Backoff is the reconnection schedule after any mailbox error
 	// (default DefaultBackoff); the attempt count starts over once a
 	// connection selects the folder.

@@ -19,7 +19,8 @@ const (
 	ResultRating      = "rating"      // a reply read as the customer's rating of an answer
 	ResultBounce      = "bounce"      // a bounce of our mail, noted on its ticket
 	ResultAutomatic   = "automatic"   // automatic mail: no ticket
-	ResultSpam        = "spam"        // spam skipped
+	ResultSpam        = "spam"        // spam skipped (X-Spam-Flag, spam: skip)
+	ResultJunk        = "junk"        // a new ticket created in the junk stage
 	ResultQuarantined = "quarantined" // nothing usable came out of it
 	ResultError       = "error"       // a state failure; retried
 )
@@ -99,6 +100,7 @@ type handled struct {
 	msg     *mimeparse.Message
 	out     outcome
 	waiting bool
+	spam    verdict
 }
 
 // processPage handles spooled mails in one transaction: parsing happens
@@ -111,6 +113,7 @@ func (i *Intake) processPage(ctx context.Context, rows []store.Message) error {
 		page[n].row = row
 		page[n].msg, perrs[n] = mimeparse.Parse(row.Raw, mimeparse.Options{MaxSize: int(i.opts.Mailbox.MaxSize)})
 	}
+	i.checkSpam(ctx, page)
 	err := i.opts.Store.WithTx(ctx, func(tx *store.Tx) error {
 		for n := range page {
 			h := &page[n]
@@ -118,7 +121,7 @@ func (i *Intake) processPage(ctx context.Context, rows []store.Message) error {
 			if perrs[n] != nil {
 				h.out = outcome{state: store.MessageQuarantined, result: ResultQuarantined, note: perrs[n].Error()}
 			} else {
-				out, err := i.handle(ctx, tx, h.row, h.msg, now)
+				out, err := i.handle(ctx, tx, h.row, h.msg, h.spam, now)
 				if errors.Is(err, errWaitLead) {
 					h.waiting = true // nothing was written for it
 					continue
@@ -176,11 +179,16 @@ func (i *Intake) logHandled(h handled) {
 		i.opts.Metrics.TicketCreated(out.ticket, "mail")
 		ev = ev.Str("type", out.ticket)
 	}
+	if h.spam.checked {
+		ev = ev.Float64("spam_score", h.spam.res.Score).Bool("spam", h.spam.spam)
+	} else if h.spam.unchecked != "" {
+		ev = ev.Str("spam_check", h.spam.unchecked)
+	}
 	ev.Str("result", out.result).Msg("mail handled")
 }
 
 // handle decides what one parsed mail becomes, inside tx.
-func (i *Intake) handle(ctx context.Context, tx *store.Tx, row store.Message, msg *mimeparse.Message, now time.Time) (outcome, error) {
+func (i *Intake) handle(ctx context.Context, tx *store.Tx, row store.Message, msg *mimeparse.Message, v verdict, now time.Time) (outcome, error) {
 	origin := mimeparse.DedupeKey(msg)
 	oversize := row.Error == errOversize || msg.Oversize || len(msg.Header[truncatedHeader]) > 0
 	if msg.Auto == mimeparse.AutoBounce {
@@ -198,6 +206,11 @@ func (i *Intake) handle(ctx context.Context, tx *store.Tx, row store.Message, ms
 	if err != nil {
 		return outcome{}, err
 	}
+	if lead > 0 && v.spam {
+		// A spam "reply" (check_replies) reopens nothing: a junk ticket
+		// linked to the one it claims to answer.
+		lead, related = 0, lead
+	}
 	if lead > 0 {
 		t, err := tx.Ticket(ctx, lead)
 		switch {
@@ -211,7 +224,7 @@ func (i *Intake) handle(ctx context.Context, tx *store.Tx, row store.Message, ms
 			related = lead // closed too long ago: a new ticket linked to it
 		}
 	}
-	return i.newTicket(ctx, tx, msg, origin, related, oversize, row, now)
+	return i.newTicket(ctx, tx, msg, origin, related, oversize, row, v, now)
 }
 
 func putJSON(ctx context.Context, tx *store.Tx, key string, v any) error {

@@ -16,9 +16,6 @@ import (
 	"github.com/b24desk/b24desk/rules"
 )
 
-// statusJunk is the lead stage spam is created in (spam: junk).
-const statusJunk = "JUNK"
-
 // draft is what the lead.add hook needs to record the new ticket.
 type draft struct {
 	Ticket    store.Ticket `json:"ticket"`
@@ -31,8 +28,11 @@ func leadAddKey(origin string) string { return "mail.lead:" + origin }
 
 // newTicket decides type, priority, tier, assignee and SLA with the rules
 // and queues the lead.add (and the type's workflow) in the lead's group.
+// Spam (the filter's verdict v, or an upstream X-Spam-Flag with spam:
+// junk) is created in the junk stage, closed: not routed, no SLA, no
+// workflow, no live-feed event (and outbound sends no acknowledgement).
 func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Message, origin string,
-	related int64, oversize bool, row store.Message, now time.Time) (outcome, error) {
+	related int64, oversize bool, row store.Message, v verdict, now time.Time) (outcome, error) {
 	key := leadAddKey(origin)
 	if _, err := tx.OutboxRowByKey(ctx, key); err == nil {
 		// The same mail came in another mailbox (or again): one ticket.
@@ -61,15 +61,18 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 	if err := keepForReplay(ctx, tx, r, origin, in, now); err != nil {
 		return outcome{}, err
 	}
-	if err := sla.SaveRouteState(ctx, tx, st, d.State); err != nil {
+	junk := msg.Spam || v.spam
+	if junk {
+		d = junkDecision(d)
+	} else if err := sla.SaveRouteState(ctx, tx, st, d.State); err != nil {
 		return outcome{}, err
 	}
 	status := "NEW"
 	if len(r.Statuses.New) > 0 {
 		status = r.Statuses.New[0]
 	}
-	if msg.Spam {
-		status = statusJunk
+	if junk {
+		status = junkStage(r)
 	}
 	first, last := splitName(msg.From)
 	fields := map[string]any{
@@ -104,7 +107,12 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 		}
 	}
 	enum(schema.FieldPriority, d.Priority)
-	enum(schema.FieldSLAState, schema.StateOK)
+	if !junk {
+		enum(schema.FieldSLAState, schema.StateOK)
+	}
+	if v.checked {
+		fields[schema.FieldSpamScore] = v.res.Score
+	}
 	var firstDue, resolutionDue time.Time
 	for _, t := range d.Schedule.Targets {
 		switch t.Target {
@@ -126,16 +134,21 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 		fields[schema.FieldFiles] = fileData(files)
 	}
 	fields["COMMENTS"] = comments(msg, related, oversize, left, i.opts.Mailbox.MaxSize)
+	if n := v.note(); n != "" {
+		fields["COMMENTS"] = fields["COMMENTS"].(string) + "<br>\n<br>\n" + mimeparse.EscapeHTML(n)
+	}
 
 	group := outbox.GroupFor(origin)
 	if _, _, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		DedupeKey: key, GroupKey: group,
-		Payload: outbox.LeadAdd{Fields: fields, Params: outbox.Feed(true)},
+		Payload: outbox.LeadAdd{Fields: fields, Params: outbox.Feed(!junk)},
 	}); err != nil {
 		return outcome{}, err
 	}
-	if err := i.workflow(ctx, tx, r, m, d.Type, origin, group); err != nil {
-		return outcome{}, err
+	if !junk {
+		if err := i.workflow(ctx, tx, r, m, d.Type, origin, group); err != nil {
+			return outcome{}, err
+		}
 	}
 	nextDue, _ := d.Schedule.Next(nil, now)
 	// What the lead.add wrote, so that the SLA clock's first update of the
@@ -149,6 +162,10 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 		CreatedAt: now, FirstResponseDue: firstDue, ResolutionDue: resolutionDue, NextDueAt: nextDue,
 		SLAState: schema.StateOK, LastWritten: written,
 	}}
+	result := ResultTicket
+	if junk {
+		dr.Ticket.ClosedAt, dr.Ticket.SLAState, result = now, "", ResultJunk
+	}
 	if err := putJSON(ctx, tx, draftPrefix+origin, dr); err != nil {
 		return outcome{}, err
 	}
@@ -160,8 +177,18 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 			return outcome{}, err
 		}
 	}
-	return outcome{state: store.MessageTicketed, result: ResultTicket, ticket: d.Type,
+	return outcome{state: store.MessageTicketed, result: result, ticket: d.Type,
 		wait: wait{Outbox: key, Quarantine: oversize}}, nil
+}
+
+// junkDecision keeps the rules' type, priority and tier of a spam ticket
+// and drops what would make work: the assignee (the portal notifies
+// them), the SLA schedule and the routing state's advance.
+func junkDecision(d rules.Decision) rules.Decision {
+	d.Route = rules.Assignment{}
+	d.Schedule = rules.Schedule{}
+	d.Policy = nil
+	return d
 }
 
 // workflow queues the type's business process unless setup found that the

@@ -18,6 +18,7 @@ import (
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
 )
 
 // intakeLeadPrefix is the dedupe key prefix of the intake's lead.add rows
@@ -120,6 +121,10 @@ func (o *Outbound) AckAdopted(ctx context.Context, tx *store.Tx, lead *bitrix.Le
 func (o *Outbound) acknowledge(ctx context.Context, tx *store.Tx, mb config.Mailbox, a ackTo, log zerolog.Logger) error {
 	r := o.opts.Rules()
 	if r == nil {
+		return nil
+	}
+	if st := a.ticket.Status; st != "" && r.StateOf(st) == rules.StateClosed {
+		log.Debug().Str("stage", st).Msg("no acknowledgement: created closed (junk)")
 		return nil
 	}
 	tpl, ok := r.TemplateByName(mb.Ack.Template)

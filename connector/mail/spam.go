@@ -1,0 +1,134 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/b24desk/b24desk/connector/mail/mimeparse"
+	"github.com/b24desk/b24desk/connector/spam"
+	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/rules"
+)
+
+// Results of a spam check, for the metric.
+const (
+	spamHam      = "ham"
+	spamSpam     = "spam"
+	spamError    = "error"
+	spamSkipped  = "skipped"
+	spamTooLarge = "too_large"
+)
+
+// maxRulesNoted bounds the rule names in the lead's comment.
+const maxRulesNoted = 8
+
+// verdict is the spam filter's word on one mail.
+type verdict struct {
+	// checked: the filter answered; res holds its answer.
+	checked bool
+	res     spam.Result
+	// spam: the score is at or above the rules' threshold.
+	spam bool
+	// threshold is the one that decided (the rules' or spamd's).
+	threshold float64
+	// unchecked says why the filter was not asked or did not answer ("":
+	// no filter configured, or not a mail to check).
+	unchecked string
+}
+
+// checkSpam asks the spam filter about the page's new mails (and replies
+// when the rules say so), before the page's transaction: the filter is
+// network I/O. A failure never holds a mail: it goes on unchecked.
+func (i *Intake) checkSpam(ctx context.Context, page []handled) {
+	c := i.opts.Spam
+	r := i.opts.Rules()
+	if c == nil || r == nil {
+		return
+	}
+	replies := map[int]bool{}
+	if !r.Spam.CheckReplies {
+		now := i.clk.Now()
+		_ = i.opts.Store.WithTx(ctx, func(tx *store.Tx) error {
+			for n, h := range page {
+				if h.msg != nil {
+					replies[n] = i.isReply(ctx, tx, h.msg, now)
+				}
+			}
+			return nil
+		})
+	}
+	for n := range page {
+		h := &page[n]
+		if h.msg == nil || h.msg.Auto != mimeparse.AutoNone || h.msg.Spam || replies[n] {
+			continue
+		}
+		res, err := c.Check(ctx, h.row.Raw)
+		switch {
+		case errors.Is(err, spam.ErrTooLarge):
+			h.spam = verdict{unchecked: "too large for the spam check"}
+			i.opts.Metrics.SpamCheck(spamTooLarge)
+		case errors.Is(err, spam.ErrPaused):
+			h.spam = verdict{unchecked: "spam filter unavailable"}
+			i.opts.Metrics.SpamCheck(spamSkipped)
+		case err != nil:
+			h.spam = verdict{unchecked: "spam filter unavailable"}
+			i.opts.Metrics.SpamCheck(spamError)
+		default:
+			v := verdict{checked: true, res: res, threshold: r.Spam.Threshold, spam: r.Spam.IsSpam(res.Score, res.Spam)}
+			if v.threshold == 0 {
+				v.threshold = res.Threshold
+			}
+			h.spam = v
+			i.opts.Metrics.SpamCheck(map[bool]string{true: spamSpam, false: spamHam}[v.spam])
+		}
+	}
+}
+
+// isReply reports whether the mail would go to a known ticket as a reply
+// (handle decides for good inside the page's transaction).
+func (i *Intake) isReply(ctx context.Context, tx *store.Tx, msg *mimeparse.Message, now time.Time) bool {
+	lead, _, err := i.thread(ctx, tx, msg)
+	if errors.Is(err, errWaitLead) {
+		return true
+	}
+	if err != nil || lead <= 0 {
+		return false
+	}
+	t, err := tx.Ticket(ctx, lead)
+	if err != nil {
+		return errors.Is(err, store.ErrNotFound)
+	}
+	return t.ClosedAt.IsZero() || now.Sub(t.ClosedAt) <= i.opts.Threading.ReopenWindow
+}
+
+// note is the line the lead's comment gets ("" when there is nothing to
+// say).
+func (v verdict) note() string {
+	switch {
+	case v.checked:
+		rs := v.res.Rules
+		more := ""
+		if len(rs) > maxRulesNoted {
+			rs, more = rs[:maxRulesNoted], ", …"
+		}
+		word := "не спам / not spam"
+		if v.spam {
+			word = "СПАМ / SPAM"
+		}
+		return fmt.Sprintf("Спам-фильтр / Spam filter: %.1f / %.1f — %s (%s%s)", v.res.Score, v.threshold, word, strings.Join(rs, ", "), more)
+	case v.unchecked != "":
+		return "Спам-фильтр: письмо не проверено / Spam filter: not checked (" + v.unchecked + ")"
+	}
+	return ""
+}
+
+// junkStage is the stage spam tickets are created in.
+func junkStage(r *rules.Rules) string {
+	if r.Spam.JunkStage != "" {
+		return r.Spam.JunkStage
+	}
+	return rules.DefaultJunkStage
+}
