@@ -119,7 +119,7 @@ func (e *env) open() {
 	e.ob = outbox.New(e.st, e.client, e.clk, zerolog.Nop(), outbox.Config{Jitter: -1})
 	e.eng, err = desk.New(desk.Options{Store: e.st, Outbox: e.ob, Client: e.client,
 		Rules: func() *rules.Rules { return e.rules }, Schema: func() *schema.Map { return e.schema },
-		Clock: e.clk, Log: zerolog.Nop(), WebhookUserID: 1, SkipEchoes: e.skipEchoes})
+		Clock: e.clk, Log: zerolog.Nop(), WebhookUserID: 1, SkipEchoes: e.skipEchoes, LearnSpam: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}

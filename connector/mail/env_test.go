@@ -22,6 +22,7 @@ import (
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
+	"github.com/b24desk/b24desk/connector/spam"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -45,6 +46,7 @@ type env struct {
 	rules      *rules.Rules
 	replies    *fakeTickets
 	deps       map[int][]int // department pool members handed to routing
+	spam       *spam.Checker // the intake's spam filter (nil: none)
 	mb         config.Mailbox
 	in         *Intake
 	box        *imapbox.Box
@@ -116,7 +118,7 @@ func (e *env) openState() {
 	e.in, err = New(Options{Mailbox: e.mb, Store: e.st, Outbox: e.ob,
 		Rules:  func() *rules.Rules { return e.rules },
 		Schema: func() *schema.Map { return e.schema }, Tickets: e.replies, Clock: e.clk, Log: zerolog.Nop(),
-		Departments: func() map[int][]int { return e.deps }})
+		Departments: func() map[int][]int { return e.deps }, Spam: e.spam})
 	if err != nil {
 		t.Fatal(err)
 	}
