@@ -177,7 +177,7 @@ func (d *demo) startDaemon(ctx context.Context) (chan error, error) {
 		return nil, err
 	}
 	dm, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, Client: client, Rules: r,
-		DebugClock: d.clk, Logger: d.log, DrainTimeout: 2 * time.Second})
+		DebugClock: d.clk, Logger: d.log, DrainTimeout: 2 * time.Second, SpamFilter: standInFilter{}})
 	if err != nil {
 		_ = st.Close()
 		return nil, err

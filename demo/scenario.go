@@ -44,6 +44,9 @@ func (d *demo) scenario(ctx context.Context) error {
 		d.say("%-42q → ticket #%d %s, %s, policy %q, first response due %s", l.subject, id, t.Type,
 			staffName(t.Assignee), t.Policy, d.hm(t.FirstResponseDue))
 	}
+	if err := d.showSpam(ctx); err != nil {
+		return err
+	}
 
 	day := demoStart(d.loc)
 	at := func(h, m int) time.Time { return day.Add(time.Duration(h-10)*time.Hour + time.Duration(m)*time.Minute) }
@@ -85,7 +88,7 @@ func (d *demo) scenario(ctx context.Context) error {
 // deliverFirst puts the first mails into the mailbox before the daemon
 // starts (its first start imports mail since import_since).
 func (d *demo) deliverFirst(ctx context.Context) error {
-	letters := demoLetters()
+	letters := append(demoLetters(), demoSpamLetter())
 	for _, l := range letters {
 		if err := d.env.deliver(ctx, l.raw(demoMailUser, d.clk.Now()), d.clk.Now()); err != nil {
 			return fmt.Errorf("deliver a mail: %w", err)

@@ -17,6 +17,7 @@ import (
 const rulesUsage = `Usage:
   b24desk rules check FILE
   b24desk rules test FILE (--mail MSG.eml | --lead LEAD.json) [--at RFC3339] [--json]
+                    [--config b24desk.yaml | --spamd HOST:PORT]
   b24desk rules test FILE --template NAME [--mail MSG.eml | --lead LEAD.json] [--at RFC3339]
   b24desk rules replay NEW.yaml [--config FILE] [--from DATE] [--to DATE] [--by GROUPING] [--json]
 
@@ -28,7 +29,9 @@ and why, type, priority, tier, route and assignee, the SLA policy, deadlines
 and when each escalation step would fire. --at sets the arrival time (default:
 the mail's Date header or the lead's DATE_CREATE, else now). --json prints
 one JSON object. --template NAME renders the canned answer NAME with the
-mail's or lead's values (sample values without --mail/--lead).
+mail's or lead's values (sample values without --mail/--lead). With a spamd
+(--spamd, or spamd.address of the --config file) a mail's spam score, the
+rules' threshold and the rule names are shown too.
 
 replay runs NEW.yaml over the tickets of a period recorded in the state and
 prints what would have changed beside what happened (b24desk rules replay
@@ -42,7 +45,8 @@ Examples:
   b24desk rules test rules.yaml --template ack --mail msg.eml   # render a canned answer
 
 Exit status: 0 valid (warnings allowed) or dry-run done, 1 the mail or lead
-could not be read, 2 bad command line or invalid rules.
+could not be read (or spamd did not answer), 2 bad command line or invalid
+rules.
 `
 
 // cmdRules checks a rules file or dry-runs it on a mail or a lead.
@@ -58,7 +62,7 @@ func cmdRules(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	case "check":
 		return rulesCheck(args[1:], stdout, stderr)
 	case "test":
-		return rulesTest(args[1:], stdout, stderr, clock.System{})
+		return rulesTest(ctx, args[1:], stdout, stderr, clock.System{})
 	case "replay":
 		return rulesReplay(ctx, args[1:], stdout, stderr, clock.System{})
 	}
@@ -132,7 +136,7 @@ func loadRules(path string, stdout, stderr io.Writer, now time.Time) (*rules.Rul
 	return r, exitOK
 }
 
-func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
+func rulesTest(ctx context.Context, args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	fs := flag.NewFlagSet("rules test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
@@ -141,6 +145,8 @@ func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	at := fs.String("at", "", "arrival time, RFC 3339 (default: the mail's Date, else now)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	tplName := fs.String("template", "", "render the template NAME (with the mail's or lead's values, else samples)")
+	spamdFlag := fs.String("spamd", "", "spamd HOST:PORT or socket path: show the mail's spam score")
+	configPath := fs.String("config", "", "the daemon config: its spamd.address shows the mail's spam score")
 	pos, err := parseArgs(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, rulesUsage)
@@ -186,15 +192,30 @@ func rulesTest(args []string, stdout, stderr io.Writer, clk clock.Clock) int {
 	if *tplName != "" {
 		return renderTemplate(stdout, stderr, r, *tplName, &in, d, when)
 	}
+	addr, code := spamdAddress(*spamdFlag, *configPath, stderr)
+	if code != exitOK {
+		return code
+	}
+	var sv *spamVerdict
+	if addr != "" && *mailPath != "" {
+		sv = checkMailSpam(ctx, addr, *mailPath, r)
+	}
+	code = exitOK
+	if sv != nil && sv.Error != "" {
+		code = exitFailed
+	}
 	if *asJSON {
-		if err := writeDecisionJSON(stdout, r, d); err != nil {
+		if err := writeDecisionJSON(stdout, r, d, sv); err != nil {
 			fmt.Fprintf(stderr, "b24desk rules test: %v\n", err)
 			return exitFailed
 		}
-		return exitOK
+		return code
 	}
 	writeDecisionText(stdout, r, &in, d, when)
-	return exitOK
+	if sv != nil {
+		writeSpamText(stdout, sv)
+	}
+	return code
 }
 
 func orNone(s string) string {

@@ -27,6 +27,7 @@ type decisionJSON struct {
 	NextResponseDue  string           `json:"next_response_due,omitempty"`
 	ResolutionDue    string           `json:"resolution_due"`
 	Escalations      []escalationJSON `json:"escalations"`
+	Spam             *spamVerdict     `json:"spam,omitempty"`
 }
 
 type escalationJSON struct {
@@ -43,8 +44,8 @@ func stamp(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
-func writeDecisionJSON(w io.Writer, r *rules.Rules, d rules.Decision) error {
-	out := decisionJSON{
+func writeDecisionJSON(w io.Writer, r *rules.Rules, d rules.Decision, sv *spamVerdict) error {
+	out := decisionJSON{Spam: sv,
 		Type: d.Type, Priority: d.Priority, Tier: d.Tier,
 		ClassifyRules: d.Rules, RouteRule: d.Route.Rule, Pool: d.Route.Pool,
 		Assignee: d.Route.User, Observers: d.Route.Observers,

@@ -158,7 +158,7 @@ func TestRulesTestDefaultsToNow(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	clk := clock.NewManual(time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC))
-	if code := rulesTest([]string{"../../config/rules.example.yaml", "--lead", lead, "--json"}, &out, &errOut, clk); code != exitOK {
+	if code := rulesTest(context.Background(), []string{"../../config/rules.example.yaml", "--lead", lead, "--json"}, &out, &errOut, clk); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	var got map[string]any

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
@@ -21,6 +22,10 @@ const (
 	spamSkipped  = "skipped"
 	spamTooLarge = "too_large"
 )
+
+// spamParallel is how many mails of a page are checked at once (spamd
+// serves several children; Debian's default is 5).
+const spamParallel = 4
 
 // maxRulesNoted bounds the rule names in the lead's comment.
 const maxRulesNoted = 8
@@ -60,31 +65,43 @@ func (i *Intake) checkSpam(ctx context.Context, page []handled) {
 			return nil
 		})
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, spamParallel)
 	for n := range page {
 		h := &page[n]
 		if h.msg == nil || h.msg.Auto != mimeparse.AutoNone || h.msg.Spam || replies[n] {
 			continue
 		}
-		res, err := c.Check(ctx, h.row.Raw)
-		switch {
-		case errors.Is(err, spam.ErrTooLarge):
-			h.spam = verdict{unchecked: "too large for the spam check"}
-			i.opts.Metrics.SpamCheck(spamTooLarge)
-		case errors.Is(err, spam.ErrPaused):
-			h.spam = verdict{unchecked: "spam filter unavailable"}
-			i.opts.Metrics.SpamCheck(spamSkipped)
-		case err != nil:
-			h.spam = verdict{unchecked: "spam filter unavailable"}
-			i.opts.Metrics.SpamCheck(spamError)
-		default:
-			v := verdict{checked: true, res: res, threshold: r.Spam.Threshold, spam: r.Spam.IsSpam(res.Score, res.Spam)}
-			if v.threshold == 0 {
-				v.threshold = res.Threshold
-			}
-			h.spam = v
-			i.opts.Metrics.SpamCheck(map[bool]string{true: spamSpam, false: spamHam}[v.spam])
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			h.spam = i.askSpam(ctx, c, r, h.row.Raw)
+		}()
 	}
+	wg.Wait()
+}
+
+// askSpam asks the checker about one raw mail and counts the result.
+func (i *Intake) askSpam(ctx context.Context, c *spam.Checker, r *rules.Rules, raw []byte) verdict {
+	res, err := c.Check(ctx, raw)
+	switch {
+	case errors.Is(err, spam.ErrTooLarge):
+		i.opts.Metrics.SpamCheck(spamTooLarge)
+		return verdict{unchecked: "too large for the spam check"}
+	case errors.Is(err, spam.ErrPaused):
+		i.opts.Metrics.SpamCheck(spamSkipped)
+		return verdict{unchecked: "spam filter unavailable"}
+	case err != nil:
+		i.opts.Metrics.SpamCheck(spamError)
+		return verdict{unchecked: "spam filter unavailable"}
+	}
+	v := verdict{checked: true, res: res, threshold: r.Spam.Threshold, spam: r.Spam.IsSpam(res.Score, res.Spam)}
+	if v.threshold == 0 {
+		v.threshold = res.Threshold
+	}
+	i.opts.Metrics.SpamCheck(map[bool]string{true: spamSpam, false: spamHam}[v.spam])
+	return v
 }
 
 // isReply reports whether the mail would go to a known ticket as a reply

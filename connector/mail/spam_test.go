@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -152,10 +153,10 @@ func num(v any) float64 {
 }
 
 // downFilter is a spamd that cannot be reached.
-type downFilter struct{ calls int }
+type downFilter struct{ calls atomic.Int32 }
 
 func (f *downFilter) Symbols(context.Context, []byte) (spam.Result, error) {
-	f.calls++
+	f.calls.Add(1)
 	return spam.Result{}, fmt.Errorf("%w: connection refused", spam.ErrUnavailable)
 }
 
@@ -164,8 +165,8 @@ func (f *downFilter) Tell(context.Context, []byte, spam.Class) (bool, error) {
 }
 
 // TestSpamdDown: mail goes on unchecked, as without a filter, and says so;
-// the checker pauses after the failure (one call for three mails) and
-// reports the outage.
+// the checker pauses after the failure (the mails checked at once may
+// each fail; the others are not asked) and reports the outage.
 func TestSpamdDown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, imaptest.StartMemory(t), nil)
@@ -184,8 +185,8 @@ func TestSpamdDown(t *testing.T) {
 		}
 	}
 	st := e.spam.Status()
-	if f.calls != 1 || !st.Down() || st.Skipped != 2 || !strings.Contains(st.LastError, "connection refused") {
-		t.Errorf("calls %d, status %+v", f.calls, st)
+	if f.calls.Load() < 1 || int(f.calls.Load())+st.Skipped != 3 || !st.Down() || !strings.Contains(st.LastError, "connection refused") {
+		t.Errorf("calls %d, status %+v", f.calls.Load(), st)
 	}
 	if s := e.counts(); s != "INBOX 0, Processed 3, Quarantine 0" {
 		t.Errorf("folders: %s", s)
