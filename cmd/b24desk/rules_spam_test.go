@@ -1,66 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/spam/spamdtest"
 )
 
-// oneSpamd answers every request with reply (a spamd's SYMBOLS answer).
-func oneSpamd(t *testing.T, reply string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				n := 0
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if v, ok := strings.CutPrefix(line, "Content-length: "); ok {
-						n = atoiOr(strings.TrimSpace(v))
-					}
-					if line == "\r\n" {
-						break
-					}
-				}
-				_, _ = io.CopyN(io.Discard, br, int64(n))
-				_, _ = io.WriteString(c, reply)
-			}()
-		}
-	}()
-	return l.Addr().String()
-}
-
-func atoiOr(s string) int {
-	n := 0
-	for _, r := range s {
-		n = n*10 + int(r-'0')
-	}
-	return n
-}
-
 func TestRulesTestSpamScore(t *testing.T) {
-	addr := oneSpamd(t, "SPAMD/1.1 0 EX_OK\r\nContent-length: 19\r\nSpam: True ; 7.9 / 5.0\r\n\r\nBAYES_99,MONEY_BACK")
+	addr := spamdtest.NewFake(t, "tcp", "127.0.0.1:0", func(string, map[string]string, []byte) string {
+		return "SPAMD/1.1 0 EX_OK\r\nContent-length: 19\r\nSpam: True ; 7.9 / 5.0\r\n\r\nBAYES_99,MONEY_BACK"
+	}).Addr
 	clk := clock.NewManual(time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC))
 	var out, errOut bytes.Buffer
 	code := rulesTest(context.Background(), []string{"../../config/rules.example.yaml", "--mail", "testdata/rules/outage.eml", "--spamd", addr}, &out, &errOut, clk)

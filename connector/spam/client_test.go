@@ -1,91 +1,21 @@
-package spam
+package spam_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/spam"
+	"github.com/b24desk/b24desk/connector/spam/spamdtest"
 )
 
-// fakeSpamd is a one-reply-per-connection server that records requests.
-type fakeSpamd struct {
-	l     net.Listener
-	reply func(cmd string, hs map[string]string, body []byte) string
-	mu    sync.Mutex
-	reqs  []string // the raw requests
-}
-
-func newFake(t *testing.T, network, addr string, reply func(cmd string, hs map[string]string, body []byte) string) *fakeSpamd {
-	t.Helper()
-	l, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeSpamd{l: l, reply: reply}
-	t.Cleanup(func() { _ = l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(c)
-		}
-	}()
-	return f
-}
-
-// serve reads one request the way spamd does (Content-length only, exact
-// spelling) and answers.
-func (f *fakeSpamd) serve(c net.Conn) {
-	defer c.Close()
-	br := bufio.NewReader(c)
-	var raw strings.Builder
-	line, err := br.ReadString('\n')
-	if err != nil {
-		return
-	}
-	raw.WriteString(line)
-	cmd, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-	hs := map[string]string{}
-	for {
-		l, err := br.ReadString('\n')
-		if err != nil {
-			return
-		}
-		raw.WriteString(l)
-		l = strings.TrimRight(l, "\r\n")
-		if l == "" {
-			break
-		}
-		k, v, _ := strings.Cut(l, ":")
-		hs[k] = strings.TrimSpace(v) // case-sensitive, as spamd
-	}
-	var body []byte
-	if n, err := strconv.Atoi(hs["Content-length"]); err == nil {
-		body = make([]byte, n)
-		if _, err := io.ReadFull(br, body); err != nil {
-			return
-		}
-	}
-	raw.Write(body)
-	f.mu.Lock()
-	f.reqs = append(f.reqs, raw.String())
-	f.mu.Unlock()
-	_, _ = io.WriteString(c, f.reply(cmd, hs, body))
-}
-
-func (f *fakeSpamd) requests() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.reqs...)
+func newFake(t *testing.T, network, addr string, reply func(cmd string, hs map[string]string, body []byte) string) *spamdtest.Fake {
+	return spamdtest.NewFake(t, network, addr, reply)
 }
 
 const mail = "From: a@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
@@ -112,7 +42,7 @@ func TestRequestsAndReplies(t *testing.T) {
 		}
 		return "SPAMD/1.0 76 Bad header line\r\n"
 	})
-	c, err := New(Options{Addr: f.l.Addr().String(), User: "desk"})
+	c, err := spam.New(spam.Options{Addr: f.Addr, User: "desk"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,10 +63,10 @@ func TestRequestsAndReplies(t *testing.T) {
 	if err != nil || r.Score != 1.5 || !strings.Contains(rep, "1.5 X") {
 		t.Fatalf("report = %+v %q, %v", r, rep, err)
 	}
-	if learned, err := c.Tell(ctx, []byte(mail), ClassSpam); err != nil || !learned {
+	if learned, err := c.Tell(ctx, []byte(mail), spam.ClassSpam); err != nil || !learned {
 		t.Fatalf("tell spam = %v, %v", learned, err)
 	}
-	if learned, err := c.Tell(ctx, []byte(mail), ClassHam); err != nil || learned {
+	if learned, err := c.Tell(ctx, []byte(mail), spam.ClassHam); err != nil || learned {
 		t.Fatalf("tell ham (already learned) = %v, %v", learned, err)
 	}
 	if forgot, err := c.Forget(ctx, []byte(mail)); err != nil || !forgot {
@@ -146,7 +76,7 @@ func TestRequestsAndReplies(t *testing.T) {
 		t.Fatal("tell with an unknown class: no error")
 	}
 
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != 7 {
 		t.Fatalf("%d requests reached the server, want 7", len(reqs))
 	}
@@ -168,11 +98,11 @@ func TestErrors(t *testing.T) {
 		f := newFake(t, "tcp", "127.0.0.1:0", func(string, map[string]string, []byte) string {
 			return "SPAMD/1.0 69 Service Unavailable: TELL commands are not enabled, set the --allow-tell switch.\r\n"
 		})
-		c, _ := New(Options{Addr: f.l.Addr().String()})
-		_, err := c.Tell(ctx, []byte(mail), ClassSpam)
-		var re *ReplyError
-		if !errors.As(err, &re) || re.Code != 69 || errors.Is(err, ErrUnavailable) {
-			t.Fatalf("err = %v, want a ReplyError 69", err)
+		c, _ := spam.New(spam.Options{Addr: f.Addr})
+		_, err := c.Tell(ctx, []byte(mail), spam.ClassSpam)
+		var re *spam.ReplyError
+		if !errors.As(err, &re) || re.Code != 69 || errors.Is(err, spam.ErrUnavailable) {
+			t.Fatalf("err = %v, want a spam.ReplyError 69", err)
 		}
 	})
 	for name, reply := range map[string]string{
@@ -184,9 +114,9 @@ func TestErrors(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFake(t, "tcp", "127.0.0.1:0", func(string, map[string]string, []byte) string { return reply })
-			c, _ := New(Options{Addr: f.l.Addr().String()})
-			if _, err := c.Symbols(ctx, []byte(mail)); !errors.Is(err, ErrUnavailable) {
-				t.Fatalf("err = %v, want ErrUnavailable", err)
+			c, _ := spam.New(spam.Options{Addr: f.Addr})
+			if _, err := c.Symbols(ctx, []byte(mail)); !errors.Is(err, spam.ErrUnavailable) {
+				t.Fatalf("err = %v, want spam.ErrUnavailable", err)
 			}
 		})
 	}
@@ -194,9 +124,9 @@ func TestErrors(t *testing.T) {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		addr := l.Addr().String()
 		_ = l.Close()
-		c, _ := New(Options{Addr: addr})
-		if _, err := c.Check(ctx, []byte(mail)); !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("err = %v, want ErrUnavailable", err)
+		c, _ := spam.New(spam.Options{Addr: addr})
+		if _, err := c.Check(ctx, []byte(mail)); !errors.Is(err, spam.ErrUnavailable) {
+			t.Fatalf("err = %v, want spam.ErrUnavailable", err)
 		}
 	})
 	t.Run("silent server times out", func(t *testing.T) {
@@ -211,10 +141,10 @@ func TestErrors(t *testing.T) {
 				held <- c // accepted, never answered
 			}
 		}()
-		c, _ := New(Options{Addr: l.Addr().String(), Timeout: 100 * time.Millisecond})
+		c, _ := spam.New(spam.Options{Addr: l.Addr().String(), Timeout: 100 * time.Millisecond})
 		_, err = c.Check(ctx, []byte(mail))
-		if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("err = %v, want ErrUnavailable from the deadline", err)
+		if !errors.Is(err, spam.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want spam.ErrUnavailable from the deadline", err)
 		}
 		(<-held).Close()
 	})
@@ -236,20 +166,20 @@ func TestErrors(t *testing.T) {
 			cancel() // the client is waiting for the reply now or soon
 			defer c.Close()
 		}()
-		c, _ := New(Options{Addr: l.Addr().String(), Timeout: time.Hour})
-		if _, err := c.Check(cctx, []byte(mail)); !errors.Is(err, ErrUnavailable) {
-			t.Fatalf("err = %v, want ErrUnavailable", err)
+		c, _ := spam.New(spam.Options{Addr: l.Addr().String(), Timeout: time.Hour})
+		if _, err := c.Check(cctx, []byte(mail)); !errors.Is(err, spam.ErrUnavailable) {
+			t.Fatalf("err = %v, want spam.ErrUnavailable", err)
 		}
 	})
 	t.Run("too large", func(t *testing.T) {
 		f := newFake(t, "tcp", "127.0.0.1:0", func(string, map[string]string, []byte) string {
 			return "SPAMD/1.1 0 EX_OK\r\nSpam: False ; 0.0 / 5.0\r\n\r\n"
 		})
-		c, _ := New(Options{Addr: f.l.Addr().String(), MaxSize: 10})
-		if _, err := c.Check(ctx, []byte(mail)); !errors.Is(err, ErrTooLarge) {
-			t.Fatalf("err = %v, want ErrTooLarge", err)
+		c, _ := spam.New(spam.Options{Addr: f.Addr, MaxSize: 10})
+		if _, err := c.Check(ctx, []byte(mail)); !errors.Is(err, spam.ErrTooLarge) {
+			t.Fatalf("err = %v, want spam.ErrTooLarge", err)
 		}
-		if n := len(f.requests()); n != 0 {
+		if n := len(f.Requests()); n != 0 {
 			t.Fatalf("%d requests sent for a too large mail", n)
 		}
 	})
@@ -260,7 +190,7 @@ func TestUnixSocket(t *testing.T) {
 	newFake(t, "unix", sock, func(string, map[string]string, []byte) string {
 		return "SPAMD/1.1 0 EX_OK\r\nSpam: False ; 2.0 / 5.0\r\n\r\n"
 	})
-	c, err := New(Options{Addr: sock})
+	c, err := spam.New(spam.Options{Addr: sock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,8 +201,8 @@ func TestUnixSocket(t *testing.T) {
 
 func TestNewRejectsBadAddress(t *testing.T) {
 	for _, a := range []string{"", "localhost", "spamd:"} {
-		if _, err := New(Options{Addr: a}); err == nil {
-			t.Errorf("New(%q): no error", a)
+		if _, err := spam.New(spam.Options{Addr: a}); err == nil {
+			t.Errorf("spam.New(%q): no error", a)
 		}
 	}
 }
