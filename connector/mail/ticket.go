@@ -135,7 +135,7 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 	}
 	fields["COMMENTS"] = comments(msg, related, oversize, left, i.opts.Mailbox.MaxSize)
 	if n := v.note(); n != "" {
-		fields["COMMENTS"] = fields["COMMENTS"].(string) + "<br>\n<br>\n" + mimeparse.EscapeHTML(n)
+		fields["COMMENTS"] = fields["COMMENTS"].(string) + "\n\n" + mimeparse.EscapeBBCode(n)
 	}
 
 	group := outbox.GroupFor(origin)
