@@ -52,3 +52,23 @@ func BenchmarkCheck(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkClientOverhead is b24desk's own share of a check: connect,
+// send a 0.8 KB mail, read and parse a SYMBOLS reply, against an
+// in-process fake that answers at once.
+func BenchmarkClientOverhead(b *testing.B) {
+	f := spamdtest.NewFake(b, "tcp", "127.0.0.1:0", func(string, map[string]string, []byte) string {
+		return "SPAMD/1.1 0 EX_OK\r\nContent-length: 19\r\nSpam: True ; 7.9 / 5.0\r\n\r\nBAYES_99,MONEY_BACK"
+	})
+	c, err := spam.New(spam.Options{Addr: f.Addr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mail := spamdtest.SpamMail(1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Symbols(context.Background(), mail); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
