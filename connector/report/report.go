@@ -175,7 +175,7 @@ func Compute(list []store.HistoryTicket, o Options) (*Report, error) {
 	breaches := map[string]map[string]*cell{} // type → week → outcomes
 	weeks := map[string]bool{}
 	for _, h := range list {
-		if h.Deleted {
+		if h.Deleted || filteredAsSpam(h) {
 			continue
 		}
 		tk := newTicket(h, o)
@@ -491,4 +491,13 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// filteredAsSpam: the spam filter's verdict at intake made the ticket closed
+// in the junk stage the moment it was created, with no SLA policy. Such a
+// ticket was never work for the desk and is not counted (tickets staff
+// closed as junk are: they were read first). A rescued ticket reopens and
+// counts from then on like any other.
+func filteredAsSpam(h store.HistoryTicket) bool {
+	return h.Policy == "" && !h.ClosedAt.IsZero() && !h.ClosedAt.After(h.CreatedAt)
 }

@@ -347,3 +347,22 @@ func TestReportFormats(t *testing.T) {
 		t.Error("bad grouping accepted")
 	}
 }
+
+// TestSpamFilteredNotCounted: a ticket the spam filter created closed in
+// the junk stage is not desk work and is left out; one staff closed as
+// junk after reading it is counted.
+func TestSpamFilteredNotCounted(t *testing.T) {
+	created := at(11, 2, 10, 0)
+	list := []store.HistoryTicket{
+		{LeadID: 1, CreatedAt: created, Type: "B24D_TECH", ClosedAt: created, CloseStage: "JUNK"},
+		{LeadID: 2, CreatedAt: created, Type: "B24D_TECH", Policy: "prospect",
+			ClosedAt: created.Add(time.Hour), CloseStage: "JUNK"},
+	}
+	rep, err := Compute(list, Options{From: at(10, 26, 0, 0), To: at(11, 9, 0, 0), Now: at(11, 3, 0, 0), Location: msk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Opened != 1 || rep.Total.Closed != 1 || len(rep.Total.Tickets) != 1 || rep.Total.Tickets[0] != 2 {
+		t.Errorf("opened %d, closed %d, tickets %v; want only #2", rep.Total.Opened, rep.Total.Closed, rep.Total.Tickets)
+	}
+}
