@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -158,11 +157,7 @@ func openRunState(ctx context.Context, cfg *config.Config, log zerolog.Logger) (
 	if err != nil {
 		return nil, nil, err
 	}
-	host, _ := os.Hostname()
-	var tag [4]byte
-	_, _ = rand.Read(tag[:])
-	holder := fmt.Sprintf("%s/%d/%x", host, os.Getpid(), tag)
-	lease, err := st.NewLease(ctx, portalAddress(cfg), holder, daemon.LeaseTTL)
+	lease, err := st.NewLease(ctx, portalAddress(cfg), "", daemon.LeaseTTL)
 	if err != nil {
 		_ = st.Close()
 		return nil, nil, err

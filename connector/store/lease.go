@@ -66,7 +66,8 @@ type LeaseInfo struct {
 }
 
 // NewLease prepares the lease of portal (its address) for holder (a name
-// unique to this process) with the given time to live, and makes every
+// unique to this process; "" names it by its sessions' application_name,
+// which lets a node taking over end the old holder's sessions) with the given time to live, and makes every
 // write of s fenced by it once it leads. Only a PostgreSQL state has
 // leases.
 func (s *Store) NewLease(ctx context.Context, portal, holder string, ttl time.Duration) (*Lease, error) {
@@ -75,6 +76,9 @@ func (s *Store) NewLease(ctx context.Context, portal, holder string, ttl time.Du
 	}
 	if _, err := s.db.ExecContext(ctx, leaseSchema); err != nil {
 		return nil, fmt.Errorf("leader lease: %w", err)
+	}
+	if holder == "" {
+		holder = s.node
 	}
 	l := &Lease{s: s, portal: portal, holder: holder, ttl: ttl, lost: make(chan struct{})}
 	s.fence.Store(l)
@@ -100,6 +104,9 @@ func (l *Lease) TryAcquire(ctx context.Context) (leading bool, err error) {
 	if l.Epoch() != 0 {
 		return true, l.Renew(ctx)
 	}
+	if ok, err := l.takeable(ctx); !ok || err != nil {
+		return false, err
+	}
 	var start time.Time
 	var epoch int64
 	err = l.s.WithTx(ctx, func(tx *Tx) error {
@@ -122,6 +129,37 @@ RETURNING epoch`, l.portal, l.holder, l.ttl.Seconds()).Scan(&epoch)
 	l.mu.Lock()
 	l.epoch, l.validTil = epoch, start.Add(l.ttl)
 	l.mu.Unlock()
+	return true, nil
+}
+
+// takeable reads the lease row without a lock: false while another holder
+// has it (no wait for the write lock, which a frozen holder may keep).
+// When it has expired, the old holder's sessions are ended: a holder
+// frozen inside a transaction (SIGSTOP) keeps the state's write lock,
+// which the takeover needs; ending its sessions rolls its transaction
+// back, so nothing it wrote there commits.
+func (l *Lease) takeable(ctx context.Context) (bool, error) {
+	var holder string
+	var expired bool
+	err := l.s.db.QueryRowContext(ctx, `SELECT holder, expires_at < clock_timestamp() FROM leases WHERE portal = ?`,
+		l.portal).Scan(&holder, &expired)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("leader lease %s: %w", l.portal, err)
+	case !expired:
+		return false, nil
+	case holder == l.holder:
+		return true, nil
+	}
+	var n int
+	if err := l.s.db.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = ?`, holder).Scan(&n); err != nil {
+		l.s.log.Warn().Err(err).Str("holder", holder).Msg("leader lease expired: the old holder's sessions could not be ended")
+	} else if n > 0 {
+		l.s.log.Warn().Str("holder", holder).Int("sessions", n).Msg("leader lease expired: ended the old holder's sessions")
+	}
 	return true, nil
 }
 

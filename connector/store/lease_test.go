@@ -199,3 +199,57 @@ func TestLeaseMaySend(t *testing.T) {
 		t.Fatal("a leader past its lease may send")
 	}
 }
+
+// TestLeaseTakeoverEndsFrozenHolder: a leader frozen inside a write
+// transaction (it holds the state's write lock) does not stop the takeover:
+// the new leader ends its sessions, and the frozen transaction never
+// commits.
+func TestLeaseTakeoverEndsFrozenHolder(t *testing.T) {
+	if !onPostgres() {
+		t.Skip("leases are PostgreSQL's (the PostgreSQL run tests them)")
+	}
+	ctx := context.Background()
+	url := testURL(t, t.TempDir())
+	a, err := openAndUnlock(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenPostgresShared(ctx, url, zerolog.New(zerolog.NewTestWriter(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	la, err := a.NewLease(ctx, "p.example", "", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := b.NewLease(ctx, "p.example", "", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := la.TryAcquire(ctx); err != nil || !ok {
+		t.Fatalf("a: %v %v", ok, err)
+	}
+	frozen, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- a.WithTx(ctx, func(tx *Tx) error {
+			if err := tx.PutSetting(ctx, "by", "frozen-a"); err != nil {
+				return err
+			}
+			close(frozen)
+			<-release // frozen here, holding the write lock
+			return nil
+		})
+	}()
+	<-frozen
+	waitLeading(t, lb, 30*time.Second)
+	close(release)
+	if err := <-done; err == nil {
+		t.Fatal("the frozen leader's transaction committed after the takeover")
+	}
+	if v, found, err := b.Setting(ctx, "by"); err != nil || found {
+		t.Fatalf("setting by = %q (found %v, %v): the frozen write reached the state", v, found, err)
+	}
+}

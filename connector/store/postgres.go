@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -153,11 +155,21 @@ func openPostgres(ctx context.Context, dsn string, log zerolog.Logger) (*Store, 
 	if _, set := cfg.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
 		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTx
 	}
+	// Every session names this process, so that a node taking over an
+	// expired lease can end the sessions of the node that held it.
+	host, _ := os.Hostname()
+	var tag [4]byte
+	_, _ = rand.Read(tag[:])
+	node := fmt.Sprintf("b24desk/%s/%d/%x", host, os.Getpid(), tag)
+	if len(node) > 63 {
+		node = node[len(node)-63:]
+	}
+	cfg.RuntimeParams["application_name"] = node
 	fence := &atomic.Pointer[Lease]{}
 	db := sql.OpenDB(pgConnector{base: stdlib.GetConnector(*cfg), fence: fence})
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, dir: where, engine: enginePostgres, fence: fence, log: log.With().Str("component", "store").Str("engine", "postgres").Logger(), health: &writeHealth{}}
+	s := &Store{db: db, dir: where, engine: enginePostgres, fence: fence, node: node, log: log.With().Str("component", "store").Str("engine", "postgres").Logger(), health: &writeHealth{}}
 	s.access = access{q: tracked{querier: db, health: s.health}}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()

@@ -44,6 +44,7 @@ type Store struct {
 	engine   engine
 	pgLock   *sql.Conn // holds OpenPostgres's session lock
 	fence    *atomic.Pointer[Lease]
+	node     string // PostgreSQL: this process's application_name
 
 	bucketsOnce sync.Once
 	buckets     *BitrixBuckets // the limiter's shared bucket (Buckets)
