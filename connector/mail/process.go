@@ -58,8 +58,14 @@ type outcome struct {
 	ticket string // the new ticket's type, for the metric
 }
 
-// processPage is how many spooled mails one transaction handles.
-const processPage = 50
+// processPage is how many spooled mails one transaction handles, and
+// processPageBytes how much raw mail they may add up to (a page ends at
+// the mail that reaches it): with large mails a page is smaller, so the
+// memory of one page stays near processPageBytes plus one mail.
+const (
+	processPage      = 50
+	processPageBytes = 32 << 20
+)
 
 // errWaitLead says a mail answers a ticket whose lead.add is not done yet:
 // the mail stays spooled (nothing flagged or moved) until the lead exists.
@@ -76,7 +82,8 @@ func (i *Intake) ProcessSpooled(ctx context.Context) error {
 	var after int64
 	for {
 		rows, err := i.opts.Store.ListMessages(ctx, store.MessageFilter{
-			State: store.MessageSpooled, Mailbox: i.name, AfterID: after, Limit: processPage, WithRaw: true})
+			State: store.MessageSpooled, Mailbox: i.name, AfterID: after, Limit: processPage, WithRaw: true,
+			MaxRawBytes: processPageBytes})
 		if err != nil {
 			return err
 		}
@@ -88,10 +95,19 @@ func (i *Intake) ProcessSpooled(ctx context.Context) error {
 			i.opts.Metrics.Mail(i.name, ResultError)
 			return err
 		}
-		if len(rows) < processPage {
+		if len(rows) < processPage && raw(rows) < processPageBytes {
 			return nil
 		}
 	}
+}
+
+// raw is the size of the rows' raw copies.
+func raw(rows []store.Message) int {
+	n := 0
+	for _, r := range rows {
+		n += len(r.Raw)
+	}
+	return n
 }
 
 // handled is one mail of a page: its parse and its decision.

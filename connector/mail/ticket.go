@@ -126,7 +126,7 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 		fields[schema.FieldSLADue] = firstDue.Format(time.RFC3339)
 	}
 	var attachRaw []byte
-	if msg.Partial {
+	if msg.Partial || len(strings.TrimSpace(msg.Text)) > CommentsTextCap {
 		attachRaw = row.Raw
 	}
 	files, left := i.files(msg, attachRaw)
@@ -227,8 +227,14 @@ func (i *Intake) input(msg *mimeparse.Message) rules.Input {
 	return in
 }
 
+// CommentsTextCap is the most of a mail's text that goes into a new
+// lead's COMMENTS (before escaping); a longer text is cut, with a note, and
+// the original mail is attached as original.eml.
+const CommentsTextCap = 64 << 10
+
 // comments renders the lead's COMMENTS (BB codes): the customer's text
-// escaped so that it stays text (mimeparse.EscapeBBCode), then notes (a related ticket, an oversize original, files left out,
+// (at most CommentsTextCap of it) escaped so that it stays text
+// (mimeparse.EscapeBBCode), then notes (a related ticket, an oversize original, files left out,
 // parsing problems).
 func comments(msg *mimeparse.Message, related int64, oversize bool, left []string, maxSize any) string {
 	var notes []string
@@ -242,10 +248,19 @@ func comments(msg *mimeparse.Message, related int64, oversize bool, left []strin
 		notes = append(notes, leftOutNote(left))
 	}
 	if msg.Partial {
-		notes = append(notes, "Письмо разобрано не полностью, оригинал приложен (original.eml) / The mail was only partly readable; the original is attached")
+		note := "Письмо разобрано не полностью, оригинал приложен (original.eml) / The mail was only partly readable; the original is attached"
+		if len(msg.Problems) > 0 {
+			note += ": " + strings.Join(msg.Problems[:min(len(msg.Problems), 3)], "; ")
+		}
+		notes = append(notes, note)
+	}
+	text := strings.TrimSpace(msg.Text)
+	if len(text) > CommentsTextCap {
+		text = strings.ToValidUTF8(text[:CommentsTextCap], "")
+		notes = append(notes, fmt.Sprintf("Текст письма обрезан до %d КиБ, оригинал приложен (original.eml) / The text is cut at %d KiB; the original is attached (original.eml)", CommentsTextCap>>10, CommentsTextCap>>10))
 	}
 	var b strings.Builder
-	b.WriteString(mimeparse.EscapeBBCode(strings.TrimSpace(msg.Text)))
+	b.WriteString(mimeparse.EscapeBBCode(text))
 	for _, n := range notes {
 		b.WriteString("\n\n" + mimeparse.EscapeBBCode(n))
 	}

@@ -140,6 +140,10 @@ type MessageFilter struct {
 	Limit int
 	// WithRaw loads the raw copies too (else Raw is nil).
 	WithRaw bool
+	// MaxRawBytes, with WithRaw, ends the page once the raw copies read
+	// add up to it (the first row is always read): it bounds the memory a
+	// page of large mails takes. 0 means no bound.
+	MaxRawBytes int
 }
 
 // ListMessages lists mails by state (and mailbox), by ID, a page at a
@@ -166,12 +170,16 @@ func (a access) ListMessages(ctx context.Context, f MessageFilter) ([]Message, e
 	}
 	defer rows.Close()
 	var out []Message
+	size := 0
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list messages: %w", err)
 		}
 		out = append(out, m)
+		if size += len(m.Raw); f.MaxRawBytes > 0 && size >= f.MaxRawBytes {
+			break
+		}
 	}
 	return out, rows.Err()
 }

@@ -12,8 +12,12 @@ const (
 	DefaultMaxParts = 1000
 	// DefaultMaxDepth caps multipart and message/rfc822 nesting.
 	DefaultMaxDepth = 16
-	// DefaultMaxHeaderBytes caps the size of one header block.
+	// DefaultMaxHeaderBytes caps the size of one header block (the vital
+	// fields are kept beyond it).
 	DefaultMaxHeaderBytes = 1 << 20
+	// DefaultMaxFieldBytes caps one header field (a 1 MB Subject is cut
+	// to this).
+	DefaultMaxFieldBytes = 32 << 10
 )
 
 // Options bound the work and memory of Parse. The zero value uses the
@@ -33,8 +37,12 @@ type Options struct {
 	MaxParts int
 	// MaxDepth caps nesting of multiparts and attached messages.
 	MaxDepth int
-	// MaxHeaderBytes caps one header block.
+	// MaxHeaderBytes caps one header block: once over it, only the vital
+	// fields (Message-ID, Date, From, Subject, Content-Type… see
+	// vitalFields) are kept.
 	MaxHeaderBytes int
+	// MaxFieldBytes caps one header field; a longer one is cut.
+	MaxFieldBytes int
 }
 
 func (o Options) withDefaults() Options {
@@ -55,6 +63,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if o.MaxFieldBytes <= 0 {
+		o.MaxFieldBytes = DefaultMaxFieldBytes
 	}
 	return o
 }

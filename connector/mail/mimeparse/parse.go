@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -29,8 +28,15 @@ func parse(raw []byte, opts Options, level int) (*Message, error) {
 		return nil, fmt.Errorf("%w: empty", ErrUnreadable)
 	}
 	m := &Message{Size: len(raw), Oversize: len(raw) > opts.MaxSize}
-	lr := &limitedReader{r: bytes.NewReader(raw), n: int64(opts.MaxHeaderBytes)}
-	br := bufio.NewReader(lr)
+	// The header block is cut to size before it is read, so a huge field
+	// never pushes the fields after it into the body.
+	head, body := splitHeader(raw)
+	head = m.boundHeader(head, opts)
+	end := "\r\n"
+	if !bytes.HasSuffix(head, []byte("\n")) {
+		end = "\r\n\r\n"
+	}
+	br := bufio.NewReader(io.MultiReader(bytes.NewReader(head), strings.NewReader(end), bytes.NewReader(body)))
 	h, err := textproto.ReadHeader(br)
 	if h.Len() == 0 {
 		if err == nil {
@@ -41,7 +47,6 @@ func parse(raw []byte, opts Options, level int) (*Message, error) {
 	if err != nil {
 		m.problem("header: %v", shortErr(err))
 	}
-	lr.n = math.MaxInt64
 	readHeader(m, h)
 
 	w := &walker{opts: opts, msg: m, oversize: m.Oversize, level: level}
@@ -78,24 +83,6 @@ func readHeader(m *Message, h textproto.Header) {
 	}
 	m.Subject = strings.TrimSpace(decodeHeader(h.Get("Subject")))
 	m.Date = parseDate(h.Get("Date"))
-}
-
-// limitedReader fails once n bytes were read; n is raised after the header.
-type limitedReader struct {
-	r io.Reader
-	n int64
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, errors.New("header exceeds the size limit")
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	return n, err
 }
 
 func (w *walker) capText(s, what string) string {
