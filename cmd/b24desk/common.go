@@ -18,6 +18,7 @@ import (
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/daemon"
+	"github.com/b24desk/b24desk/connector/logs"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -64,7 +65,9 @@ func newLogger(cfg config.Log, w io.Writer) zerolog.Logger {
 	if cfg.Format == "console" {
 		w = zerolog.ConsoleWriter{Out: w, NoColor: true, TimeFormat: "15:04:05"}
 	}
-	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+	// A part's logger carries its parent's fields: every key once, the
+	// components nested (mail.imapbox).
+	return zerolog.New(logs.UniqueKeys(w)).Level(level).With().Timestamp().Logger()
 }
 
 // openState opens the state for writing, taking its lock (the state

@@ -191,8 +191,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 			Mailbox: mb, Threading: o.Config.Threading, Store: o.Store, Outbox: d.outbox,
 			Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
 			Tickets: d.core.tickets(), Ratings: d.ratings, Departments: d.core.departments, Clock: d.clk,
-			Log:     o.Logger.With().Str("component", "mail").Str("mailbox", mb.Name).Logger(),
-			Metrics: d.metrics, Spam: d.spam,
+			Log: o.Logger, Metrics: d.metrics, Spam: d.spam, // the intake adds its component and mailbox
 		})
 		if err != nil {
 			return nil, fmt.Errorf("mailbox %s: %w", mb.Name, err)

@@ -35,7 +35,7 @@ func Dial(ctx context.Context, cfg Config) (*Box, error) {
 	cfg = cfg.withDefaults()
 	b := &Box{
 		cfg:    cfg,
-		log:    cfg.Logger.With().Str("component", "imapbox").Str("mailbox", cfg.Username+"@"+cfg.Addr).Logger(),
+		log:    cfg.Logger.With().Str("component", "imapbox").Str("account", cfg.Username+"@"+cfg.Addr).Logger(),
 		exists: make(chan struct{}, 1),
 	}
 	opts := &imapclient.Options{
