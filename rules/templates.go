@@ -90,17 +90,30 @@ type placeholder struct {
 	name   string
 	offset int
 	open   bool // "{{" without "}}"
+	stray  bool // "}}" without "{{"
 }
 
 func placeholders(s string) []placeholder {
 	var out []placeholder
 	off := 0
+	strays := func(text string, at int) {
+		for k := 0; ; {
+			i := strings.Index(text[k:], "}}")
+			if i < 0 {
+				return
+			}
+			out = append(out, placeholder{offset: at + k + i, stray: true})
+			k += i + 2
+		}
+	}
 	for {
 		i := strings.Index(s[off:], "{{")
 		if i < 0 {
+			strays(s[off:], off)
 			return out
 		}
 		start := off + i
+		strays(s[off:start], off)
 		j := strings.Index(s[start:], "}}")
 		if j < 0 {
 			return append(out, placeholder{offset: start, open: true})
@@ -169,6 +182,8 @@ func (p *parser) checkVars(n *yaml.Node, key, path, s string) {
 		switch {
 		case ph.open:
 			p.add(line, col, path, `"{{" is not closed by "}}"`)
+		case ph.stray:
+			p.add(line, col, path, `"}}" without an opening "{{"`)
 		case !known[ph.name]:
 			p.add(line, col, path, fmt.Sprintf("unknown variable {{%s}} (known: %s)", ph.name, strings.Join(TemplateVars(), ", ")))
 		}

@@ -66,6 +66,17 @@ func TestTemplateProblems(t *testing.T) {
   - name: a
     text: "Hi {{customer"
 `, []string{`6:15: templates[0].text: "{{" is not closed`}},
+		{"the issue's broken subject", `templates:
+  - name: a
+    subject: "{{tag …"
+    text: x
+`, []string{`6:15: templates[0].subject: "{{" is not closed`}},
+		{"stray closing braces", `templates:
+  - name: a
+    subject: "{{tag}}}} ok"
+    text: |
+      Hi }} there {{customer}}
+`, []string{`6:22: templates[0].subject: "}}" without an opening "{{"`, `8:10: templates[0].text: "}}" without an opening "{{"`}},
 		{"duplicate and spaced names, missing text", `templates:
   - name: a
     text: x

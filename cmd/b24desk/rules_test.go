@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,29 @@ func TestRulesTestDefaultsToNow(t *testing.T) {
 	// 15:00 MSK Tuesday + 24 working hours (prospect).
 	if got["first_response_due"] != "2026-03-06T12:00:00+03:00" {
 		t.Fatalf("first_response_due %v", got["first_response_due"])
+	}
+}
+
+// TestRulesCheckBrokenTemplate: every template is parsed at check time; a
+// broken one (the example's ack subject cut to `{{tag …`) is exit 2 with
+// its position.
+func TestRulesCheckBrokenTemplate(t *testing.T) {
+	src, err := os.ReadFile("../../config/rules.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const good = `subject: "{{tag}} Обращение зарегистрировано: {{subject}}"`
+	if !bytes.Contains(src, []byte(good)) {
+		t.Fatal("the example's ack subject changed: update the test")
+	}
+	line := 1 + bytes.Count(src[:bytes.Index(src, []byte(good))], []byte("\n"))
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(path, bytes.Replace(src, []byte(good), []byte(`subject: "{{tag …"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runRules(t, "check", path)
+	want := path + ":" + strconv.Itoa(line) + ":15: templates[0].subject: \"{{\" is not closed by \"}}\""
+	if code != exitUsage || !strings.Contains(out+errOut, want) {
+		t.Fatalf("exit %d, want %d and %q:\n%s%s", code, exitUsage, want, out, errOut)
 	}
 }
