@@ -39,6 +39,7 @@ type env struct {
 	clk        *clock.Manual
 	portal     *sim.Portal
 	client     *bitrix.Client
+	webhook    string
 	dir        string
 	st         *store.Store
 	ob         *outbox.Outbox
@@ -69,7 +70,8 @@ func newEnv(t testing.TB, s *imaptest.Server, mod func(mb *config.Mailbox)) *env
 	srv := httptest.NewServer(e.portal)
 	t.Cleanup(srv.Close)
 	var err error
-	e.client, err = bitrix.New(bitrix.Config{WebhookURL: e.portal.WebhookURL(srv.URL),
+	e.webhook = e.portal.WebhookURL(srv.URL)
+	e.client, err = bitrix.New(bitrix.Config{WebhookURL: e.webhook,
 		Timeout: 15 * time.Second, MaxRetries: -1, Clock: e.clk, Rate: 1e6, Burst: 1 << 20}) // a batch of 50 writes takes seconds under -race on a busy machine
 	if err != nil {
 		t.Fatal(err)
