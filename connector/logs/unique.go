@@ -89,6 +89,9 @@ func dedupe(p []byte) (out []byte, ok bool) {
 		at[key] = len(fields)
 		fields = append(fields, field{key: key, value: v})
 	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') || len(bytes.TrimSpace(p[dec.InputOffset():])) > 0 {
+		return nil, false // not one whole JSON object
+	}
 	if !repeated {
 		return nil, false
 	}

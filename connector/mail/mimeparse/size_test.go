@@ -106,8 +106,15 @@ func FuzzParse(f *testing.F) {
 		f.Add(raw)
 	}
 	f.Add([]byte("From: a\r\nContent-Type: message/rfc822\r\n\r\nFrom: b\r\nContent-Type: message/rfc822\r\n\r\n"))
+	// Hostile headers, small: a long field before the vital ones, folding,
+	// no blank line, a quoted loop header.
+	f.Add([]byte("Subject: " + strings.Repeat("A", 3000) + "\r\nMessage-ID: <m@x>\r\nContent-Type: text/plain\r\n\r\nbody\r\n"))
+	f.Add([]byte("X-A: a\r\n" + strings.Repeat(" folded\r\n", 300) + "Date: Tue, 10 Mar 2026 09:00:00 +0300\r\n\r\n"))
+	f.Add([]byte("Message-ID: <only@x>"))
+	f.Add([]byte("From: a@b\r\nSubject: Re: [#12] Автоответ: x\r\n\r\n> X-B24desk-Loop: support\r\n> Message-ID: <b24d.1@x>\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		opts := Options{MaxTextBytes: 64 << 10, MaxParts: 200}
+		// Small header caps, so that the fuzzer reaches the cutting code.
+		opts := Options{MaxTextBytes: 64 << 10, MaxParts: 200, MaxFieldBytes: 512, MaxHeaderBytes: 2048}
 		m, err := Parse(raw, opts)
 		if err != nil {
 			return
@@ -122,6 +129,11 @@ func FuzzParse(f *testing.F) {
 		if total > len(raw)*2+1024 {
 			t.Fatalf("attachments hold %d bytes from a %d-byte mail", total, len(raw))
 		}
+		if len(m.Subject) > 4*opts.MaxFieldBytes {
+			t.Fatalf("subject of %d bytes kept (field cap %d)", len(m.Subject), opts.MaxFieldBytes)
+		}
+		_ = LoopSubject(m.Subject, DefaultTagFormat)
+		_ = QuotedMessageID(m.Text)
 		_ = DedupeKey(m)
 		_ = m.Reply()
 		_ = CleanSubject(m.Subject)
