@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/report"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -23,7 +24,6 @@ type facts struct {
 func factsOf(h store.HistoryTicket) facts {
 	var f facts
 	var types, tiers, users int
-	var paused, closed time.Time
 	for _, e := range h.Events {
 		switch e.Kind {
 		case store.EventType:
@@ -35,32 +35,10 @@ func factsOf(h store.HistoryTicket) facts {
 			if users == 1 {
 				f.firstUser, _ = strconv.ParseInt(e.Value, 10, 64)
 			}
-		case store.EventPaused:
-			if paused.IsZero() {
-				paused = e.At
-			}
-		case store.EventResumed:
-			if !paused.IsZero() {
-				f.pauses = append(f.pauses, rules.Interval{Start: paused, End: e.At})
-				paused = time.Time{}
-			}
-		case store.EventClosed, store.EventDeleted:
-			if closed.IsZero() {
-				closed = e.At
-			}
-		case store.EventReopened:
-			if !closed.IsZero() {
-				f.closed = append(f.closed, rules.Interval{Start: closed, End: e.At})
-				closed = time.Time{}
-			}
 		}
 	}
-	if !paused.IsZero() {
-		f.pauses = append(f.pauses, rules.Interval{Start: paused})
-	}
-	if !closed.IsZero() {
-		f.closed = append(f.closed, rules.Interval{Start: closed})
-	}
+	f.pauses = report.Spans(h.Events, []string{store.EventPaused}, store.EventResumed)
+	f.closed = report.Spans(h.Events, []string{store.EventClosed, store.EventDeleted}, store.EventReopened)
 	f.staffType, f.staffTier, f.reassigned = types > 1, tiers > 1, users > 1
 	return f
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"time"
 
 	"github.com/b24desk/b24desk/connector/store"
@@ -23,23 +24,7 @@ func newTicket(h store.HistoryTicket, o Options) ticket {
 			tk.cal = p.Calendar
 		}
 	}
-	var open time.Time
-	for _, e := range h.Events {
-		switch e.Kind {
-		case store.EventPaused:
-			if open.IsZero() {
-				open = e.At
-			}
-		case store.EventResumed:
-			if !open.IsZero() {
-				tk.pauses = append(tk.pauses, rules.Interval{Start: open, End: e.At})
-				open = time.Time{}
-			}
-		}
-	}
-	if !open.IsZero() {
-		tk.pauses = append(tk.pauses, rules.Interval{Start: open})
-	}
+	tk.pauses = Spans(h.Events, []string{store.EventPaused}, store.EventResumed)
 	return tk
 }
 
@@ -146,4 +131,31 @@ func (tk ticket) outcome(target string) outcome {
 		}
 	}
 	return outcome{state: stateNone}
+}
+
+// Spans are the intervals of a ticket's history that open with an event
+// of one of the start kinds and close with the next end event (End zero:
+// still open). A start while a span is open and an end while none is are
+// ignored. Pauses: Spans(ev, {paused}, resumed); closed spans:
+// Spans(ev, {closed, deleted}, reopened).
+func Spans(events []store.HistoryEvent, start []string, end string) []rules.Interval {
+	var out []rules.Interval
+	var open time.Time
+	for _, e := range events {
+		switch {
+		case slices.Contains(start, e.Kind):
+			if open.IsZero() {
+				open = e.At
+			}
+		case e.Kind == end:
+			if !open.IsZero() {
+				out = append(out, rules.Interval{Start: open, End: e.At})
+				open = time.Time{}
+			}
+		}
+	}
+	if !open.IsZero() {
+		out = append(out, rules.Interval{Start: open})
+	}
+	return out
 }
