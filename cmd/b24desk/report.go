@@ -12,6 +12,7 @@ import (
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/report"
+	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -97,25 +98,13 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stdout, report.SignedLink(pageBase(cfg), tok, now, *linkTTL))
 		return exitOK
 	}
-	from, to, err := report.Period(*fromDate, *toDate, cfg.Portal.Location, now)
-	if err != nil {
-		fmt.Fprintf(stderr, "b24desk report: --%v\n", err)
-		return exitUsage
+	h, code := openHistory(ctx, cfg, "report", *fromDate, *toDate, now, stderr,
+		"wall-clock hours, no levels")
+	if h == nil {
+		return code
 	}
-	// Without the rules the report still comes out, in wall-clock hours.
-	r, _, rerr := rules.Load(cfg.Rules.Path, now)
-	if rerr != nil {
-		fmt.Fprintf(stderr, "b24desk report: rules %s not loaded (wall-clock hours, no levels); see b24desk rules check\n", cfg.Rules.Path)
-		r = nil
-	}
-	log := newLogger(config.Log{Level: "error", Format: "console"}, stderr)
-	st, err := openStateReadOnly(ctx, cfg, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "b24desk report: %v\n", err)
-		return exitFailed
-	}
-	defer st.Close()
-	rep, err := report.Load(ctx, st, reportOptions(r, cfg, from, to, *by, now))
+	defer h.st.Close()
+	rep, err := report.Load(ctx, h.st, reportOptions(h.rules, cfg, h.from, h.to, *by, now))
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk report: %v\n", err)
 		return exitFailed
@@ -160,4 +149,37 @@ func pageBase(cfg *config.Config) string {
 		return cfg.HTTP.PublicBaseURL
 	}
 	return "http://" + cfg.HTTP.Listen
+}
+
+// history is what report and rules replay read: the period, the rules in
+// force (nil when they do not load) and the state opened read-only.
+type history struct {
+	from, to time.Time
+	rules    *rules.Rules
+	st       *store.Store
+}
+
+// openHistory resolves --from/--to in the portal's zone, loads the rules
+// in force (when they do not load, a note on stderr says what the output
+// lacks: without) and opens the state read-only beside a running daemon.
+// A nil history comes with the exit code. The caller closes h.st.
+func openHistory(ctx context.Context, cfg *config.Config, cmd, fromDate, toDate string, now time.Time,
+	stderr io.Writer, without string) (*history, int) {
+	from, to, err := report.Period(fromDate, toDate, cfg.Portal.Location, now)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk %s: --%v\n", cmd, err)
+		return nil, exitUsage
+	}
+	r, _, err := rules.Load(cfg.Rules.Path, now)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk %s: rules %s not loaded (%s); see b24desk rules check\n", cmd, cfg.Rules.Path, without)
+		r = nil
+	}
+	log := newLogger(config.Log{Level: "error", Format: "console"}, stderr)
+	st, err := openStateReadOnly(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk %s: %v\n", cmd, err)
+		return nil, exitFailed
+	}
+	return &history{from: from, to: to, rules: r, st: st}, exitOK
 }

@@ -9,10 +9,8 @@ import (
 	"strings"
 
 	"github.com/b24desk/b24desk/clock"
-	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/replay"
 	"github.com/b24desk/b24desk/connector/report"
-	"github.com/b24desk/b24desk/rules"
 )
 
 const rulesReplayUsage = `Usage:
@@ -88,23 +86,13 @@ func rulesReplay(ctx context.Context, args []string, stdout, stderr io.Writer, c
 	if cfg == nil {
 		return code
 	}
-	from, to, err := report.Period(*fromDate, *toDate, cfg.Portal.Location, now)
-	if err != nil {
-		fmt.Fprintf(stderr, "b24desk rules replay: --%v\n", err)
-		return exitUsage
+	h, code := openHistory(ctx, cfg, "rules replay", *fromDate, *toDate, now, stderr,
+		"the recorded side has wall-clock hours and no levels, reasons are less precise")
+	if h == nil {
+		return code
 	}
-	current, _, err := rules.Load(cfg.Rules.Path, now)
-	if err != nil {
-		fmt.Fprintf(stderr, "b24desk rules replay: the rules in force (%s) are not loaded: the recorded side has wall-clock hours and no levels, reasons are less precise; see b24desk rules check\n", cfg.Rules.Path)
-		current = nil
-	}
-	log := newLogger(config.Log{Level: "error", Format: "console"}, stderr)
-	st, err := openStateReadOnly(ctx, cfg, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "b24desk rules replay: %v\n", err)
-		return exitFailed
-	}
-	defer st.Close()
+	defer h.st.Close()
+	from, to, current, st := h.from, h.to, h.rules, h.st
 	list, err := st.History(ctx, from, to)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk rules replay: %v\n", err)
