@@ -122,14 +122,17 @@ func stateFailure(cmd string, err error, stderr io.Writer) (code int, ok bool) {
 	return 0, false
 }
 
-// openStateShared opens the state for writing, or read-only next to a
-// running daemon (locked is then true).
+// openStateShared opens the state for writing: with its lock, or beside a
+// running daemon without it (locked is then true). Commands that talk to
+// the portal open it so: in OAuth mode they store the token pair they get
+// (auth) or refresh (an expired access token), which a read-only state
+// would refuse.
 func openStateShared(ctx context.Context, cfg *config.Config, log zerolog.Logger) (st *store.Store, locked bool, err error) {
 	st, err = openState(ctx, cfg, log)
 	if !errors.Is(err, store.ErrLocked) {
 		return st, false, err
 	}
-	st, err = openStateReadOnly(ctx, cfg, log)
+	st, err = openStateBeside(ctx, cfg, log)
 	return st, true, err
 }
 

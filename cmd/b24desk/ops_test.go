@@ -316,3 +316,38 @@ func TestParseCode(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthBesideRunningDaemon: `auth` and `auth status` run while the
+// daemon holds the state (its lock taken) and still store what they get
+// from the OAuth server: the code's token pair, and a refreshed pair when
+// the access token expired.
+func TestAuthBesideRunningDaemon(t *testing.T) {
+	p, cfg := oauthInstall(t)
+	ctx := context.Background()
+	stateDir := filepath.Join(filepath.Dir(cfg), "state")
+	held, err := store.Open(ctx, stateDir, zerolog.Nop()) // the running daemon
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	runA := func(args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := runAuth(ctx, append([]string{"--config", cfg}, args...), strings.NewReader(""), &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := runA("--code", p.AuthCode(1)); code != exitOK {
+		t.Fatalf("auth --code beside the daemon: %d\n%s", code, out)
+	}
+	first, found, err := held.LoadToken(ctx)
+	if err != nil || !found {
+		t.Fatalf("the daemon does not see the pair: %v %v", found, err)
+	}
+	p.ExpireAccessTokens()
+	if code, out := runA("status"); code != exitOK || !strings.Contains(out, "accepts the token") {
+		t.Fatalf("status beside the daemon after expiry: %d\n%s", code, out)
+	}
+	second, _, err := held.LoadToken(ctx)
+	if err != nil || second.AccessToken == first.AccessToken || second.RefreshToken == first.RefreshToken {
+		t.Fatalf("the refreshed pair was not stored: %v", err)
+	}
+}
