@@ -259,13 +259,13 @@ func (n ticketNamer) lead(ctx context.Context, group string) (string, error) {
 		return id, nil
 	}
 	group = outbox.CoreGroup(group) // a side write's lane belongs to its ticket
-	key := group
-	for _, prefix := range []string{"ticket:", "mail:"} {
-		key = strings.TrimPrefix(key, prefix)
+	key, isTicket := outbox.TicketOfGroup(group)
+	if lead, ok := outbox.LeadOfMailGroup(group); ok {
+		key, isTicket = strconv.FormatInt(lead, 10), true
 	}
 	id := ""
 	switch {
-	case key == "":
+	case !isTicket:
 	case isDigits(key):
 		id = key
 	default:
@@ -287,8 +287,8 @@ func ticketColumn(v outboxRowView) string {
 	if v.Ticket != "" {
 		return v.Ticket
 	}
-	origin := strings.TrimPrefix(outbox.CoreGroup(v.Group), "ticket:")
-	if origin == "" {
+	origin, ok := outbox.TicketOfGroup(v.Group)
+	if !ok {
 		return "-"
 	}
 	if r := []rune(origin); len(r) > 8 {

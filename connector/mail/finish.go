@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
 	"github.com/b24desk/b24desk/connector/outbox"
@@ -113,7 +112,7 @@ func (i *Intake) ready(ctx context.Context, row store.Message) (wait, bool, erro
 	if w.Outbox == "" {
 		return w, true, nil
 	}
-	if row.LeadID > 0 && strings.HasPrefix(w.Outbox, leadAddKey("")) {
+	if _, mailLead := outbox.MailLeadOrigin(w.Outbox); row.LeadID > 0 && mailLead {
 		// The lead.add hook recorded the lead on this row when the write
 		// was done (in the same transaction): no need to read the outbox.
 		w.Lead = row.LeadID
@@ -128,7 +127,7 @@ func (i *Intake) ready(ctx context.Context, row store.Message) (wait, bool, erro
 	}
 	switch state {
 	case store.OutboxDone:
-		if w.Lead == 0 && strings.HasPrefix(w.Outbox, leadAddKey("")) {
+		if _, mailLead := outbox.MailLeadOrigin(w.Outbox); w.Lead == 0 && mailLead {
 			// The same mail's lead from another mailbox: read the result.
 			r, err := i.opts.Store.OutboxStatusByKey(ctx, w.Outbox)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/connector/outbox"
@@ -20,7 +19,7 @@ import (
 // of mailboxes.
 func RegisterHooks(o *outbox.Outbox, clk clock.Clock) {
 	o.OnDone(outbox.KindLeadAdd, func(ctx context.Context, tx *store.Tx, row outbox.Row, result json.RawMessage) error {
-		origin, ok := strings.CutPrefix(row.DedupeKey, leadAddKey(""))
+		origin, ok := outbox.MailLeadOrigin(row.DedupeKey)
 		if !ok {
 			return nil // not a mail's lead
 		}

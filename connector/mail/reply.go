@@ -66,7 +66,7 @@ func (i *Intake) pendingLead(ctx context.Context, tx *store.Tx, origin string) (
 	if !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
-	r, err := tx.OutboxStatusByKey(ctx, leadAddKey(origin))
+	r, err := tx.OutboxStatusByKey(ctx, outbox.MailLeadKey(origin))
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil
 	}
@@ -157,7 +157,7 @@ func (i *Intake) bounce(ctx context.Context, tx *store.Tx, msg *mimeparse.Messag
 	}
 	text := fmt.Sprintf("Письмо клиенту не доставлено / Our mail was not delivered: %s (status %s)",
 		strings.Join(rcpts, ", "), status)
-	key := "mail.bounce:" + origin
+	key := outbox.BounceKey(origin)
 	_, _, err = i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		DedupeKey: key, GroupKey: outbox.GroupFor(strconv.FormatInt(e.LeadID, 10)),
 		Payload: outbox.Comment(outbox.LeadOf(e.LeadID), mimeparse.EscapeBBCode(text), nil),

@@ -23,9 +23,6 @@ type draft struct {
 	Row       string       `json:"row"`
 }
 
-// leadAddKey is the outbox dedupe key of a mail's lead.add.
-func leadAddKey(origin string) string { return "mail.lead:" + origin }
-
 // newTicket decides type, priority, tier, assignee and SLA with the rules
 // and queues the lead.add (and the type's workflow) in the lead's group.
 // Spam (the filter's verdict v, or an upstream X-Spam-Flag with spam:
@@ -33,7 +30,7 @@ func leadAddKey(origin string) string { return "mail.lead:" + origin }
 // workflow, no live-feed event (and outbound sends no acknowledgement).
 func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Message, origin string,
 	related int64, oversize bool, row store.Message, v verdict, now time.Time) (outcome, error) {
-	key := leadAddKey(origin)
+	key := outbox.MailLeadKey(origin)
 	if _, err := tx.OutboxRowByKey(ctx, key); err == nil {
 		// The same mail came in another mailbox (or again): one ticket.
 		return outcome{state: store.MessageTicketed, result: ResultDuplicate, wait: wait{Outbox: key, Quarantine: oversize}}, nil

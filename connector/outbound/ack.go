@@ -21,18 +21,14 @@ import (
 	"github.com/b24desk/b24desk/rules"
 )
 
-// intakeLeadPrefix is the dedupe key prefix of the intake's lead.add rows
-// (connector/mail leadAddKey): only tickets made from mail are acknowledged.
-const intakeLeadPrefix = "mail.lead:"
-
 // ackHook runs when a lead.add is done, after the intake's hook recorded
 // the ticket: when the mail's mailbox acknowledges, it queues the
 // acknowledgement from the mailbox's template. Never to automatic mail or
 // addresses, never for spam, never to a mail that answers one of our
 // acknowledgements (answersOurAck), and within the caps (takeAck).
 func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, result json.RawMessage) error {
-	if !strings.HasPrefix(row.DedupeKey, intakeLeadPrefix) {
-		return nil
+	if _, ok := outbox.MailLeadOrigin(row.DedupeKey); !ok {
+		return nil // only tickets made from mail are acknowledged
 	}
 	lead, err := outbox.LeadIDFromResult(result)
 	if err != nil {
@@ -263,10 +259,10 @@ func domainOf(addr string) string {
 }
 
 // bounceHook notes the requester's address as bounced when the intake's
-// bounce comment (key prefix "mail.bounce:") is done on a ticket: the next
+// bounce comment (outbox.BounceKey) is done on a ticket: the next
 // staff answer to it is flagged.
 func (o *Outbound) bounceHook(ctx context.Context, tx *store.Tx, row outbox.Row, _ json.RawMessage) error {
-	if !strings.HasPrefix(row.DedupeKey, "mail.bounce:") {
+	if !outbox.IsBounceKey(row.DedupeKey) {
 		return nil
 	}
 	var p struct {

@@ -306,11 +306,6 @@ type queued struct {
 	fields  map[string]any
 }
 
-// mailGroup is the outbox group of a ticket's mails: they leave in order,
-// and a refused (parked) mail holds back only the ticket's later mails,
-// not its other portal writes.
-func mailGroup(lead int64) string { return "mail:" + strconv.FormatInt(lead, 10) }
-
 // queue renders the mail and records it: the mail.send row in the
 // ticket's mail group, the mail_out row (sending) and the Message-ID in the
 // thread index (direction out).
@@ -333,7 +328,9 @@ func (o *Outbound) queue(ctx context.Context, tx *store.Tx, q queued) error {
 		Rcpt: rcpt, MessageID: q.mail.MessageID, Raw: raw, Comment: q.comment, Fields: q.fields}
 	_, created, err := o.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		Kind: KindMailSend, DedupeKey: "mail.send:" + q.key,
-		GroupKey: mailGroup(q.lead), Payload: p,
+		// The ticket's mails leave in order, and a refused (parked) mail
+		// holds back only the ticket's later mails, not its other writes.
+		GroupKey: outbox.MailGroup(q.lead), Payload: p,
 	})
 	if err != nil || !created {
 		return err

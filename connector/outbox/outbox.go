@@ -175,11 +175,6 @@ type Entry struct {
 	NotBefore time.Time
 }
 
-// GroupFor is the conventional group key of a ticket: pass the ORIGIN_ID
-// used for its lead.add, or the lead ID for an existing lead. Callers must
-// use the same key for all writes of one ticket.
-func GroupFor(key string) string { return "ticket:" + key }
-
 // laneSep separates a ticket's group from the lane of a side write.
 const laneSep = "#"
 

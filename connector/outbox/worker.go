@@ -326,7 +326,7 @@ func (o *Outbox) alarm(ctx context.Context, tx *store.Tx, row Row) error {
 // error.
 func ParkedLine(row Row) string {
 	s := fmt.Sprintf("row %d %s", row.ID, row.Kind)
-	if t := strings.TrimPrefix(CoreGroup(row.GroupKey), "ticket:"); t != "" {
+	if t, ok := TicketOfGroup(row.GroupKey); ok {
 		s += " of ticket " + t
 	}
 	return s + ": " + row.LastError

@@ -49,9 +49,6 @@ const KindTodoUpdate = "sla.todo.update"
 // no to-do b24desk may change.
 const todoIDKeyPrefix = "sla.todo:"
 
-// TodoKey is the dedupe key of a ticket's first to-do.
-func TodoKey(leadID int64) string { return "todo:" + strconv.FormatInt(leadID, 10) }
-
 // todoAdd is the todo.add write of a ticket's to-do (responsible 0: the
 // portal's default, the webhook's user).
 func todoAdd(lead int64, deadline string, responsible int64) outbox.TodoAdd {
@@ -63,7 +60,7 @@ func todoAdd(lead int64, deadline string, responsible int64) outbox.TodoAdd {
 
 // rememberTodo records the ID of a ticket's to-do when its todo.add is done.
 func rememberTodo(ctx context.Context, tx *store.Tx, row outbox.Row, result json.RawMessage) error {
-	lead, ok := strings.CutPrefix(row.DedupeKey, "todo:")
+	lead, ok := outbox.TodoLead(row.DedupeKey)
 	if !ok {
 		return nil
 	}
@@ -71,7 +68,7 @@ func rememberTodo(ctx context.Context, tx *store.Tx, row outbox.Row, result json
 	if err != nil {
 		return nil // an unreadable answer: the deadline kind falls back to the row
 	}
-	return tx.PutSetting(ctx, todoIDKeyPrefix+lead, strconv.FormatInt(id, 10))
+	return tx.PutSetting(ctx, todoIDKeyPrefix+strconv.FormatInt(lead, 10), strconv.FormatInt(id, 10))
 }
 
 // rememberResult records the to-do a KindTodoDeadline, KindTodoResponsible
@@ -255,7 +252,7 @@ func currentTodo(ctx context.Context, st *store.Store, lead int64) (int64, error
 			return max(id, 0), nil
 		}
 	}
-	row, err := st.OutboxRowByKey(ctx, TodoKey(lead))
+	row, err := st.OutboxRowByKey(ctx, outbox.TodoKey(lead))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && row.State == store.OutboxDropped) {
 		return 0, nil
 	}

@@ -176,7 +176,7 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s S
 	var entries []outbox.Entry
 	switch {
 	case !had:
-		entries = append(entries, outbox.Entry{DedupeKey: TodoKey(t.LeadID),
+		entries = append(entries, outbox.Entry{DedupeKey: outbox.TodoKey(t.LeadID),
 			Payload: todoAdd(t.LeadID, deadline, t.Assignee)})
 	case moved:
 		// Also after a close: the to-do completed then is gone, so the

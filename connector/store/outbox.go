@@ -126,7 +126,7 @@ ORDER BY o.next_attempt_at, o.id LIMIT ?`, tsNN(now), limit)
 
 // runnable is the condition of a pending or unknown row not blocked by an
 // earlier unfinished row of its group nor, for a side write (a group
-// "ticket:K#lane", see connector/outbox), by its ticket's lead.add not done
+// "ticket:K#lane", see connector/outbox keys.go), by its ticket's lead.add not done
 // yet (every side write needs the lead to exist).
 const runnable = `o.state IN ('pending', 'unknown')
   AND (o.group_key = '' OR NOT EXISTS (SELECT 1 FROM outbox e
