@@ -4,7 +4,9 @@
 // $result references, the leaky-bucket and operating-time limits, outgoing
 // lead events (pushed and offline), an OAuth token endpoint and faults on
 // demand (latency, 5xx, HTML answers, a down portal, lost answers, late
-// writes, a domain change).
+// writes, a domain change), which the simulator's own control endpoint
+// (control.go, not a portal feature) also sets at run time, and an Audit of
+// what landed twice.
 //
 // It follows ../../docs and /work/shared/bitrix24-api.md; tests, the demo and
 // the benchmarks run against it, so a difference from a real portal is a bug.

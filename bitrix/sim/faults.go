@@ -8,8 +8,17 @@ import (
 	"time"
 )
 
-// Faults are failures the portal simulates on demand (SetFaults). Rates
-// are shares of requests in [0, 1].
+// Faults are failures the portal simulates on demand (SetFaults, or at run
+// time through the simulator's control endpoint, control.go). Rates are
+// shares of requests in [0, 1], drawn from the portal's seeded generator.
+//
+// The two error answers are the portal's own, as its system errors list
+// them (_includes/system-errors.md: 500 INTERNAL_SERVER_ERROR, 503
+// QUERY_LIMIT_EXCEEDED). The rest are not the portal's behaviour but what a
+// network and the web server in front of a portal do to a client (an nginx
+// error page, a dropped connection, an answer that never comes, a write
+// that lands late); the docs are silent on them, they are the simulator's
+// own fault injection.
 type Faults struct {
 	Latency      time.Duration // added before every answer
 	Error500Rate float64       // 500 INTERNAL_SERVER_ERROR (not executed)
@@ -21,11 +30,18 @@ type Faults struct {
 
 	// WriteTimeout: a write is applied, then the answer hangs until the
 	// client gives up (or WriteTimeoutAfter passes: then 504 HTML).
+	// WriteTimeoutRate does the same to that share of the writes.
 	WriteTimeout      bool
+	WriteTimeoutRate  float64
 	WriteTimeoutAfter time.Duration
+	// WriteDropRate: that share of the writes is applied, then the
+	// connection is closed without an answer.
+	WriteDropRate float64
 	// LateWrite: a write is held until the client gives up and applied
 	// LateWriteDelay after that (a lost answer of a write still in flight).
+	// LateWriteRate does the same to that share of the writes.
 	LateWrite      bool
+	LateWriteRate  float64
 	LateWriteDelay time.Duration
 
 	// Refuse lists methods the portal refuses, alone or inside a batch,
@@ -53,8 +69,7 @@ func (p *Portal) SetFaults(f Faults) {
 func (p *Portal) transportFault(w http.ResponseWriter, r *http.Request, name string) bool {
 	p.mu.Lock()
 	f := p.st.faults
-	roll := func(rate float64) bool { return rate > 0 && p.st.rng.Float64() < rate }
-	e500, e503, html := roll(f.Error500Rate), roll(f.Error503Rate), roll(f.HTMLRate)
+	e500, e503, html := p.roll(f.Error500Rate), p.roll(f.Error503Rate), p.roll(f.HTMLRate)
 	p.mu.Unlock()
 	if f.Latency > 0 {
 		sleep(r.Context(), f.Latency)
@@ -69,15 +84,7 @@ func (p *Portal) transportFault(w http.ResponseWriter, r *http.Request, name str
 		w.WriteHeader(http.StatusFound)
 		p.record(name, http.StatusFound, "")
 	case f.Down && f.DownClose:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				p.record(name, 0, "")
-				return true
-			}
-		}
-		writeHTML(w, http.StatusBadGateway, "502 Bad Gateway")
-		p.record(name, http.StatusBadGateway, "")
+		p.dropConnection(w, name)
 	case f.Down:
 		writeHTML(w, http.StatusBadGateway, "502 Bad Gateway")
 		p.record(name, http.StatusBadGateway, "")
@@ -98,6 +105,46 @@ func (p *Portal) transportFault(w http.ResponseWriter, r *http.Request, name str
 		return false
 	}
 	return true
+}
+
+// roll draws whether a fault of rate happens; call it with p.mu held.
+func (p *Portal) roll(rate float64) bool { return rate > 0 && p.st.rng.Float64() < rate }
+
+// writeFault is the lost-answer fault (if any) a write gets this time;
+// call it with p.mu held.
+func (p *Portal) writeFault(f Faults) writeFaultKind {
+	switch {
+	case f.LateWrite || p.roll(f.LateWriteRate):
+		return faultLateWrite
+	case f.WriteTimeout || p.roll(f.WriteTimeoutRate):
+		return faultWriteTimeout
+	case p.roll(f.WriteDropRate):
+		return faultWriteDrop
+	}
+	return faultNone
+}
+
+type writeFaultKind int
+
+const (
+	faultNone writeFaultKind = iota
+	faultLateWrite
+	faultWriteTimeout
+	faultWriteDrop
+)
+
+// dropConnection closes the client's connection without an answer (a 502
+// page when the server cannot hand the connection over).
+func (p *Portal) dropConnection(w http.ResponseWriter, name string) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			p.record(name, 0, "")
+			return
+		}
+	}
+	writeHTML(w, http.StatusBadGateway, "502 Bad Gateway")
+	p.record(name, http.StatusBadGateway, "")
 }
 
 func restPath(path string) string {

@@ -64,5 +64,6 @@ func (p *Portal) notify(c *call, typ string) (outcome, *apiError) {
 		p.st.notes = kept
 	}
 	p.st.notes = append(p.st.notes, n)
+	p.st.notesSent = append(p.st.notesSent, n)
 	return plain(n.ID), nil
 }

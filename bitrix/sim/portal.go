@@ -181,6 +181,7 @@ type state struct {
 	userFields []*userField
 	comments   []*Comment
 	notes      []Notification
+	notesSent  []Notification // every notification sent, those a TAG removed included (Audit)
 	users      []User
 	depts      []Department
 	templates  []Template
@@ -240,8 +241,12 @@ func (p *Portal) AppToken() string { return p.opts.AppToken }
 // Close stops the event sender; events not yet sent are dropped.
 func (p *Portal) Close() { p.events.close() }
 
-// ServeHTTP serves the REST API, the OAuth token endpoint and the faults.
+// ServeHTTP serves the REST API, the OAuth token endpoint, the faults and
+// the simulator's control endpoint (control.go).
 func (p *Portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.serveControl(w, r) {
+		return
+	}
 	if strings.HasSuffix(strings.TrimRight(r.URL.Path, "/"), "/oauth/token") {
 		p.serveOAuth(w, r)
 		return

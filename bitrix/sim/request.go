@@ -77,7 +77,11 @@ func (p *Portal) handle(r *http.Request, name string, hook bool, user, secret st
 		return fail(e)
 	}
 	f := p.st.faults
-	if m.write && f.LateWrite {
+	fault := faultNone
+	if m.write {
+		fault = p.writeFault(f)
+	}
+	if fault == faultLateWrite {
 		p.mu.Unlock()
 		p.lateWrite(r, w, m, c, f)
 		return 0, nil, ""
@@ -89,9 +93,13 @@ func (p *Portal) handle(r *http.Request, name string, hook bool, user, secret st
 	tm := timing{start: start, finish: start.Add(p.wall.Now().Sub(wallStart))}
 	p.operatingFields(name, &tm)
 	p.mu.Unlock()
-	if m.write && f.WriteTimeout {
+	switch fault {
+	case faultWriteTimeout:
 		p.hang(r, w, f)
 		p.record(name, http.StatusGatewayTimeout, "")
+		return 0, nil, ""
+	case faultWriteDrop:
+		p.dropConnection(w, name)
 		return 0, nil, ""
 	}
 	if e != nil {

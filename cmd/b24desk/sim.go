@@ -21,7 +21,7 @@ import (
 )
 
 const simUsage = `Usage: b24desk sim [--listen ADDR] [--tls --cert-out FILE] [--rate N --burst N | --no-limits]
-                  [--outgoing-webhook URL]...
+                  [--outgoing-webhook URL]... [--fault-... RATE]...
 
 Serve the Bitrix24 portal simulator: the REST API subset b24desk uses, with
 the real envelopes, errors, limits, batch, paging and lead events. It prints
@@ -36,11 +36,26 @@ registers an outgoing webhook that POSTs ONCRMLEADADD, ONCRMLEADUPDATE and
 ONCRMLEADDELETE to URL (the daemon's https://HOST/bitrix/events) with the
 printed application token. Repeat it for several receivers.
 
+Faults (the simulator's own, for rehearsing failures; rates are shares of
+requests, 0 to 1): --fault-500 and --fault-503 answer the portal's
+INTERNAL_SERVER_ERROR and QUERY_LIMIT_EXCEEDED without running the call,
+--fault-html an nginx error page instead of JSON; of the writes,
+--fault-write-drop applies the write and closes the connection,
+--fault-write-timeout applies it and never answers, --fault-late-write
+holds it until the client gives up and applies it --late-write-delay later.
+They can be changed while it serves, and an outage switched on and off,
+through the control endpoint (loopback clients only; docs/operations.md,
+"Rehearsing failures"):
+  curl -X POST -d '{"down": true}' http://127.0.0.1:8024/sim/faults    # outage on
+  curl -X POST -d '{"down": false}' http://127.0.0.1:8024/sim/faults   # and off
+  curl http://127.0.0.1:8024/sim/audit      # leads and side effects landed twice
+
 Examples:
   b24desk sim --listen 127.0.0.1:8024
   b24desk sim --listen 127.0.0.1:0 --no-limits     # any free port, no rate limit
   b24desk sim --listen 127.0.0.1:8024 --tls --cert-out /tmp/sim.pem
   b24desk sim --listen 127.0.0.1:8024 --outgoing-webhook http://127.0.0.1:8080/bitrix/events
+  b24desk sim --fault-500 0.02 --fault-write-drop 0.02 --fault-late-write 0.01
   curl -s http://127.0.0.1:8024/rest/1/SECRET/crm.lead.list.json   # the printed webhook URL
 
 Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 the listener or the
@@ -70,6 +85,15 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			hooks = append(hooks, v)
 			return nil
 		})
+	var fj sim.FaultsJSON
+	fs.Float64Var(&fj.Error500Rate, "fault-500", 0, "share of requests answered 500 INTERNAL_SERVER_ERROR")
+	fs.Float64Var(&fj.Error503Rate, "fault-503", 0, "share of requests answered 503 QUERY_LIMIT_EXCEEDED")
+	fs.Float64Var(&fj.HTMLRate, "fault-html", 0, "share of requests answered with a 502 HTML page")
+	fs.Float64Var(&fj.WriteDropRate, "fault-write-drop", 0, "share of writes applied, then the connection closed")
+	fs.Float64Var(&fj.WriteTimeoutRate, "fault-write-timeout", 0, "share of writes applied, then never answered")
+	fs.Float64Var(&fj.LateWriteRate, "fault-late-write", 0, "share of writes held until the client gives up, applied later")
+	fs.StringVar(&fj.LateWriteDelay, "late-write-delay", "", "with --fault-late-write: how long after the client gave up (default at once)")
+	fs.StringVar(&fj.Latency, "latency", "", "added before every answer, e.g. 200ms")
 	help := fs.Bool("help", false, "show this help")
 	fs.Usage = func() {} // the usage is printed below: on stdout for --help, on stderr after a bad flag
 	printUsage := func(w io.Writer) {
@@ -93,10 +117,16 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "b24desk sim: bad arguments (see b24desk sim --help)")
 		return exitUsage
 	}
+	faults, err := fj.Faults()
+	if err != nil {
+		fmt.Fprintf(stderr, "b24desk sim: %v (see b24desk sim --help)\n", err)
+		return exitUsage
+	}
 	log := zerolog.New(stderr).With().Timestamp().Logger()
 	p := sim.New(sim.Options{Clock: clock.System{}, Logger: log, Rate: *rate, Burst: *burst, NoLimits: *noLimits,
 		OperatingLimit: *operating, EventDelay: *eventDelay})
 	defer p.Close()
+	p.SetFaults(faults)
 	for _, h := range hooks {
 		p.AddOutgoingWebhook(h, simHookEvents...)
 	}
@@ -134,6 +164,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, h := range hooks {
 		fmt.Fprintf(stdout, "outgoing webhook:   %s (%s)\n", h, strings.Join(simHookEvents, ", "))
 	}
+	fmt.Fprintf(stdout, "control:            %s%s, %s%s (loopback only)\n", base, sim.ControlFaultsPath, base, sim.ControlAuditPath)
 
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -122,3 +122,61 @@ func eventually(cond func() bool) bool {
 	}
 	return cond()
 }
+
+// TestSimFaults: the fault flags are in force from the start, the printed
+// control endpoint changes them while the simulator serves, and a rate
+// outside [0, 1] is a usage error.
+func TestSimFaults(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cmdSim(ctx, []string{"--listen", "127.0.0.1:0", "--no-limits", "--fault-500", "1"}, &stdout, &stderr)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("sim exit %d\n%s", code, stderr.String())
+		}
+	}()
+	var hookURL, faultsURL string
+	if !eventually(func() bool {
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			if v, ok := strings.CutPrefix(l, "webhook URL:"); ok {
+				hookURL = strings.TrimSpace(v)
+			}
+			if v, ok := strings.CutPrefix(l, "control:"); ok {
+				faultsURL, _, _ = strings.Cut(strings.TrimSpace(v), ",")
+			}
+		}
+		return hookURL != "" && faultsURL != ""
+	}) {
+		t.Fatalf("sim did not print the webhook and control URLs:\n%s", stdout.String())
+	}
+	status := func() int {
+		resp, err := http.Post(hookURL+"scope.json", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if s := status(); s != http.StatusInternalServerError {
+		t.Fatalf("with --fault-500 1: HTTP %d, want 500", s)
+	}
+	resp, err := http.Post(faultsURL, "application/json", strings.NewReader(`{"error_500_rate": 0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := status(); resp.StatusCode != http.StatusOK || s != http.StatusOK {
+		t.Fatalf("control POST %d, then HTTP %d, want 200 and 200", resp.StatusCode, s)
+	}
+
+	for _, args := range [][]string{{"--fault-503", "1.5"}, {"--fault-late-write", "0.1", "--late-write-delay", "later"}} {
+		var out, errb bytes.Buffer
+		if code := cmdSim(context.Background(), args, &out, &errb); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+}
