@@ -8,7 +8,7 @@ import (
 
 // Audit is what the portal ended up with, in the terms a soak checks: leads
 // created twice under one external ID, and side effects (timeline comments,
-// notifications, workflow starts) that landed more than once. It is the
+// notifications, workflow starts) it keeps more than once. It is the
 // simulator's own inspection (no portal method answers it), for tests and
 // the control endpoint (control.go).
 type Audit struct {
@@ -20,14 +20,18 @@ type Audit struct {
 	// Comments counts the timeline comments on leads that the key names,
 	// one per lead and key.
 	Comments int `json:"comments"`
-	// Notifications counts the notifications sent that the key names, one
-	// per recipient, TAG and key: those a later notification with the same
-	// TAG removed are counted too.
+	// Notifications counts the notifications the portal keeps that the key
+	// names, one per recipient and key.
 	Notifications int `json:"notifications"`
+	// ReplacedNotifications counts the notifications the key names that a
+	// later one with the same TAG removed (a notification sent again: the
+	// portal keeps one per TAG, api-reference/chats/notifications/
+	// im-notify-personal-add.md, so the user is left with one).
+	ReplacedNotifications int `json:"replaced_notifications"`
 	// RepeatedComments: a lead got the comment of one key more than once.
 	RepeatedComments []Repeat `json:"repeated_comments"`
-	// RepeatedNotifications: a user was sent the notification of one key
-	// with one TAG more than once.
+	// RepeatedNotifications: the portal keeps the notification of one key
+	// for one user more than once (under different TAGs, or none).
 	RepeatedNotifications []Repeat `json:"repeated_notifications"`
 	// RepeatedWorkflows: bizproc.workflow.start ran one template on one
 	// lead more than once (starts by AUTO_EXECUTE are not counted).
@@ -51,8 +55,9 @@ type Repeat struct {
 	Count      int    `json:"count"`
 }
 
-// Twice is how many comments and notifications landed again: the copies
-// beyond the first of every repeated one.
+// Twice is how many comments and notifications the portal keeps more than
+// once: the copies beyond the first of every repeated one (a notification
+// replaced through its TAG is not among them).
 func (a Audit) Twice() int {
 	n := 0
 	for _, r := range a.RepeatedComments {
@@ -114,12 +119,18 @@ func (p *Portal) Audit(key AuditKey) Audit {
 	}
 	a.Comments, a.RepeatedComments = comments.result()
 	notes := counter{}
-	for _, n := range p.st.notesSent {
+	for _, n := range p.st.notes {
 		if k := key(n.Message); k != "" {
-			notes.add(Repeat{UserID: n.UserID, Tag: n.Tag, Key: k})
+			notes.add(Repeat{UserID: n.UserID, Key: k})
+			a.ReplacedNotifications--
 		}
 	}
 	a.Notifications, a.RepeatedNotifications = notes.result()
+	for _, n := range p.st.notesSent {
+		if key(n.Message) != "" {
+			a.ReplacedNotifications++ // sent, less those kept
+		}
+	}
 	workflows := counter{}
 	for _, w := range p.st.workflows {
 		if !w.Auto {

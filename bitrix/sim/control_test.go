@@ -124,10 +124,10 @@ func TestWriteFaultRates(t *testing.T) {
 	}
 }
 
-// TestAudit: leads under one ORIGIN_ID twice, a comment and a notification
-// sent twice (the second notification replaced the first through its TAG,
-// yet the audit counts both sends) and a workflow started twice are found;
-// the key picks and names the texts.
+// TestAudit: leads under one ORIGIN_ID twice, a comment twice, a
+// notification kept twice (under two TAGs) and a workflow started twice are
+// found; a notification sent again under its TAG replaced the first, so it
+// is counted as replaced, not twice; the key picks and names the texts.
 func TestAudit(t *testing.T) {
 	p, srv := testPortal(t, Options{NoLimits: true})
 	tpl := p.AddTemplate(Template{Name: "Escalation"})
@@ -143,13 +143,15 @@ func TestAudit(t *testing.T) {
 	comment(3, "SLA: resolution due")
 	comment(3, "Customer reply")
 	comment(3, "Customer reply")
-	notify := func(text string) {
-		ok(t, post(t, p, srv, "im.notify.system.add", map[string]any{"USER_ID": 1, "MESSAGE": text, "TAG": "t:3", "CLIENT_ID": "app"}))
+	notify := func(user int, tag, text string) {
+		ok(t, post(t, p, srv, "im.notify.system.add", map[string]any{"USER_ID": user, "MESSAGE": text, "TAG": tag, "CLIENT_ID": "app"}))
 	}
-	notify("SLA: first response due")
-	notify("SLA: first response due")
-	if n := len(p.Notifications()); n != 1 {
-		t.Fatalf("%d notifications kept, want 1 (the TAG replaces)", n)
+	notify(1, "t:3:1", "SLA: first response due")
+	notify(1, "t:3:1", "SLA: first response due") // sent again: replaces the first
+	notify(2, "t:3:2", "SLA: first response due")
+	notify(2, "t:3:2b", "SLA: first response due") // under another TAG: kept twice
+	if n := len(p.Notifications()); n != 3 {
+		t.Fatalf("%d notifications kept, want 3 (the TAG replaces)", n)
 	}
 	for range 2 {
 		ok(t, post(t, p, srv, "bizproc.workflow.start", map[string]any{"TEMPLATE_ID": tpl, "DOCUMENT_ID": []any{"crm", "CCrmDocumentLead", "LEAD_3"}}))
@@ -166,10 +168,10 @@ func TestAudit(t *testing.T) {
 		t.Fatalf("workflows: %+v", all.RepeatedWorkflows)
 	}
 	sla := p.Audit(FirstLineWithPrefix("SLA: "))
-	if sla.Comments != 2 || sla.Notifications != 1 || sla.Twice() != 2 {
-		t.Fatalf("SLA audit: %+v, twice %d, want 2 comments, 1 notification, 2 twice", sla, sla.Twice())
+	if sla.Comments != 2 || sla.Notifications != 2 || sla.ReplacedNotifications != 1 || sla.Twice() != 2 {
+		t.Fatalf("SLA audit: %+v, twice %d, want 2 comments, 2 notifications, 1 replaced, 2 twice", sla, sla.Twice())
 	}
-	if r := sla.RepeatedNotifications; len(r) != 1 || r[0] != (Repeat{UserID: 1, Tag: "t:3", Key: "SLA: first response due", Count: 2}) {
+	if r := sla.RepeatedNotifications; len(r) != 1 || r[0] != (Repeat{UserID: 2, Key: "SLA: first response due", Count: 2}) {
 		t.Fatalf("repeated notifications: %+v", r)
 	}
 

@@ -96,7 +96,11 @@ func getFrom(listen, path string) (int, string) {
 // standby takes over each time; then the leader is SIGSTOPped past its
 // lease, the other takes over, and the stopped one, continued, steps down
 // (exit 1) without writing. Every mail (B24DESK_FAILOVER_MAILS per round,
-// default 1) becomes exactly one ticket. The takeover times are logged.
+// default 1) becomes exactly one ticket. The clock moves 50 minutes just
+// before each kill and stop, so the leader dies with SLA escalations of
+// the enterprise tickets (first response 2 h: steps at 80% and 100%) just
+// queued or in flight: each lands once (see escalations), and some do.
+// The takeover times are logged.
 func TestFailoverTwoNodes(t *testing.T) {
 	cluster := pgtest.StartT(t)
 	url, err := cluster.NewDatabase(context.Background(), "failover")
@@ -152,11 +156,25 @@ func TestFailoverTwoNodes(t *testing.T) {
 	}
 	waitTickets(sendRound())
 
+	// advance moves the simulator's clock and both nodes' debug clocks by
+	// step; each node ticks the SLA at once. A node not running (or
+	// stopped) is skipped: it starts at the simulator's time.
+	advance := func(step time.Duration, nodes ...*node) {
+		now := d.clk.Now().Add(step)
+		d.clk.Set(now)
+		for _, n := range nodes {
+			if err := postClock(n.listen, now); err != nil {
+				t.Fatalf("%s: %v", n.name, err)
+			}
+		}
+	}
+
 	// SIGKILL the leader, mail arriving meanwhile: the standby takes over;
 	// the killed node comes back as a standby.
 	leader, standby := a, b
 	var takeovers []time.Duration
 	for range kills {
+		advance(50*time.Minute, leader, standby)
 		_ = leader.proc.cmd.Process.Signal(syscall.SIGKILL)
 		<-leader.proc.done
 		killed := time.Now()
@@ -173,6 +191,7 @@ func TestFailoverTwoNodes(t *testing.T) {
 
 	// SIGSTOP the leader past its lease: the standby takes over, and the
 	// stopped one, continued, steps down without writing.
+	advance(50*time.Minute, leader, standby)
 	_ = leader.proc.cmd.Process.Signal(syscall.SIGSTOP)
 	stopped := time.Now()
 	round := sendRound()
@@ -193,6 +212,12 @@ func TestFailoverTwoNodes(t *testing.T) {
 	}
 	a = standby
 	waitTickets(sendRound())
+	// Every first-response step due by now fires, and its writes land.
+	advance(3*time.Hour, a)
+	d.waitFor("an empty outbox", 2*time.Minute, func() bool {
+		_, body := getFrom(a.listen, "/metrics")
+		return strings.Contains(body, "\nb24desk_outbox_pending 0\n")
+	})
 
 	// 0 lost, 0 duplicates: one ticket per mail.
 	for _, s := range subjects {
@@ -205,6 +230,18 @@ func TestFailoverTwoNodes(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%q: %d tickets, want 1", s, n)
 		}
+	}
+	// 0 double escalations.
+	esc := escalations(d.portal)
+	if esc.Comments == 0 {
+		t.Fatal("no SLA escalation reached the portal: the double-escalation check would prove nothing")
+	}
+	if n := esc.Twice(); n > 0 {
+		t.Errorf("%d escalation side effects landed twice: comments %+v, notifications %+v",
+			n, esc.RepeatedComments, esc.RepeatedNotifications)
+	}
+	if len(esc.DuplicateOrigins) > 0 {
+		t.Errorf("leads created twice: %+v", esc.DuplicateOrigins)
 	}
 	// What one node costs (docs/scaling.md): its memory and its database
 	// connections.
@@ -220,6 +257,6 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&conns); e
 	}
 	t.Logf("%s (leader, 1 mailbox): RSS %s, %d PostgreSQL connections; node b as a standby: RSS %s",
 		a.name, rss(a.proc.cmd.Process.Pid), conns, standbyRSS)
-	t.Logf("%d mails, one ticket each; takeover after SIGKILL: %v; after SIGSTOP: %s (lease TTL %s, renew %s, poll %s)",
-		len(subjects), takeovers, takeoverStop, daemon.LeaseTTL, daemon.LeaseRenew, daemon.LeasePoll)
+	t.Logf("%d mails, one ticket each; %d escalations (%d notifications, %d sent again and replaced through their TAG), %d twice; takeover after SIGKILL: %v; after SIGSTOP: %s (lease TTL %s, renew %s, poll %s)",
+		len(subjects), esc.Comments, esc.Notifications, esc.ReplacedNotifications, esc.Twice(), takeovers, takeoverStop, daemon.LeaseTTL, daemon.LeaseRenew, daemon.LeasePoll)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/daemon"
 )
 
 // binPath is the b24desk binary built once for the package's tests by
@@ -324,16 +325,45 @@ func (r *rig) setTime(t time.Time) {
 	if r.running == nil {
 		return
 	}
-	body, _ := json.Marshal(map[string]string{"set": t.Format(time.RFC3339Nano)})
-	resp, err := http.Post("http://"+r.listen+"/debug/clock", "application/json", bytes.NewReader(body))
-	if err != nil {
+	if err := postClock(r.listen, t); err != nil {
 		r.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var ans struct{ Now time.Time }
-	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil || resp.StatusCode != http.StatusOK || !ans.Now.Equal(t) {
-		r.t.Fatalf("POST /debug/clock: status %d, now %v, err %v", resp.StatusCode, ans.Now, err)
+}
+
+// postClock sets the debug clock of the daemon listening on listen to t;
+// the daemon runs an SLA tick at t before it answers.
+func postClock(listen string, t time.Time) error {
+	body, _ := json.Marshal(daemon.ClockRequest{Set: t.Format(time.RFC3339Nano)})
+	c := http.Client{Timeout: 2 * time.Minute} // a tick over many due tickets, under -race
+	resp, err := c.Post("http://"+listen+daemon.PathDebugClock, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("POST /debug/clock: %w", err)
 	}
+	defer resp.Body.Close()
+	var ans daemon.ClockAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil || resp.StatusCode != http.StatusOK || !ans.Now.Equal(t) {
+		return fmt.Errorf("POST /debug/clock: status %d, now %v, err %v", resp.StatusCode, ans.Now, err)
+	}
+	return nil
+}
+
+// escalations audits the SLA escalations the portal ended up with. An
+// escalation is one step of a ticket's SLA policy firing; its side effects
+// are a timeline comment on the lead and a notification to each recipient
+// (connector/sla fire), each starting with the step's text "SLA: <target>
+// due at <time> (<step>) for ticket #N, policy P" (the outbox adds a
+// marker line). An escalation done twice is a lead left with two comments
+// of one step's text, or a user left with two notifications of it
+// (Audit.Twice counts the copies beyond the first). A notification sent
+// again after an unknown outcome carries the same TAG
+// (b24d:LEAD:TARGET:STEP:USER) and replaces the first, as docs/sla.md
+// says: the portal keeps one, so it is not done twice (it is counted in
+// ReplacedNotifications). A step firing for a new deadline (a next
+// response after a reply) has another due time, so another text. The
+// rules of these tests have no reassign or workflow step, the other side
+// effects a step can have.
+func escalations(p *sim.Portal) sim.Audit {
+	return p.Audit(sim.FirstLineWithPrefix("SLA: "))
 }
 
 // waitFor polls cond until it holds or the deadline passes.

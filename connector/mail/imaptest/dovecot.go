@@ -61,6 +61,9 @@ type dovecot struct {
 	uid   int
 	gid   int
 	users string
+	conf  string
+	addr  string
+	proc  *testserver.Proc // the running server; replaced by restart
 }
 
 func startDovecot(t testing.TB) (*Server, error) {
@@ -74,36 +77,23 @@ func startDovecot(t testing.TB) (*Server, error) {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	d := &dovecot{dir: dir, uid: uid, gid: gid, users: filepath.Join(dir, "users")}
+	d := &dovecot{dir: dir, uid: uid, gid: gid, users: filepath.Join(dir, "users"), conf: filepath.Join(dir, "dovecot.conf")}
 	port, err := testserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	conf := filepath.Join(dir, "dovecot.conf")
-	if err := os.WriteFile(conf, []byte(dovecotConfig(dir, port)), 0o644); err != nil {
+	if err := os.WriteFile(d.conf, []byte(dovecotConfig(dir, port)), 0o644); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(DovecotPath, "-F", "-c", conf)
-	cmd.Dir = dir
-	var out strings.Builder
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	proc, err := testserver.Start(cmd)
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", DovecotPath, err)
-	}
-	// A throw-away instance: kill the whole process group at once rather
-	// than wait a second for Dovecot's graceful shutdown.
-	stop := proc.Stop
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	if err := waitListening(addr, proc.Exited()); err != nil {
-		stop()
-		log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-		return nil, fmt.Errorf("%w; output: %s; log: %s", err, out.String(), testserver.Tail(log, 2000))
+	d.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	if err := d.run(); err != nil {
+		return nil, err
 	}
 	cleanupDir = false
 	t.Cleanup(func() {
-		stop()
+		// A throw-away instance: kill the whole process group at once
+		// rather than wait a second for Dovecot's graceful shutdown.
+		d.proc.Stop()
 		if t.Failed() {
 			if log, err := os.ReadFile(filepath.Join(dir, "dovecot.log")); err == nil {
 				t.Logf("dovecot.log (tail):\n%s", testserver.Tail(log, 4000))
@@ -111,7 +101,41 @@ func startDovecot(t testing.TB) (*Server, error) {
 		}
 		_ = os.RemoveAll(dir)
 	})
-	return &Server{Kind: KindDovecot, Addr: addr, users: d}, nil
+	return &Server{Kind: KindDovecot, Addr: d.addr, users: d, restart: d.restart}, nil
+}
+
+// run starts Dovecot on its config and waits until it listens.
+func (d *dovecot) run() error {
+	cmd := exec.Command(DovecotPath, "-F", "-c", d.conf)
+	cmd.Dir = d.dir
+	var out strings.Builder
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	proc, err := testserver.Start(cmd)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", DovecotPath, err)
+	}
+	if err := waitListening(d.addr, proc.Exited()); err != nil {
+		proc.Stop()
+		log, _ := os.ReadFile(filepath.Join(d.dir, "dovecot.log"))
+		return fmt.Errorf("%w; output: %s; log: %s", err, out.String(), testserver.Tail(log, 2000))
+	}
+	d.proc = proc
+	return nil
+}
+
+// restart stops Dovecot (every connection is cut) and starts it again on
+// the same port, users and mail.
+func (d *dovecot) restart() error {
+	d.proc.Stop()
+	var err error
+	for range 5 { // the port may be busy for a moment
+		if err = d.run(); err == nil {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return err
 }
 
 // addUser writes the user's own passwd-file (the passdb path has %u in it):

@@ -33,6 +33,22 @@ func TestServerHelpers(t *testing.T) {
 	})
 }
 
+// TestDovecotRestart: a restart cuts the open session, and the server comes
+// back on the same address with the same account and mail.
+func TestDovecotRestart(t *testing.T) {
+	s := StartDovecot(t)
+	user, pass := s.NewUser(t)
+	uid := s.Append(t, user, pass, "INBOX", Mail("a@example.test", "support@example.test", "kept", "body"))
+	c := s.Dial(t, user, pass)
+	s.Restart(t)
+	if err := c.Noop().Wait(); err == nil {
+		t.Error("a session opened before the restart still works")
+	}
+	if inbox := s.List(t, user, pass, "INBOX"); len(inbox) != 1 || inbox[0].UID != uid {
+		t.Fatalf("INBOX after the restart = %+v, want the message with UID %d", inbox, uid)
+	}
+}
+
 func TestBadPasswordRejected(t *testing.T) {
 	ForEach(t, func(t *testing.T, s *Server) {
 		user, _ := s.NewUser(t)

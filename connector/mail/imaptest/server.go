@@ -24,7 +24,20 @@ type Server struct {
 	Addr string
 
 	users   userAdder
+	restart func() error // nil: the server cannot be restarted
 	counter atomic.Uint64
+}
+
+// Restart stops the server, cutting every connection, and starts it again
+// on the same address with the same accounts and mail (Dovecot only).
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	if s.restart == nil {
+		t.Fatalf("imaptest: a %s server cannot be restarted", s.Kind)
+	}
+	if err := s.restart(); err != nil {
+		t.Fatalf("imaptest: restart %s: %v", s.Kind, err)
+	}
 }
 
 // userAdder is the per-implementation way to create an account.
