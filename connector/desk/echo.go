@@ -2,9 +2,7 @@ package desk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/b24desk/b24desk/connector/events"
@@ -36,15 +34,6 @@ const EchoWindow = 2 * time.Minute
 // awaitWrites bounds the wait for the outbox's writes under way.
 const awaitWrites = 10 * time.Second
 
-// echoPrefix names the state setting of a lead's expected echoes.
-const echoPrefix = "desk.echo:"
-
-// expected is a lead's expected echoes.
-type expected struct {
-	N     int       `json:"n"`
-	Until time.Time `json:"until"`
-}
-
 // leadWritten is the outbox's OnLeadWritten hook (see Echoes).
 func (e *Engine) leadWritten(ctx context.Context, tx *store.Tx, w outbox.LeadWrite) error {
 	if w.DateModify.IsZero() {
@@ -75,19 +64,14 @@ func (e *Engine) leadWritten(ctx context.Context, tx *store.Tx, w outbox.LeadWri
 	}
 	x.N++
 	x.Until = now.Add(EchoWindow)
-	b, _ := json.Marshal(x)
-	return tx.PutSetting(ctx, echoPrefix+strconv.FormatInt(lead, 10), string(b))
+	return tx.PutExpectedEchoes(ctx, lead, x)
 }
 
 // echoes reads the lead's expected echoes (none once expired).
-func echoes(ctx context.Context, tx *store.Tx, lead int64, now time.Time) (expected, error) {
-	raw, found, err := tx.Setting(ctx, echoPrefix+strconv.FormatInt(lead, 10))
-	if err != nil || !found {
-		return expected{}, err
-	}
-	var x expected
-	if json.Unmarshal([]byte(raw), &x) != nil || !now.Before(x.Until) {
-		return expected{}, nil
+func echoes(ctx context.Context, tx *store.Tx, lead int64, now time.Time) (store.Echoes, error) {
+	x, err := tx.ExpectedEchoes(ctx, lead)
+	if err != nil || !now.Before(x.Until) {
+		return store.Echoes{}, err
 	}
 	return x, nil
 }
@@ -110,12 +94,8 @@ func (e *Engine) ownEcho(ctx context.Context, c events.Change) (bool, error) {
 			return err
 		}
 		own = true
-		key := echoPrefix + strconv.Itoa(c.LeadID)
-		if x.N--; x.N == 0 {
-			return tx.DeleteSetting(ctx, key)
-		}
-		b, _ := json.Marshal(x)
-		return tx.PutSetting(ctx, key, string(b))
+		x.N-- // none left: forgotten
+		return tx.PutExpectedEchoes(ctx, int64(c.LeadID), x)
 	})
 	return own, err
 }

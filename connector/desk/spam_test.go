@@ -2,8 +2,6 @@ package desk_test
 
 import (
 	"context"
-	"encoding/json"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -16,17 +14,17 @@ func TestSpamLessons(t *testing.T) {
 	id := e.mailTicket("", 11)
 	lesson := func() string {
 		t.Helper()
-		got, err := e.st.SettingsByPrefix(context.Background(), "spam.lesson:", 10)
+		got, err := e.st.SpamLessons(context.Background(), 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, ok := got["spam.lesson:"+strconv.FormatInt(id, 10)]
-		if len(got) > 1 || (len(got) == 1 && !ok) {
-			t.Fatalf("lessons: %v", got)
+		if len(got) > 1 || (len(got) == 1 && got[0].Lead != id) {
+			t.Fatalf("lessons: %+v", got)
 		}
-		var l struct{ Class string }
-		_ = json.Unmarshal([]byte(v), &l)
-		return l.Class
+		if len(got) == 0 {
+			return ""
+		}
+		return got[0].Class
 	}
 	for _, step := range []struct{ stage, want string }{
 		{"IN_PROCESS", ""},

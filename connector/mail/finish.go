@@ -2,7 +2,6 @@ package mail
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
@@ -88,7 +87,7 @@ func (i *Intake) finishPage(ctx context.Context, box *imapbox.Box, uidValidity u
 			if err := tx.MarkMessage(ctx, f.row.DedupeKey, store.MessageDone, f.lead, f.row.Error, now); err != nil {
 				return err
 			}
-			if err := tx.DeleteSetting(ctx, waitPrefix+f.row.DedupeKey); err != nil {
+			if err := tx.DeleteMailWait(ctx, f.row.DedupeKey); err != nil {
 				return err
 			}
 		}
@@ -99,15 +98,9 @@ func (i *Intake) finishPage(ctx context.Context, box *imapbox.Box, uidValidity u
 // ready reports whether the mail's portal work is done, filling the lead
 // ID from the outbox result when it was not known yet.
 func (i *Intake) ready(ctx context.Context, row store.Message) (wait, bool, error) {
-	var w wait
-	raw, found, err := i.opts.Store.Setting(ctx, waitPrefix+row.DedupeKey)
+	w, err := i.opts.Store.MailWaitOf(ctx, row.DedupeKey)
 	if err != nil {
 		return w, false, err
-	}
-	if found && raw != "" {
-		if err := json.Unmarshal([]byte(raw), &w); err != nil {
-			w = wait{}
-		}
 	}
 	if w.Outbox == "" {
 		return w, true, nil

@@ -23,13 +23,9 @@ func RegisterHooks(o *outbox.Outbox, clk clock.Clock) {
 		if !ok {
 			return nil // not a mail's lead
 		}
-		raw, found, err := tx.Setting(ctx, draftPrefix+origin)
-		if err != nil || !found || raw == "" {
+		d, found, err := tx.MailDraft(ctx, origin)
+		if err != nil || !found {
 			return err
-		}
-		var d draft
-		if err := json.Unmarshal([]byte(raw), &d); err != nil {
-			return nil // unreadable draft: the lead exists, the engine reconciles the ticket
 		}
 		lead, err := outbox.LeadIDFromResult(result)
 		if err != nil {
@@ -56,6 +52,6 @@ func RegisterHooks(o *outbox.Outbox, clk clock.Clock) {
 				return err
 			}
 		}
-		return tx.DeleteSetting(ctx, draftPrefix+origin)
+		return tx.DeleteMailDraft(ctx, origin)
 	})
 }

@@ -74,17 +74,17 @@ func testReplyBeforeLead(t *testing.T, s *imaptest.Server, sameRound bool) {
 	if e2, found, _ := e.st.LookupThread(t.Context(), "html-1@example.com"); !found || e2.LeadID != int64(id) {
 		t.Errorf("thread entry %+v, want lead %d", e2, id)
 	}
-	keys := []string{draftPrefix + str(e.portal.Leads()[0]["ORIGIN_ID"])}
-	done, _ := e.st.ListMessages(t.Context(), store.MessageFilter{State: store.MessageDone, Mailbox: e.mb.Name})
-	for _, m := range done {
-		keys = append(keys, waitPrefix+m.DedupeKey)
+	origin := str(e.portal.Leads()[0]["ORIGIN_ID"])
+	if _, found, err := e.st.MailDraft(t.Context(), origin); found || err != nil {
+		t.Errorf("draft of %s left behind (%v), want it deleted", origin, err)
 	}
+	done, _ := e.st.ListMessages(t.Context(), store.MessageFilter{State: store.MessageDone, Mailbox: e.mb.Name})
 	if len(done) != 2 {
 		t.Errorf("%d rows done, want 2", len(done))
 	}
-	for _, key := range keys {
-		if _, found, _ := e.st.Setting(t.Context(), key); found {
-			t.Errorf("setting %s left behind, want it deleted", key)
+	for _, m := range done {
+		if w, err := e.st.MailWaitOf(t.Context(), m.DedupeKey); w != (store.MailWait{}) || err != nil {
+			t.Errorf("wait of %s left behind: %+v %v, want it deleted", m.DedupeKey, w, err)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,26 +27,9 @@ const (
 // truncatedHeader is what imapbox puts on a mail fetched above the size cap.
 const truncatedHeader = "X-B24desk-Truncated"
 
-// waitPrefix keys the state setting that says what a handled mail waits
-// for before it is moved; draftPrefix keys the ticket drafted for a
-// lead.add, read by the lead.add hook.
-const (
-	waitPrefix  = "mail.wait:"
-	draftPrefix = "mail.draft:"
-)
-
 // wait is what a handled mail waits for before it is finished in the
-// mailbox.
-type wait struct {
-	// Outbox is the dedupe key of the outbox row that must be done ("":
-	// nothing to wait for).
-	Outbox string `json:"outbox,omitempty"`
-	// Lead is the ticket the mail went to, when known already.
-	Lead int64 `json:"lead,omitempty"`
-	// Quarantine moves the mail to the quarantine folder instead of the
-	// processed one (an oversize original).
-	Quarantine bool `json:"quarantine,omitempty"`
-}
+// mailbox (kept in the state until then).
+type wait = store.MailWait
 
 // outcome is the decision for one mail.
 type outcome struct {
@@ -148,7 +130,7 @@ func (i *Intake) processPage(ctx context.Context, rows []store.Message) error {
 				h.out = out
 			}
 			if h.out.wait != (wait{}) {
-				if err := putJSON(ctx, tx, waitPrefix+h.row.DedupeKey, h.out.wait); err != nil {
+				if err := tx.PutMailWait(ctx, h.row.DedupeKey, h.out.wait); err != nil {
 					return err
 				}
 			}
@@ -241,12 +223,4 @@ func (i *Intake) handle(ctx context.Context, tx *store.Tx, row store.Message, ms
 		}
 	}
 	return i.newTicket(ctx, tx, msg, origin, related, oversize, row, v, now)
-}
-
-func putJSON(ctx context.Context, tx *store.Tx, key string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return tx.PutSetting(ctx, key, string(b))
 }

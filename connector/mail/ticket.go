@@ -16,12 +16,9 @@ import (
 	"github.com/b24desk/b24desk/rules"
 )
 
-// draft is what the lead.add hook needs to record the new ticket.
-type draft struct {
-	Ticket    store.Ticket `json:"ticket"`
-	MessageID string       `json:"message_id,omitempty"`
-	Row       string       `json:"row"`
-}
+// draft is what the lead.add hook needs to record the new ticket (kept
+// in the state until then).
+type draft = store.MailDraft
 
 // newTicket decides type, priority, tier, assignee and SLA with the rules
 // and queues the lead.add (and the type's workflow) in the lead's group.
@@ -163,7 +160,7 @@ func (i *Intake) newTicket(ctx context.Context, tx *store.Tx, msg *mimeparse.Mes
 	if junk {
 		dr.Ticket.ClosedAt, dr.Ticket.SLAState, result = now, "", ResultJunk
 	}
-	if err := putJSON(ctx, tx, draftPrefix+origin, dr); err != nil {
+	if err := tx.PutMailDraft(ctx, dr, now); err != nil {
 		return outcome{}, err
 	}
 	if msg.MessageID != "" {

@@ -2,45 +2,30 @@ package sla
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
 
-// timelineKeyPrefix names the state setting holding a ticket's timeline.
+// Timelines is what the timeline needs from the state (store.Tx has it).
 // The store's ticket row keeps only PausedSince and PausedTotal; the SLA
-// schedule needs the pause spans and the customer's latest reply.
-const timelineKeyPrefix = "sla.timeline:"
-
-// timelineRecord is the persisted part of a ticket's rules.Timeline.
-type timelineRecord struct {
-	CustomerReply time.Time        `json:"customer_reply,omitzero"`
-	Paused        []rules.Interval `json:"paused,omitempty"`
-}
-
-// Settings is what the timeline needs from the state (store.Tx has it).
-type Settings interface {
-	Setting(ctx context.Context, key string) (value string, found bool, err error)
-	PutSetting(ctx context.Context, key, value string) error
+// schedule needs the pause spans and the customer's latest reply, kept
+// beside it (store.Timeline).
+type Timelines interface {
+	TicketTimeline(ctx context.Context, lead int64) (tl store.Timeline, found bool, err error)
+	PutTicketTimeline(ctx context.Context, lead int64, tl store.Timeline) error
 }
 
 // LoadTimeline returns the ticket's timeline: created, the customer's
 // latest reply and the pause spans (an open span while it waits).
-func LoadTimeline(ctx context.Context, st Settings, t store.Ticket) (rules.Timeline, error) {
+func LoadTimeline(ctx context.Context, st Timelines, t store.Ticket) (rules.Timeline, error) {
 	tl := rules.Timeline{Created: t.CreatedAt}
-	v, found, err := st.Setting(ctx, timelineKeyPrefix+strconv.FormatInt(t.LeadID, 10))
+	rec, found, err := st.TicketTimeline(ctx, t.LeadID)
 	if err != nil {
 		return tl, err
 	}
 	if found {
-		var rec timelineRecord
-		if err := json.Unmarshal([]byte(v), &rec); err != nil {
-			return tl, fmt.Errorf("ticket %d timeline: %w", t.LeadID, err)
-		}
 		tl.CustomerReply, tl.Paused = rec.CustomerReply, rec.Paused
 	}
 	// A pause recorded on the ticket row but not in the spans (a ticket
@@ -52,12 +37,8 @@ func LoadTimeline(ctx context.Context, st Settings, t store.Ticket) (rules.Timel
 }
 
 // SaveTimeline stores the ticket's customer reply and pause spans.
-func SaveTimeline(ctx context.Context, st Settings, leadID int64, tl rules.Timeline) error {
-	b, err := json.Marshal(timelineRecord{CustomerReply: tl.CustomerReply, Paused: tl.Paused})
-	if err != nil {
-		return fmt.Errorf("ticket %d timeline: %w", leadID, err)
-	}
-	return st.PutSetting(ctx, timelineKeyPrefix+strconv.FormatInt(leadID, 10), string(b))
+func SaveTimeline(ctx context.Context, st Timelines, leadID int64, tl rules.Timeline) error {
+	return st.PutTicketTimeline(ctx, leadID, store.Timeline{CustomerReply: tl.CustomerReply, Paused: tl.Paused})
 }
 
 // Pause starts a pause span at at on the ticket and its timeline (no-op

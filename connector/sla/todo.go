@@ -44,11 +44,6 @@ const KindTodoResponsible = "sla.todo.responsible"
 // a new to-do instead: crm.activity.update does not set DEADLINE.
 const KindTodoUpdate = "sla.todo.update"
 
-// todoIDKeyPrefix names the state setting holding a ticket's to-do ID
-// (kept beyond the outbox history's retention); "0" means the ticket has
-// no to-do b24desk may change.
-const todoIDKeyPrefix = "sla.todo:"
-
 // todoAdd is the todo.add write of a ticket's to-do (responsible 0: the
 // portal's default, the webhook's user).
 func todoAdd(lead int64, deadline string, responsible int64) outbox.TodoAdd {
@@ -68,7 +63,7 @@ func rememberTodo(ctx context.Context, tx *store.Tx, row outbox.Row, result json
 	if err != nil {
 		return nil // an unreadable answer: the deadline kind falls back to the row
 	}
-	return tx.PutSetting(ctx, todoIDKeyPrefix+strconv.FormatInt(lead, 10), strconv.FormatInt(id, 10))
+	return tx.PutTicketTodo(ctx, lead, id)
 }
 
 // rememberResult records the to-do a KindTodoDeadline, KindTodoResponsible
@@ -83,7 +78,7 @@ func rememberResult(ctx context.Context, tx *store.Tx, row outbox.Row, result js
 	if err != nil {
 		id = 0
 	}
-	return tx.PutSetting(ctx, todoIDKeyPrefix+strconv.FormatInt(pl.Lead, 10), strconv.FormatInt(id, 10))
+	return tx.PutTicketTodo(ctx, pl.Lead, id)
 }
 
 func todoID(result json.RawMessage) (int64, error) {
@@ -240,17 +235,16 @@ func (todoUpdate) Lookup(context.Context, outbox.Portal, outbox.Row) (json.RawMe
 	return nil, false, nil
 }
 
-// currentTodo finds the ticket's to-do ID: the recorded one, else the done
-// todo.add row; 0 when it has none b24desk may change.
+// currentTodo finds the ticket's to-do ID: the recorded one (kept beyond
+// the outbox history's retention), else the done todo.add row; 0 when it
+// has none b24desk may change.
 func currentTodo(ctx context.Context, st *store.Store, lead int64) (int64, error) {
-	v, found, err := st.Setting(ctx, todoIDKeyPrefix+strconv.FormatInt(lead, 10))
+	id, found, err := st.TicketTodo(ctx, lead)
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", bitrix.ErrTransient, err)
 	}
 	if found {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return max(id, 0), nil
-		}
+		return id, nil
 	}
 	row, err := st.OutboxRowByKey(ctx, outbox.TodoKey(lead))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && row.State == store.OutboxDropped) {
@@ -260,8 +254,7 @@ func currentTodo(ctx context.Context, st *store.Store, lead int64) (int64, error
 		// Not added yet: try again later.
 		return 0, fmt.Errorf("%w: to-do of lead %d not added yet", bitrix.ErrTransient, lead)
 	}
-	id, err := todoID(row.Result)
-	if err != nil {
+	if id, err = todoID(row.Result); err != nil {
 		return 0, nil
 	}
 	return id, nil

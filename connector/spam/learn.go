@@ -2,11 +2,8 @@ package spam
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -15,35 +12,22 @@ import (
 	"github.com/b24desk/b24desk/connector/store"
 )
 
-// State keys: a lesson waiting to be given, and the class a ticket's mail
-// was last taught as (once per mail; a changed mind teaches again).
-const (
-	lessonPrefix = "spam.lesson:"
-	taughtPrefix = "spam.taught:"
-)
+// The state keeps a lesson waiting to be given, and the class a ticket's
+// mail was last taught as (once per mail; a changed mind teaches again).
 
 // learnPage bounds the lessons given per run.
 const learnPage = 100
-
-type lesson struct {
-	Class Class     `json:"class"`
-	At    time.Time `json:"at"`
-}
 
 // QueueLesson records in tx that the first mail of the ticket is to be
 // taught as class; a lesson not given yet is replaced (the last decision
 // counts). The Learner gives it outside the transaction.
 func QueueLesson(ctx context.Context, tx *store.Tx, lead int64, class Class, now time.Time) error {
-	b, err := json.Marshal(lesson{Class: class, At: now})
-	if err != nil {
-		return err
-	}
-	return tx.PutSetting(ctx, lessonPrefix+strconv.FormatInt(lead, 10), string(b))
+	return tx.QueueSpamLesson(ctx, store.SpamLesson{Lead: lead, Class: string(class), QueuedAt: now})
 }
 
 // Taught returns the class the ticket's mail was last taught as ("" none).
 func Taught(ctx context.Context, st *store.Store, lead int64) (Class, error) {
-	v, _, err := st.Setting(ctx, taughtPrefix+strconv.FormatInt(lead, 10))
+	v, err := st.SpamTaught(ctx, lead)
 	return Class(v), err
 }
 
@@ -61,42 +45,38 @@ type Learner struct {
 // raw copy is gone, or that the filter refuses, is dropped with a log line.
 func (l *Learner) RunOnce(ctx context.Context) (taught int, err error) {
 	log := l.Log.With().Str("component", "spam").Logger()
-	queued, err := l.Store.SettingsByPrefix(ctx, lessonPrefix, learnPage)
+	queued, err := l.Store.SpamLessons(ctx, learnPage)
 	if err != nil {
 		return 0, err
 	}
-	for key, v := range queued {
-		lead, err := strconv.ParseInt(strings.TrimPrefix(key, lessonPrefix), 10, 64)
-		var ls lesson
-		if err != nil || json.Unmarshal([]byte(v), &ls) != nil {
-			_ = l.Store.DeleteSetting(ctx, key)
-			continue
-		}
-		result, err := l.give(ctx, lead, ls.Class)
+	for _, ls := range queued {
+		lead, class := ls.Lead, Class(ls.Class)
+		result, err := l.give(ctx, lead, class)
 		if errors.Is(err, ErrUnavailable) {
 			return taught, fmt.Errorf("teach lead %d: %w", lead, err)
 		}
 		if err != nil {
-			log.Warn().Err(err).Int64("lead", lead).Str("class", string(ls.Class)).Msg("spam lesson dropped")
+			log.Warn().Err(err).Int64("lead", lead).Str("class", ls.Class).Msg("spam lesson dropped")
 			result = "error"
 		} else {
-			log.Info().Int64("lead", lead).Str("class", string(ls.Class)).Str("result", result).Msg("spam filter taught")
+			log.Info().Int64("lead", lead).Str("class", ls.Class).Str("result", result).Msg("spam filter taught")
 		}
-		l.Metrics.SpamTaught(string(ls.Class), result)
+		l.Metrics.SpamTaught(ls.Class, result)
 		if result == "learned" {
 			taught++
 		}
 		// The lesson is done unless a newer one replaced it meanwhile.
 		err = l.Store.WithTx(ctx, func(tx *store.Tx) error {
-			if cur, _, err := tx.Setting(ctx, key); err != nil || cur != v {
+			cur, found, err := tx.SpamLessonOf(ctx, lead)
+			if err != nil || !found || cur.Class != ls.Class || !cur.QueuedAt.Equal(ls.QueuedAt) {
 				return err
 			}
 			if result == "learned" || result == "known" {
-				if err := tx.PutSetting(ctx, taughtPrefix+strconv.FormatInt(lead, 10), string(ls.Class)); err != nil {
+				if err := tx.PutSpamTaught(ctx, lead, ls.Class); err != nil {
 					return err
 				}
 			}
-			return tx.DeleteSetting(ctx, key)
+			return tx.DeleteSpamLesson(ctx, lead)
 		})
 		if err != nil {
 			return taught, err

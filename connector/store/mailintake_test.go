@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -152,7 +153,7 @@ func TestOutboxStatusByKey(t *testing.T) {
 	}
 }
 
-func TestSettingsByPrefix(t *testing.T) {
+func TestSettingsWithPrefix(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
 	for _, k := range []string{"spam.lesson:1", "spam.lesson:2", "spam.lessons", "spam.lesson", "spam.taught:1", "spam.lesson:3"} {
@@ -160,15 +161,12 @@ func TestSettingsByPrefix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.SettingsByPrefix(ctx, "spam.lesson:", 2)
+	got, err := settingsWithPrefix(ctx, s.q, "spam.lesson:")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got["spam.lesson:1"] != "vspam.lesson:1" || got["spam.lesson:2"] == "" {
-		t.Fatalf("first page = %v", got)
-	}
-	got, _ = s.SettingsByPrefix(ctx, "spam.lesson:", 10)
-	if len(got) != 3 || got["spam.lesson:3"] == "" {
-		t.Fatalf("all = %v", got)
+	want := []settingRow{{"spam.lesson:1", "vspam.lesson:1"}, {"spam.lesson:2", "vspam.lesson:2"}, {"spam.lesson:3", "vspam.lesson:3"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rows = %v, want %v", got, want)
 	}
 }

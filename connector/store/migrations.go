@@ -1,5 +1,11 @@
 package store
 
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+)
+
 // migration is one step of the schema. Steps are applied in order, each in
 // its own transaction, and never edited once released: a change is a new
 // step appended to the list.
@@ -9,6 +15,9 @@ type migration struct {
 	// postgres is the step for PostgreSQL when pgDDL's translation of sql
 	// does not fit (postgres.go); empty for most steps.
 	postgres string
+	// data, when set, moves data after the DDL, in the step's transaction,
+	// on both engines: what portable SQL cannot do (reading JSON).
+	data func(ctx context.Context, tx *Tx, log zerolog.Logger) error
 }
 
 // migrations is the schema history; len(migrations) is the version this
@@ -154,6 +163,16 @@ INSERT INTO settings (key, value) VALUES ('` + InstallationIDKey + `', replace(g
 ON CONFLICT(key) DO NOTHING;
 `},
 	{name: "rules replay: classification inputs of mail tickets", sql: replayInputSchema},
+	{name: "per-ticket state in tables (timeline, to-do, echoes, mail drafts and waits, spam lessons), moved from settings",
+		sql: ticketStateSchema + mailDraftsSchema + spamLessonsSchema, data: moveTicketSettings},
+}
+
+// move runs the step's data move, if any.
+func (m migration) move(ctx context.Context, tx *Tx, log zerolog.Logger) error {
+	if m.data == nil {
+		return nil
+	}
+	return m.data(ctx, tx, log)
 }
 
 // SchemaVersion is the schema version this binary writes.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // InstallationIDKey names the setting holding the installation ID: 32 hex
@@ -120,26 +119,4 @@ ON CONFLICT(pool) DO UPDATE SET position = excluded.position`, pool, pos)
 		return fmt.Errorf("set routing position %q: %w", pool, err)
 	}
 	return nil
-}
-
-// SettingsByPrefix returns up to limit settings whose key starts with
-// prefix, by key (a small work queue kept in settings, e.g. spam lessons).
-func (a access) SettingsByPrefix(ctx context.Context, prefix string, limit int) (map[string]string, error) {
-	// substr counts characters in SQLite and PostgreSQL alike; a range on
-	// key would depend on PostgreSQL's collation.
-	rows, err := a.q.QueryContext(ctx, `SELECT key, value FROM settings WHERE substr(key, 1, ?) = ? ORDER BY key LIMIT ?`,
-		utf8.RuneCountInString(prefix), prefix, limit)
-	if err != nil {
-		return nil, fmt.Errorf("settings %q*: %w", prefix, err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return nil, fmt.Errorf("settings %q*: %w", prefix, err)
-		}
-		out[k] = v
-	}
-	return out, rows.Err()
 }

@@ -321,6 +321,9 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 				if _, err := tx.q.ExecContext(ctx, ddl); err != nil {
 					return err
 				}
+				if err := m.move(ctx, tx, s.log); err != nil {
+					return err
+				}
 				return pgSetVersion(ctx, tx.q, i+1)
 			})
 			if err != nil {
@@ -331,6 +334,9 @@ func (s *Store) migrate(ctx context.Context, target int) error {
 		}
 		err := s.WithTx(ctx, func(tx *Tx) error {
 			if _, err := tx.q.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			if err := m.move(ctx, tx, s.log); err != nil {
 				return err
 			}
 			_, err := tx.q.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1))

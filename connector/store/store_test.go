@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,25 +22,7 @@ func openTest(t *testing.T, dir string) *Store {
 // buildAtVersion makes a database in dir holding the first k migrations.
 func buildAtVersion(t *testing.T, dir string, k int) {
 	t.Helper()
-	ctx := context.Background()
-	lock, err := lockDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := openDB(filepath.Join(dir, DBFileName), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Store{access: access{q: db}, db: db, lock: lock, dir: dir, log: zerolog.Nop()}
-	if err := s.migrate(ctx, k); err != nil {
-		t.Fatalf("migrate to %d: %v", k, err)
-	}
-	if k >= 1 {
-		if err := s.PutSetting(ctx, "kept", "yes"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
+	if err := BuildOldState(context.Background(), dir, k, map[string]string{"kept": "yes"}); err != nil {
 		t.Fatal(err)
 	}
 }

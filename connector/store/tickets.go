@@ -39,7 +39,11 @@ type Ticket struct {
 	UpdatedAt      time.Time
 }
 
-const ticketCols = `lead_id, origin_id, type, status, assignee, tier, priority, policy, requester, created_at,
+const ticketCols = `lead_id, ` + ticketFields
+
+// ticketFields are the columns of a ticket but its lead ID (a mail's
+// draft ticket has the same, see maildrafts.go).
+const ticketFields = `origin_id, type, status, assignee, tier, priority, policy, requester, created_at,
 first_response_due, first_response_met, next_response_due, next_response_met, resolution_due, resolution_met,
 paused_since, paused_total_seconds, next_due_at, sla_state, last_date_modify, last_written, closed_at, deleted, updated_at`
 
@@ -82,15 +86,9 @@ func (a access) UpsertTicket(ctx context.Context, t Ticket, now time.Time) error
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("upsert ticket: %w", err)
 	}
-	written := string(t.LastWritten)
-	if written == "" {
-		written = "{}"
-	} else if !json.Valid(t.LastWritten) {
-		return fmt.Errorf("upsert ticket %d: last written is not JSON", t.LeadID)
-	}
-	var origin any
-	if t.OriginID != "" {
-		origin = t.OriginID
+	values, err := ticketValues(t, now)
+	if err != nil {
+		return fmt.Errorf("upsert ticket %d: %w", t.LeadID, err)
 	}
 	_, err = a.q.ExecContext(ctx, `INSERT INTO tickets (`+ticketCols+`)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -104,16 +102,31 @@ ON CONFLICT(lead_id) DO UPDATE SET origin_id = excluded.origin_id, type = exclud
 	paused_total_seconds = excluded.paused_total_seconds, next_due_at = excluded.next_due_at,
 	sla_state = excluded.sla_state, last_date_modify = excluded.last_date_modify,
 	last_written = excluded.last_written, closed_at = excluded.closed_at, deleted = excluded.deleted,
-	updated_at = excluded.updated_at`,
-		t.LeadID, origin, t.Type, t.Status, t.Assignee, t.Tier, t.Priority, t.Policy, t.Requester,
-		tsNN(t.CreatedAt), ts(t.FirstResponseDue), ts(t.FirstResponseMet), ts(t.NextResponseDue),
-		ts(t.NextResponseMet), ts(t.ResolutionDue), ts(t.ResolutionMet), ts(t.PausedSince),
-		int64(t.PausedTotal/time.Second), ts(t.NextDueAt), t.SLAState, ts(t.LastDateModify), written,
-		ts(t.ClosedAt), t.Deleted, tsNN(now))
+	updated_at = excluded.updated_at`, append([]any{t.LeadID}, values...)...)
 	if err != nil {
 		return fmt.Errorf("upsert ticket %d: %w", t.LeadID, err)
 	}
 	return a.recordHistory(ctx, old, found, t, now)
+}
+
+// ticketValues are the stored values of the ticket's ticketFields, with
+// now as its update time.
+func ticketValues(t Ticket, now time.Time) ([]any, error) {
+	written := string(t.LastWritten)
+	if written == "" {
+		written = "{}"
+	} else if !json.Valid(t.LastWritten) {
+		return nil, errors.New("last written is not JSON")
+	}
+	var origin any
+	if t.OriginID != "" {
+		origin = t.OriginID
+	}
+	return []any{origin, t.Type, t.Status, t.Assignee, t.Tier, t.Priority, t.Policy, t.Requester,
+		tsNN(t.CreatedAt), ts(t.FirstResponseDue), ts(t.FirstResponseMet), ts(t.NextResponseDue),
+		ts(t.NextResponseMet), ts(t.ResolutionDue), ts(t.ResolutionMet), ts(t.PausedSince),
+		int64(t.PausedTotal / time.Second), ts(t.NextDueAt), t.SLAState, ts(t.LastDateModify), written,
+		ts(t.ClosedAt), t.Deleted, tsNN(now)}, nil
 }
 
 // Ticket returns the ticket of the lead, or ErrNotFound.
