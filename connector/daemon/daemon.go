@@ -15,6 +15,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/desk"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/mail"
 	"github.com/b24desk/b24desk/connector/metrics"
@@ -169,7 +170,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 
 	d.outbox = outbox.New(o.Store, d.portal, d.clk, o.Logger.With().Str("component", "outbox").Logger(),
 		outbox.Config{UnknownDelay: o.Config.Outbox.LookupDelay, AlertUsers: alertUsers(o.Config.Outbox.AlertUsers)})
-	mail.RegisterHooks(d.outbox, d.clk)
+	desk.RegisterHooks(d.outbox, d.clk)
 
 	d.appUser = d.portalUser(ctx)
 	if err := d.buildSpam(); err != nil {
@@ -190,7 +191,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		in, err := mail.New(mail.Options{
 			Mailbox: mb, Threading: o.Config.Threading, Store: o.Store, Outbox: d.outbox,
 			Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
-			Tickets: d.core.tickets(), Ratings: d.ratings, Departments: d.core.departments, Clock: d.clk,
+			Tickets: d.core.tickets(), Ratings: d.ratings, Clock: d.clk,
 			Log: o.Logger, Metrics: d.metrics, Spam: d.spam, // the intake adds its component and mailbox
 		})
 		if err != nil {

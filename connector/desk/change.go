@@ -119,14 +119,13 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 	in := e.input(lead)
 	in.Ticket.Type, in.Ticket.Priority, in.Ticket.Tier = t.Type, t.Priority, t.Tier
 	in.Ticket.Assignee = strconv.FormatInt(t.Assignee, 10)
-	before, err := sla.RouteState(ctx, tx, r)
+	before, err := e.routeState(ctx, tx, r)
 	if err != nil {
 		return err
 	}
-	before.Departments = e.sla.DepartmentMembers()
 	a, after := r.Route(&in, before)
 	if a.User > 0 {
-		if err := sla.SaveRouteState(ctx, tx, before, after); err != nil {
+		if err := saveRouteState(ctx, tx, before, after); err != nil {
 			return err
 		}
 		if int64(a.User) != t.Assignee {
@@ -148,19 +147,5 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 			return err
 		}
 	}
-	return e.workflow(ctx, tx, r, t, "type:"+t.Type, now)
-}
-
-// workflow starts the ticket type's business process unless the portal
-// starts it by itself (any AUTO_EXECUTE: on create it already ran for the
-// lead, on update the portal runs it on b24desk's own writes).
-func (e *Engine) workflow(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, why string, now time.Time) error {
-	typ, ok := r.TypeByCode(t.Type)
-	if !ok || typ.WorkflowTemplate <= 0 {
-		return nil
-	}
-	if e.o.Schema().StartsByItself(typ.WorkflowTemplate) {
-		return nil
-	}
-	return sla.StartWorkflow(ctx, e.o.Outbox, tx, t.LeadID, typ.WorkflowTemplate, why, now)
+	return e.startWorkflow(ctx, tx, t, typeWorkflow(r, t.Type), "type:"+t.Type, now)
 }

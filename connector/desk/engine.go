@@ -41,8 +41,6 @@ type Options struct {
 	Clock   clock.Clock
 	Log     zerolog.Logger
 	Metrics *metrics.Metrics // may be nil
-	// SLA is the SLA clock; nil builds one from the same options.
-	SLA *sla.Clock
 	// WebhookUserID is the webhook's user: a hand-made lead assigned to it
 	// counts as unassigned and is routed.
 	WebhookUserID int
@@ -56,6 +54,10 @@ type Options struct {
 	// the SLA clock's notifications; nil: the Client when it can
 	// (*bitrix.Client can), else department pools have no members.
 	Users sla.Users
+	// Departments returns the members of the rules' department pools for
+	// routing (rules.RouteState.Departments); nil: the SLA clock's cache
+	// (Clock.DepartmentMembers).
+	Departments func() map[int][]int
 	// Acknowledge queues the acknowledgement of a lead adopted from an
 	// intake source, in the adoption's transaction (outbound's
 	// AckAdopted); nil: none.
@@ -94,14 +96,15 @@ func New(o Options) (*Engine, error) {
 	if u, ok := o.Client.(sla.Users); ok && o.Users == nil {
 		o.Users = u
 	}
-	e := &Engine{o: o, sla: o.SLA, log: o.Log.With().Str("component", "desk").Logger()}
-	if e.sla == nil {
-		c, err := sla.New(sla.Options{Store: o.Store, Outbox: o.Outbox, Rules: o.Rules, Schema: o.Schema,
-			Clock: o.Clock, Log: o.Log, Metrics: o.Metrics, Users: o.Users})
-		if err != nil {
-			return nil, err
-		}
-		e.sla = c
+	e := &Engine{o: o, log: o.Log.With().Str("component", "desk").Logger()}
+	c, err := sla.New(sla.Options{Store: o.Store, Outbox: o.Outbox, Rules: o.Rules, Schema: o.Schema,
+		Clock: o.Clock, Log: o.Log, Metrics: o.Metrics, Users: o.Users, StartWorkflow: e.startWorkflow})
+	if err != nil {
+		return nil, err
+	}
+	e.sla = c
+	if e.o.Departments == nil {
+		e.o.Departments = e.sla.DepartmentMembers
 	}
 	if o.SkipEchoes {
 		o.Outbox.OnLeadWritten(e.leadWritten)

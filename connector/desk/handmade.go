@@ -46,12 +46,11 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if adopted {
 		in.Ticket.Type = "" // the channel is not a type: classify
 	}
-	before, err := sla.RouteState(ctx, tx, r)
+	o, err := e.decide(ctx, tx, r, in, created)
 	if err != nil {
 		return err
 	}
-	before.Departments = e.sla.DepartmentMembers()
-	d := r.Decide(in, before, created)
+	d := o.d
 	typ := lead.SourceID
 	if adopted {
 		typ = d.Type
@@ -61,6 +60,7 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 			return nil
 		}
 	}
+	o.d.Type = typ
 	t := store.Ticket{LeadID: lead.ID, Type: typ, Assignee: lead.AssignedByID, Tier: d.Tier,
 		Priority: d.Priority, CreatedAt: created, LastWritten: json.RawMessage("{}")}
 	if d.Policy != nil {
@@ -74,10 +74,9 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 		fields["SOURCE_ID"] = typ
 		fields[schema.FieldChannel] = lead.SourceID
 	}
-	if d.Routed && d.Route.User > 0 {
-		if err := sla.SaveRouteState(ctx, tx, before, d.State); err != nil {
-			return err
-		}
+	if !d.Routed || d.Route.User <= 0 {
+		o.d.State = o.before // nobody picked: the positions stay
+	} else {
 		t.Assignee = int64(d.Route.User)
 		fields["ASSIGNED_BY_ID"] = strconv.Itoa(d.Route.User)
 	}
@@ -100,7 +99,10 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, fields, "intake", now); err != nil {
 		return err
 	}
-	if err := e.workflow(ctx, tx, r, &t, "created", now); err != nil {
+	if err := e.open(ctx, tx, r, o, ""); err != nil {
+		return err
+	}
+	if err := e.startWorkflow(ctx, tx, &t, typeWorkflow(r, typ), "created", now); err != nil {
 		return err
 	}
 	origin, what := "portal", "hand-made lead taken in as a ticket"

@@ -18,6 +18,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/desk"
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
 	"github.com/b24desk/b24desk/connector/outbox"
@@ -54,7 +55,12 @@ type env struct {
 	cur        store.Cursor
 }
 
-type fakeTickets struct{ calls []int64 }
+// fakeTickets is the real ticket engine opening tickets, with customer
+// replies only counted.
+type fakeTickets struct {
+	*desk.Engine
+	calls []int64
+}
 
 func (f *fakeTickets) CustomerReplied(_ context.Context, _ *store.Tx, leadID int64, _ time.Time) error {
 	f.calls = append(f.calls, leadID)
@@ -110,17 +116,23 @@ func (e *env) openState() {
 		t.Fatal(err)
 	}
 	e.ob = outbox.New(e.st, e.client, e.clk, zerolog.Nop(), outbox.Config{Jitter: -1})
-	RegisterHooks(e.ob, e.clk)
+	desk.RegisterHooks(e.ob, e.clk)
 	if e.schema != nil {
 		e.schema, err = schema.Load(context.Background(), e.st)
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	e.replies.Engine, err = desk.New(desk.Options{Store: e.st, Outbox: e.ob, Client: e.client,
+		Rules: func() *rules.Rules { return e.rules }, Schema: func() *schema.Map { return e.schema },
+		Clock: e.clk, Log: zerolog.Nop(), Departments: func() map[int][]int { return e.deps }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.in, err = New(Options{Mailbox: e.mb, Store: e.st, Outbox: e.ob,
 		Rules:  func() *rules.Rules { return e.rules },
 		Schema: func() *schema.Map { return e.schema }, Tickets: e.replies, Clock: e.clk, Log: zerolog.Nop(),
-		Departments: func() map[int][]int { return e.deps }, Spam: e.spam})
+		Spam: e.spam})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,18 +5,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 )
 
-// file is one attachment ready for the portal: name and base64 data.
-type file struct {
-	name string
-	data string
-}
-
 // files picks the attachments to send (in order, until MaxFilesBytes),
 // plus raw as "original.eml" when given; left lists what was left out.
-func (i *Intake) files(msg *mimeparse.Message, raw []byte) (out []file, left []string) {
+func (i *Intake) files(msg *mimeparse.Message, raw []byte) (out []bitrix.FileData, left []string) {
 	budget := i.opts.MaxFilesBytes
 	add := func(name string, data []byte, size int, omitted bool) {
 		if omitted || data == nil || size > budget {
@@ -24,7 +19,7 @@ func (i *Intake) files(msg *mimeparse.Message, raw []byte) (out []file, left []s
 			return
 		}
 		budget -= size
-		out = append(out, file{name: name, data: base64.StdEncoding.EncodeToString(data)})
+		out = append(out, bitrix.FileData{Name: name, Base64: base64.StdEncoding.EncodeToString(data)})
 	}
 	for _, a := range msg.Attachments {
 		add(a.Filename, a.Data, a.Size, a.Omitted)
@@ -38,15 +33,6 @@ func (i *Intake) files(msg *mimeparse.Message, raw []byte) (out []file, left []s
 // leftOutNote lists attachments that were not attached.
 func leftOutNote(left []string) string {
 	return "Вложения не приложены (превышен размер) / Attachments left out (size cap): " + strings.Join(left, ", ")
-}
-
-// fileData renders files for a file user field.
-func fileData(files []file) []map[string][2]string {
-	out := make([]map[string][2]string, 0, len(files))
-	for _, f := range files {
-		out = append(out, map[string][2]string{"fileData": {f.name, f.data}})
-	}
-	return out
 }
 
 // splitName makes NAME and LAST_NAME from a display name ("Иван Петров");

@@ -42,17 +42,14 @@ type Options struct {
 	Rules func() *rules.Rules
 	// Schema returns the portal schema map (enumeration item IDs, templates).
 	Schema func() *schema.Map
-	// Tickets is told about customer replies; nil ignores them.
+	// Tickets is the ticket engine (*desk.Engine): it opens the tickets of
+	// new mail and is told about customer replies. Required.
 	Tickets Tickets
 	// Ratings may read a reply as the customer's rating of an answer
 	// (*rating.Ratings); nil: every reply is a message.
 	Ratings Ratings
-	// Departments returns the members of the rules' department pools
-	// (rules.RouteState.Departments), nil when none are known; without it a
-	// department pool routes to its fallback user.
-	Departments func() map[int][]int
-	Clock       clock.Clock
-	Log         zerolog.Logger
+	Clock   clock.Clock
+	Log     zerolog.Logger
 	// Metrics may be nil.
 	Metrics *metrics.Metrics
 	// Spam checks new mail with the spam filter (nil: no check; the
@@ -94,8 +91,8 @@ type Intake struct {
 
 // New checks the options and returns an intake.
 func New(opts Options) (*Intake, error) {
-	if opts.Store == nil || opts.Outbox == nil || opts.Rules == nil {
-		return nil, errors.New("mail intake: store, outbox and rules are required")
+	if opts.Store == nil || opts.Outbox == nil || opts.Rules == nil || opts.Tickets == nil {
+		return nil, errors.New("mail intake: store, outbox, rules and the ticket engine are required")
 	}
 	if opts.Mailbox.Name == "" {
 		return nil, errors.New("mail intake: the mailbox has no name")

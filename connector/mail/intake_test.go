@@ -201,7 +201,7 @@ func testTwoMailboxes(t *testing.T, s *imaptest.Server) {
 	b.portal, b.client, b.dir = a.portal, a.client, a.dir
 	b.st, b.ob = a.st, a.ob
 	var err error
-	b.in, err = New(Options{Mailbox: b.mb, Store: a.st, Outbox: a.ob, Rules: a.in.opts.Rules, Schema: a.in.opts.Schema, Clock: a.clk})
+	b.in, err = New(Options{Mailbox: b.mb, Store: a.st, Outbox: a.ob, Rules: a.in.opts.Rules, Tickets: a.in.opts.Tickets, Schema: a.in.opts.Schema, Clock: a.clk})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
@@ -108,13 +107,9 @@ func (i *Intake) reply(ctx context.Context, tx *store.Tx, lead int64, msg *mimep
 	var b strings.Builder
 	fmt.Fprintf(&b, "Ответ клиента / Customer reply: %s\n\n", mimeparse.EscapeBBCode(msg.From.String()))
 	b.WriteString(mimeparse.EscapeBBCode(strings.TrimSpace(msg.Reply())))
-	files, left := i.files(msg, nil)
+	data, left := i.files(msg, nil)
 	if len(left) > 0 {
 		b.WriteString("\n\n" + mimeparse.EscapeBBCode(leftOutNote(left)))
-	}
-	data := make([]bitrix.FileData, 0, len(files))
-	for _, f := range files {
-		data = append(data, bitrix.FileData{Name: f.name, Base64: f.data})
 	}
 	key := "mail.reply:" + origin
 	_, created, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
@@ -132,10 +127,8 @@ func (i *Intake) reply(ctx context.Context, tx *store.Tx, lead int64, msg *mimep
 	result := ResultReply
 	if !created {
 		result = ResultDuplicate
-	} else if i.opts.Tickets != nil {
-		if err := i.opts.Tickets.CustomerReplied(ctx, tx, lead, now); err != nil {
-			return outcome{}, fmt.Errorf("customer replied on ticket %d: %w", lead, err)
-		}
+	} else if err := i.opts.Tickets.CustomerReplied(ctx, tx, lead, now); err != nil {
+		return outcome{}, fmt.Errorf("customer replied on ticket %d: %w", lead, err)
 	}
 	return outcome{state: store.MessageReplied, result: result, wait: wait{Outbox: key, Lead: lead}}, nil
 }

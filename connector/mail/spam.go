@@ -141,11 +141,3 @@ func (v verdict) note() string {
 	}
 	return ""
 }
-
-// junkStage is the stage spam tickets are created in.
-func junkStage(r *rules.Rules) string {
-	if r.Spam.JunkStage != "" {
-		return r.Spam.JunkStage
-	}
-	return rules.DefaultJunkStage
-}

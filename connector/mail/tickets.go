@@ -4,16 +4,20 @@ import (
 	"context"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
-// Tickets is what the intake tells the ticket engine (the daemon's SLA
-// engine implements it). CustomerReplied runs inside the transaction that
-// queues the reply comment: the engine starts the next-response target,
-// moves a waiting ticket to the rules' on_customer_reply stage and reopens
-// a closed ticket (the intake calls it for closed tickets only within the
+// Tickets is the ticket engine as the intake hands it mail
+// (*desk.Engine). Both run inside the intake's transaction. NewTicket
+// opens a ticket from a new mail: it decides it with the rules and queues
+// its lead.add. CustomerReplied runs in the transaction that queues the
+// reply comment: the engine starts the next-response target, moves a
+// waiting ticket to the rules' on_customer_reply stage and reopens a
+// closed ticket (the intake calls it for closed tickets only within the
 // reopen window).
 type Tickets interface {
+	NewTicket(ctx context.Context, tx *store.Tx, m ticket.Mail, now time.Time) (ticket.Opened, error)
 	CustomerReplied(ctx context.Context, tx *store.Tx, leadID int64, at time.Time) error
 }
 

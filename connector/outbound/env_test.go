@@ -21,6 +21,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/desk"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/mail"
 	"github.com/b24desk/b24desk/connector/mail/imapbox"
@@ -69,8 +70,10 @@ type env struct {
 	rateHandler http.Handler
 }
 
-// fakeTickets stands in for the ticket engine.
+// fakeTickets is the real ticket engine opening tickets, with customer
+// replies and staff answers only counted.
 type fakeTickets struct {
+	*desk.Engine
 	mu       sync.Mutex
 	customer []int64
 	staff    []int64
@@ -148,11 +151,17 @@ func (e *env) open() {
 		t.Fatal(err)
 	}
 	e.ob = outbox.New(e.st, e.client, e.clk, zerolog.Nop(), outbox.Config{Jitter: -1})
-	mail.RegisterHooks(e.ob, e.clk)
+	desk.RegisterHooks(e.ob, e.clk)
 	if e.schema != nil {
 		if e.schema, err = schema.Load(ctx, e.st); err != nil {
 			t.Fatal(err)
 		}
+	}
+	e.tickets.Engine, err = desk.New(desk.Options{Store: e.st, Outbox: e.ob, Client: e.client,
+		Rules: func() *rules.Rules { return e.rules }, Schema: func() *schema.Map { return e.schema },
+		Clock: e.clk, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
 	}
 	msk, _ := time.LoadLocation("Europe/Moscow")
 	var rate func(int64, string) (string, string)

@@ -35,9 +35,12 @@ func Feed(register bool) Sonet {
 }
 
 // LeadAdd creates a lead carrying ORIGINATOR_ID=b24desk and ORIGIN_ID
-// (Fields' ORIGIN_ID, else the row's dedupe key). Result: the lead ID as a
-// JSON number. Lookup: crm.lead.list by ORIGINATOR_ID + ORIGIN_ID.
+// Origin: the only place the two are set. Result: the lead ID as a JSON
+// number. Lookup: crm.lead.list by ORIGINATOR_ID + ORIGIN_ID.
 type LeadAdd struct {
+	// Origin is the ORIGIN_ID (rows queued before it existed carry it in
+	// Fields; "": the row's dedupe key).
+	Origin string         `json:"origin,omitempty"`
 	Fields map[string]any `json:"fields"` // lead fields (enumerations by item ID)
 	Params Sonet          `json:"params"`
 }
@@ -335,7 +338,10 @@ func leadAddFields(row Row, v LeadAdd) (fields map[string]any, origin string) {
 	if fields == nil {
 		fields = map[string]any{}
 	}
-	origin, _ = fields["ORIGIN_ID"].(string)
+	origin = v.Origin
+	if origin == "" {
+		origin, _ = fields["ORIGIN_ID"].(string)
+	}
 	if origin == "" {
 		origin = row.DedupeKey
 	}

@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strconv"
 	"testing"
@@ -63,12 +64,12 @@ func (l *life) mail(id int64, at time.Time, from, subject, body string) {
 	l.acts = append(l.acts, act{at: at, id: id, intake: true, do: func(_ *store.Ticket, _ *rules.Timeline, tx *store.Tx) error {
 		ctx := context.Background()
 		in := rules.Input{Mailbox: "support", From: from, Subject: subject, Body: body}
-		before, err := sla.RouteState(ctx, tx, l.r)
+		next, err := tx.RoutingPositions(ctx, maps.Keys(l.r.Pools))
 		if err != nil {
 			return err
 		}
-		d := l.r.Decide(in, before, at)
-		if err := sla.SaveRouteState(ctx, tx, before, d.State); err != nil {
+		d := l.r.Decide(in, rules.RouteState{Next: next}, at)
+		if err := tx.SetRoutingPositions(ctx, next, d.State.Next); err != nil {
 			return err
 		}
 		origin := "mail:" + strconv.FormatInt(id, 10)

@@ -37,6 +37,10 @@ type Options struct {
 	// Users reads the members of department pools (pool:NAME with a
 	// department); nil: only a pool's listed users are notified.
 	Users Users
+	// StartWorkflow queues the start of a business process template on the
+	// ticket's lead for an escalation step: the ticket engine's, which
+	// starts every workflow (desk.Engine); nil: steps start none.
+	StartWorkflow func(ctx context.Context, tx *store.Tx, t *store.Ticket, template int, why string, now time.Time) error
 }
 
 // Clock is the SLA clock: Tick fires due escalations, Update recomputes one
@@ -213,7 +217,7 @@ func targetDue(s rules.Schedule, target rules.Target) time.Time {
 // Group is the outbox group of an existing ticket's writes.
 func Group(leadID int64) string { return outbox.GroupFor(strconv.FormatInt(leadID, 10)) }
 
-// version is the suffix that makes a dedupe key unique per decision: the
+// Version is the suffix that makes a dedupe key unique per decision: the
 // same value written again later (after a change back) is a new write,
 // while a repeated decision in the same transaction is not.
-func version(now time.Time) string { return "@" + strconv.FormatInt(now.UnixNano(), 36) }
+func Version(now time.Time) string { return "@" + strconv.FormatInt(now.UnixNano(), 36) }

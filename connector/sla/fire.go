@@ -3,6 +3,7 @@ package sla
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -53,13 +54,13 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 		fields = SetFields(c.o.Schema(), t, st.Actions.Set)
 	}
 	if st.Actions.Reassign != "" && r != nil {
-		before, err := RouteState(ctx, tx, r)
+		next, err := tx.RoutingPositions(ctx, maps.Keys(r.Pools))
 		if err != nil {
 			return err
 		}
-		before.Departments = c.DepartmentMembers()
+		before := rules.RouteState{Next: next, Departments: c.DepartmentMembers()}
 		user, _, after := r.Pick(st.Actions.Reassign, before)
-		if err := SaveRouteState(ctx, tx, before, after); err != nil {
+		if err := tx.SetRoutingPositions(ctx, before.Next, after.Next); err != nil {
 			return err
 		}
 		if user > 0 {
@@ -92,10 +93,10 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 	if err != nil {
 		return err
 	}
-	if c.o.Schema().StartsByItself(st.Actions.Workflow) {
-		return nil // the portal runs it by itself: never a second start
+	if c.o.StartWorkflow == nil || st.Actions.Workflow <= 0 {
+		return nil
 	}
-	return StartWorkflow(ctx, c.o.Outbox, tx, t.LeadID, st.Actions.Workflow, "step:"+st.ID, now)
+	return c.o.StartWorkflow(ctx, tx, t, st.Actions.Workflow, "step:"+st.ID, now)
 }
 
 // recipients expands notify entries (user IDs, "assignee", "pool:NAME":

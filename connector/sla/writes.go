@@ -31,7 +31,7 @@ func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *store.T
 	if len(send) == 0 {
 		return nil
 	}
-	dedupe := "lead.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + key + version(now)
+	dedupe := "lead.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + key + Version(now)
 	for k := range send {
 		w[WrittenKeyPrefix+k] = dedupe
 	}
@@ -43,46 +43,6 @@ func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *store.T
 		return err
 	}
 	t.LastWritten = w.Raw()
-	return nil
-}
-
-// StartWorkflow enqueues the start of a business process template on the
-// ticket's lead; key names the reason (e.g. "type:B24D_INCIDENT").
-func StartWorkflow(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, leadID int64, template int, key string, now time.Time) error {
-	if template <= 0 {
-		return nil
-	}
-	id := strconv.FormatInt(leadID, 10)
-	_, _, err := ob.Enqueue(ctx, tx, outbox.Entry{
-		DedupeKey: "workflow:" + id + ":" + strconv.Itoa(template) + ":" + key + version(now),
-		GroupKey:  Group(leadID),
-		Payload:   outbox.WorkflowStart{TemplateID: int64(template), Lead: outbox.LeadOf(leadID)},
-	})
-	return err
-}
-
-// RouteState reads the routing positions of every pool.
-func RouteState(ctx context.Context, tx *store.Tx, r *rules.Rules) (rules.RouteState, error) {
-	st := rules.RouteState{Next: map[string]int{}}
-	for name := range r.Pools {
-		pos, err := tx.RoutingPosition(ctx, name)
-		if err != nil {
-			return st, err
-		}
-		st.Next[name] = pos
-	}
-	return st, nil
-}
-
-// SaveRouteState persists the positions that changed.
-func SaveRouteState(ctx context.Context, tx *store.Tx, before, after rules.RouteState) error {
-	for pool, pos := range after.Next {
-		if pos != before.Next[pool] {
-			if err := tx.SetRoutingPosition(ctx, pool, pos); err != nil {
-				return err
-			}
-		}
-	}
 	return nil
 }
 
@@ -182,11 +142,11 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s S
 		// Also after a close: the to-do completed then is gone, so the
 		// row adds a new one for the current assignee.
 		entries = append(entries, outbox.Entry{Kind: KindTodoDeadline,
-			DedupeKey: "todo.deadline:" + id + ":" + deadline + version(now), Payload: pl})
+			DedupeKey: "todo.deadline:" + id + ":" + deadline + Version(now), Payload: pl})
 	}
 	if reassigned {
 		entries = append(entries, outbox.Entry{Kind: KindTodoResponsible,
-			DedupeKey: "todo.responsible:" + id + ":" + assignee + version(now), Payload: pl})
+			DedupeKey: "todo.responsible:" + id + ":" + assignee + Version(now), Payload: pl})
 	}
 	for _, e := range entries {
 		e.GroupKey = Group(t.LeadID)
@@ -203,7 +163,7 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s S
 func (c *Clock) todoUpdate(ctx context.Context, tx *store.Tx, t *store.Ticket, w Written,
 	fields map[string]string, why string, now time.Time) error {
 	_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		Kind: KindTodoUpdate, DedupeKey: "todo.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + why + version(now),
+		Kind: KindTodoUpdate, DedupeKey: "todo.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + why + Version(now),
 		GroupKey: Group(t.LeadID), Payload: todoPayload{Lead: t.LeadID, Fields: fields},
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package mail
+package desk
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 	"github.com/b24desk/b24desk/connector/store"
 )
 
-// RegisterHooks adds the intake's completion hook to the outbox: when a
-// mail's lead.add is done, in the same transaction, the ticket is recorded
+// RegisterHooks adds the completion hook of tickets opened from mail
+// (NewTicket) to the outbox: when a mail's lead.add is done, in the same
+// transaction, the ticket is recorded
 // (type, status, assignee, tier, priority, policy, requester, SLA times),
 // the mail's Message-ID is indexed for threading (pending thread entries
 // of the ticket get the lead ID) and the mail is marked
