@@ -1,10 +1,14 @@
 // Package mail is the mail intake: for one support mailbox it reads new mail
 // over IMAP (imapbox), spools every raw mail into the state before the
-// mailbox cursor moves past it, turns each spooled mail into portal work
-// through the outbox (a new ticket, a reply on an existing ticket, a bounce
-// note) in one state transaction, and only after that work is durably done
-// marks the mail \Seen and moves it to the processed folder (or to the
-// quarantine folder).
+// mailbox cursor moves past it, parses it, finds the ticket it answers
+// (threading), and turns each spooled mail into portal work in one state
+// transaction: a new mail is handed to the ticket engine as a typed
+// ticket.Mail (connector/desk decides the ticket and queues its lead.add),
+// a reply becomes a timeline comment and the engine is told the customer
+// replied, a bounce becomes a note. Only after that work is durably done
+// it marks the mail \Seen and moves it to the processed folder (or to the
+// quarantine folder). The intake decides no ticket itself: it neither
+// classifies, routes nor starts workflows.
 //
 // The stages of a mail, as recorded in the state (store.Message):
 //
