@@ -99,17 +99,23 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, fields, "intake", now); err != nil {
 		return err
 	}
-	if err := e.open(ctx, tx, r, o, ""); err != nil {
+	origin := ""
+	if adopted {
+		// Kept for `rules replay` like a mail's: it was classified too.
+		origin = adoptedOrigin(lead.ID)
+		t.OriginID = origin
+	}
+	if err := e.open(ctx, tx, r, o, origin); err != nil {
 		return err
 	}
 	if err := e.startWorkflow(ctx, tx, &t, typeWorkflow(r, typ), "created", now); err != nil {
 		return err
 	}
-	origin, what := "portal", "hand-made lead taken in as a ticket"
+	channel, what := "portal", "hand-made lead taken in as a ticket"
 	if adopted {
-		origin, what = "intake", "intake lead adopted as a ticket"
+		channel, what = "intake", "intake lead adopted as a ticket"
 	}
-	e.o.Metrics.TicketCreated(t.Type, origin)
+	e.o.Metrics.TicketCreated(t.Type, channel)
 	e.log.Info().Int64("lead", t.LeadID).Str("type", t.Type).Str("channel", lead.SourceID).Int64("assignee", t.Assignee).
 		Str("policy", t.Policy).Msg(what)
 	if err := e.sla.Update(ctx, tx, &t, now); err != nil {

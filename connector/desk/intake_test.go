@@ -4,8 +4,10 @@ import (
 	"context"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/b24desk/b24desk/connector/events"
+	"github.com/b24desk/b24desk/connector/replay"
 	"github.com/b24desk/b24desk/connector/schema"
 )
 
@@ -48,6 +50,22 @@ func TestIntakeSourceAdopted(t *testing.T) {
 			}
 			if td := e.todo(id); td.Completed || td.ResponsibleID != int(tk.Assignee) {
 				t.Errorf("to-do %+v", td)
+			}
+			// Classified like a mail, so kept for `rules replay` like a mail.
+			raw, err := e.st.ReplayInputs(ctx, time.Time{}, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := replay.Decode(raw[id])
+			if err != nil {
+				t.Fatalf("replay input of lead %d: %v", id, err)
+			}
+			if in.Subject != "Не загружаются фотографии в объявление" || in.Body != "Ошибка при загрузке файла" ||
+				in.From != "ivan@enterprise-client.ru" || in.Lead["SOURCE_ID"] != channel || in.Lead["COMMENTS"] != "" {
+				t.Errorf("replay input %+v", in)
+			}
+			if c := e.rules.Classify(&in); c.Type != tk.Type || c.Tier != tk.Tier {
+				t.Errorf("the kept input classifies as %s/%s, the ticket is %s/%s", c.Type, c.Tier, tk.Type, tk.Tier)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/b24desk/b24desk/connector/replay"
@@ -58,3 +59,9 @@ func (e *Engine) open(ctx context.Context, tx *store.Tx, r *rules.Rules, o openi
 	}
 	return tx.PutReplayInput(ctx, origin, o.at, b)
 }
+
+// adoptedOrigin is the origin key of a ticket adopted from an intake
+// source's lead (a mail's ticket has the mail's ORIGIN_ID): its
+// classification inputs are kept under it. No mail's ORIGIN_ID looks like
+// it.
+func adoptedOrigin(lead int64) string { return "lead:" + strconv.FormatInt(lead, 10) }

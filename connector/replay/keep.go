@@ -28,14 +28,36 @@ type kept struct {
 	Headers     map[string][]string `json:"headers,omitempty"`
 	Attachments []rules.Attachment  `json:"attachments,omitempty"`
 	Size        int64               `json:"size,omitempty"`
+	// Lead and Ticket: a lead adopted from an intake source was classified
+	// by its fields too (lead.KEY conditions) and by the ticket fields it
+	// already had.
+	Lead   map[string]string `json:"lead,omitempty"`
+	Ticket rules.Ticket      `json:"ticket,omitzero"`
 }
+
+// leadLeftOut are the lead fields not kept: the title and comments are
+// kept as subject and body (the body cut), the contact fields hold
+// personal data the rules do not classify by (the e-mail is kept as the
+// sender).
+var leadLeftOut = map[string]bool{"TITLE": true, "COMMENTS": true, "EMAIL": true, "PHONE": true, "WEB": true, "IM": true}
 
 // Keep encodes what the replay needs of a new ticket's rules input: the
 // body cut to the rules' limits.body_bytes (what the conditions read), only the
-// KeptHeaders, no attachment content.
+// KeptHeaders, no attachment content; of a lead's fields all but the
+// leadLeftOut ones, without empty values.
 func Keep(r *rules.Rules, in rules.Input) ([]byte, error) {
 	k := kept{V: 1, Mailbox: in.Mailbox, From: in.From, FromName: in.FromName, To: in.To, Cc: in.Cc,
-		Subject: in.Subject, Body: r.ConditionBody(in.Body), Attachments: in.Attachments, Size: in.Size}
+		Subject: in.Subject, Body: r.ConditionBody(in.Body), Attachments: in.Attachments, Size: in.Size,
+		Ticket: in.Ticket}
+	for key, v := range in.Lead {
+		if v == "" || leadLeftOut[key] {
+			continue
+		}
+		if k.Lead == nil {
+			k.Lead = map[string]string{}
+		}
+		k.Lead[key] = v
+	}
 	for _, h := range KeptHeaders {
 		if v := in.Headers[textproto.CanonicalMIMEHeaderKey(h)]; len(v) > 0 {
 			if k.Headers == nil {
@@ -61,7 +83,8 @@ func Decode(b []byte) (rules.Input, error) {
 		return rules.Input{}, fmt.Errorf("replay input: unknown version %d", k.V)
 	}
 	return rules.Input{Mailbox: k.Mailbox, From: k.From, FromName: k.FromName, To: k.To, Cc: k.Cc,
-		Subject: k.Subject, Body: k.Body, Headers: k.Headers, Attachments: k.Attachments, Size: k.Size}, nil
+		Subject: k.Subject, Body: k.Body, Headers: k.Headers, Attachments: k.Attachments, Size: k.Size,
+		Lead: k.Lead, Ticket: k.Ticket}, nil
 }
 
 // DecodeAll decodes the records store.ReplayInputs returned; a record

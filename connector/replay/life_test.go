@@ -87,7 +87,7 @@ func (l *life) mail(id int64, at time.Time, from, subject, body string) {
 	}})
 }
 
-// lead is a ticket that did not come by mail (an adopted portal lead): it
+// lead is a ticket that did not come by mail (a hand-made portal lead): it
 // has no kept inputs.
 func (l *life) lead(id int64, at time.Time, typ, tier, policy string, assignee int64) {
 	l.acts = append(l.acts, act{at: at, id: id, intake: true, do: func(_ *store.Ticket, _ *rules.Timeline, tx *store.Tx) error {

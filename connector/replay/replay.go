@@ -47,7 +47,7 @@ type Result struct {
 	Tickets      int       `json:"tickets"`
 	// Classified are the tickets classified and routed again from their
 	// kept inputs; AsRecorded kept their recorded type, tier, priority
-	// and assignee (hand-made or adopted leads, or older than the inputs).
+	// and assignee (hand-made leads, or older than the inputs).
 	Classified int      `json:"classified_again"`
 	AsRecorded int      `json:"kept_as_recorded"`
 	Actual     Side     `json:"actual"`

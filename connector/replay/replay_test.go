@@ -131,7 +131,7 @@ func fixture(l *life) {
 	l.mail(151, at(12, 10, 0), "ned@mail.ru", "Ошибка при оплате", "Списали дважды")
 	l.answer(151, at(12, 12, 0))
 	l.close(151, at(13, 12, 0))
-	// an adopted portal lead: no kept inputs
+	// a hand-made portal lead: no kept inputs
 	l.lead(170, at(9, 12, 0), "B24D_TECH", "active", "active licence", 12)
 	l.answer(170, at(9, 13, 0))
 	l.close(170, at(9, 14, 0))

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// replayInputSchema keeps, per mail ticket, what the rules classified it
+// replayInputSchema keeps, per mail ticket (and adopted intake lead, under
+// its ticket's lead:ID origin), what the rules classified it
 // by (sender, subject, body cut to the rules' limits.body_bytes, a few headers),
 // so that `rules replay` can classify it again under other rules. The
 // record is opaque to the store (connector/replay encodes it); it is keyed
@@ -34,7 +35,7 @@ ON CONFLICT(origin_id) DO NOTHING`, originID, tsNN(at), string(input))
 
 // ReplayInputs returns the classification inputs of the tickets created
 // in [from, to) (to zero: no end) by lead ID; tickets without a record
-// (hand-made or adopted portal leads, or older than the record) are absent.
+// (hand-made leads, or older than the record) are absent.
 func (a access) ReplayInputs(ctx context.Context, from, to time.Time) (map[int64][]byte, error) {
 	toTS := int64(1<<63 - 1)
 	if !to.IsZero() {

@@ -14,7 +14,7 @@ import (
 // tick must look at; the tick reads only tickets whose NextDueAt has come.
 type Ticket struct {
 	LeadID    int64
-	OriginID  string // ORIGIN_ID the lead was created with ("" for hand-made leads)
+	OriginID  string // ORIGIN_ID the lead was created with; lead:ID for an adopted intake lead; "" for hand-made leads
 	Type      string
 	Status    string
 	Assignee  int64
