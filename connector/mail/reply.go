@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -113,7 +112,7 @@ func (i *Intake) reply(ctx context.Context, tx *store.Tx, lead int64, msg *mimep
 	}
 	key := "mail.reply:" + origin
 	_, created, err := i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		DedupeKey: key, GroupKey: outbox.GroupFor(strconv.FormatInt(lead, 10)),
+		DedupeKey: key, GroupKey: outbox.LeadGroup(lead),
 		Payload: outbox.Comment(outbox.LeadOf(lead), b.String(), data),
 	})
 	if err != nil {
@@ -152,7 +151,7 @@ func (i *Intake) bounce(ctx context.Context, tx *store.Tx, msg *mimeparse.Messag
 		strings.Join(rcpts, ", "), status)
 	key := outbox.BounceKey(origin)
 	_, _, err = i.opts.Outbox.Enqueue(ctx, tx, outbox.Entry{
-		DedupeKey: key, GroupKey: outbox.GroupFor(strconv.FormatInt(e.LeadID, 10)),
+		DedupeKey: key, GroupKey: outbox.LeadGroup(e.LeadID),
 		Payload: outbox.Comment(outbox.LeadOf(e.LeadID), mimeparse.EscapeBBCode(text), nil),
 	})
 	if err != nil {

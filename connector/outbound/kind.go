@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
@@ -113,7 +112,7 @@ func (o *Outbound) failed(ctx context.Context, p sendPayload, sendErr error) {
 		if err := tx.MarkMailOut(ctx, p.Key, store.MailFailed, sendErr.Error(), now); err != nil {
 			return err
 		}
-		_, _, err := o.opts.Outbox.Enqueue(ctx, tx, comment("mail.failed:"+p.Key, outbox.GroupFor(strconv.FormatInt(p.Lead, 10)), p.Lead, text))
+		_, _, err := o.opts.Outbox.Enqueue(ctx, tx, comment("mail.failed:"+p.Key, outbox.LeadGroup(p.Lead), p.Lead, text))
 		return err
 	})
 	if err != nil {
@@ -138,7 +137,7 @@ func (o *Outbound) sentHook(ctx context.Context, tx *store.Tx, row outbox.Row, _
 	if p.Kind != KindReply {
 		return nil
 	}
-	group := outbox.GroupFor(strconv.FormatInt(p.Lead, 10))
+	group := outbox.LeadGroup(p.Lead)
 	if p.Comment != "" {
 		if _, _, err := o.opts.Outbox.Enqueue(ctx, tx, comment("mail.sent:"+p.Key, group, p.Lead, p.Comment)); err != nil {
 			return err

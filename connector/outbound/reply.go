@@ -161,7 +161,7 @@ func (o *Outbound) queueAnswer(ctx context.Context, a answer) error {
 				last, _ = mimeparse.Parse(m.Raw, mimeparse.Options{})
 			}
 		}
-		group := outbox.GroupFor(strconv.FormatInt(lead, 10))
+		group := outbox.LeadGroup(lead)
 		notSent := func(reason string) error {
 			mo := store.MailOut{Key: key, LeadID: lead, Kind: KindReply, Content: hash, MessageID: "-" + key,
 				State: store.MailFailed, Error: reason}

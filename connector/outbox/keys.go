@@ -23,6 +23,9 @@ const (
 // use the same key for all writes of one ticket.
 func GroupFor(key string) string { return ticketGroupPrefix + key }
 
+// LeadGroup is GroupFor of an existing lead.
+func LeadGroup(lead int64) string { return GroupFor(strconv.FormatInt(lead, 10)) }
+
 // TicketOfGroup returns the key GroupFor was given (an ORIGIN_ID or a
 // lead ID) for a ticket's group or any of its lanes; ok is false for
 // other groups.

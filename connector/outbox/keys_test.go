@@ -11,6 +11,9 @@ func TestKeysRoundTrip(t *testing.T) {
 	if k, ok := TicketOfGroup(GroupFor("42") + laneSep + "todo"); !ok || k != "42" {
 		t.Errorf("TicketOfGroup of a lane = %q, %v", k, ok)
 	}
+	if k, ok := TicketOfGroup(LeadGroup(42)); !ok || k != "42" || LeadGroup(42) != GroupFor("42") {
+		t.Errorf("TicketOfGroup(LeadGroup(42)) = %q, %v", k, ok)
+	}
 	if lead, ok := LeadOfMailGroup(MailGroup(7)); !ok || lead != 7 {
 		t.Errorf("LeadOfMailGroup(MailGroup(7)) = %d, %v", lead, ok)
 	}

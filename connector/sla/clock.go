@@ -215,7 +215,7 @@ func targetDue(s rules.Schedule, target rules.Target) time.Time {
 }
 
 // Group is the outbox group of an existing ticket's writes.
-func Group(leadID int64) string { return outbox.GroupFor(strconv.FormatInt(leadID, 10)) }
+func Group(leadID int64) string { return outbox.LeadGroup(leadID) }
 
 // Version is the suffix that makes a dedupe key unique per decision: the
 // same value written again later (after a change back) is a new write,

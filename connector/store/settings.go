@@ -25,8 +25,9 @@ func (a access) InstallationID(ctx context.Context) (string, error) {
 	return id, nil
 }
 
-// Setting returns a small named value kept in the state (found is false
-// when it was never set).
+// Setting returns an installation-wide value kept in the state (found is
+// false when it was never set). Per-ticket state has tables of its own
+// (ticketstate.go, maildrafts.go, spamlessons.go).
 func (a access) Setting(ctx context.Context, key string) (value string, found bool, err error) {
 	err = a.q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
 	if errors.Is(err, sql.ErrNoRows) {
