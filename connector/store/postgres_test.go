@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/b24desk/b24desk/rules"
 )
 
 func TestRebind(t *testing.T) {
@@ -91,6 +95,16 @@ func TestCopyFromSQLite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Per-ticket state: tables without an integer key (a rowid column on
+	// PostgreSQL) and with one.
+	tl := Timeline{CustomerReply: t0, Paused: []rules.Interval{{Start: t0, End: t0.Add(time.Hour)}, {Start: t0.Add(2 * time.Hour)}}}
+	if err := src.PutTicketTimeline(ctx, 9, tl); err != nil {
+		t.Fatal(err)
+	}
+	draft := MailDraft{Ticket: draftTicket("o-9"), MessageID: "<m9@x>", Row: "m1"}
+	if err := src.PutMailDraft(ctx, draft, t0); err != nil {
+		t.Fatal(err)
+	}
 	srcInstall, err := src.InstallationID(ctx)
 	if err != nil || len(srcInstall) != 32 {
 		t.Fatalf("installation ID %q %v", srcInstall, err)
@@ -136,6 +150,13 @@ func TestCopyFromSQLite(t *testing.T) {
 	}
 	if id, err := dst.InstallationID(ctx); err != nil || id != srcInstall {
 		t.Fatalf("installation ID after the copy = %q %v, want the SQLite state's %q", id, err, srcInstall)
+	}
+	if got, found, err := dst.TicketTimeline(ctx, 9); err != nil || !found || !reflect.DeepEqual(got, tl) {
+		t.Fatalf("copied timeline = %+v %v %v, want %+v", got, found, err, tl)
+	}
+	draft.Ticket.UpdatedAt = t0
+	if got, found, err := dst.MailDraft(ctx, "o-9"); err != nil || !found || !reflect.DeepEqual(got, draft) {
+		t.Fatalf("copied draft = %+v %v %v, want %+v", got, found, err, draft)
 	}
 	id, created, err := dst.EnqueueOutbox(ctx, OutboxRow{Kind: "k", Payload: json.RawMessage(`{}`), DedupeKey: "o3"}, t0)
 	if err != nil || !created || id <= lastID {
