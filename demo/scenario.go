@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/store"
 )
@@ -149,7 +150,7 @@ func (d *demo) leadBySubject(subject string) int64 {
 
 // staffAct changes a lead as a staff member would in the portal, then
 // waits until the daemon has seen the change.
-func (d *demo) staffAct(ctx context.Context, key string, fields map[string]any, seen func(store.Ticket) bool, what string) error {
+func (d *demo) staffAct(ctx context.Context, key string, fields map[string]any, seen func(ticket.Ticket) bool, what string) error {
 	id := d.tickets[key]
 	// Staff act a second after the clock step, so that their change is not
 	// in the same second (event ts, DATE_MODIFY) as a write the daemon made
@@ -176,7 +177,7 @@ func (d *demo) staffAct(ctx context.Context, key string, fields map[string]any, 
 
 func (d *demo) takeMap(ctx context.Context) error {
 	return d.staffAct(ctx, "map", map[string]any{"ASSIGNED_BY_ID": 12, "STATUS_ID": "IN_PROCESS"},
-		func(t store.Ticket) bool { return !t.FirstResponseMet.IsZero() },
+		func(t ticket.Ticket) bool { return !t.FirstResponseMet.IsZero() },
 		"Борис Кузнецов takes the map question: stage В работе, first response met")
 }
 
@@ -191,7 +192,7 @@ func (d *demo) answerTech(ctx context.Context) error {
 		what = "the technical question is answered: canned answer «resolved» + a line in the reply field"
 	}
 	err := d.staffAct(ctx, "tech", fields,
-		func(t store.Ticket) bool { return !t.FirstResponseMet.IsZero() }, what)
+		func(t ticket.Ticket) bool { return !t.FirstResponseMet.IsZero() }, what)
 	if err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func (d *demo) showMail(m demoMail) {
 
 func (d *demo) waitForCustomer(ctx context.Context) error {
 	return d.staffAct(ctx, "map", map[string]any{"STATUS_ID": "B24D_WAIT"},
-		func(t store.Ticket) bool { return !t.PausedSince.IsZero() },
+		func(t ticket.Ticket) bool { return !t.PausedSince.IsZero() },
 		"the map ticket waits for the customer's address: SLA paused")
 }
 
@@ -289,13 +290,13 @@ func (d *demo) todoDone(ctx context.Context) error {
 
 func (d *demo) reclassify(ctx context.Context) error {
 	return d.staffAct(ctx, "outage", map[string]any{"SOURCE_ID": "B24D_INCIDENT"},
-		func(t store.Ticket) bool { return t.Type == "B24D_INCIDENT" },
+		func(t ticket.Ticket) bool { return t.Type == "B24D_INCIDENT" },
 		"the incident manager reclassifies the outage as Инцидент (B24D_INCIDENT)")
 }
 
 func (d *demo) closeProfanity(ctx context.Context) error {
 	return d.staffAct(ctx, "profanity", map[string]any{"STATUS_ID": "JUNK"},
-		func(t store.Ticket) bool { return !t.ClosedAt.IsZero() },
+		func(t ticket.Ticket) bool { return !t.ClosedAt.IsZero() },
 		"the profanity ticket is closed as junk")
 }
 

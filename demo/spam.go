@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/spam"
-	"github.com/b24desk/b24desk/connector/store"
 )
 
 // The demo's spam mail and its stand-in filter. The demo never starts a
@@ -58,7 +58,7 @@ func decodedText(raw []byte) string {
 // without SLA, assignee or acknowledgement.
 func (d *demo) showSpam(ctx context.Context) error {
 	l := demoSpamLetter()
-	var t store.Ticket
+	var t ticket.Ticket
 	err := waitUntil(ctx, demoWait, func() bool {
 		id := d.leadBySubject(l.subject)
 		if id == 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -31,7 +32,7 @@ func seedState(t *testing.T, dir string) (parkedID, doneID int64) {
 	}
 	defer st.Close()
 	now := time.Date(2026, 3, 10, 7, 0, 0, 0, time.UTC)
-	tickets := []store.Ticket{
+	tickets := []ticket.Ticket{
 		{LeadID: 11, Type: "B24D_TECH", Status: "NEW", Assignee: 5, Tier: "enterprise", Policy: "enterprise",
 			CreatedAt: now, FirstResponseDue: now.Add(2 * time.Hour), ResolutionDue: now.Add(8 * time.Hour), SLAState: "breached", NextDueAt: now.Add(8 * time.Hour)},
 		{LeadID: 12, Type: "B24D_MAP", Status: "IN_PROCESS", Assignee: 7, Policy: "standard", CreatedAt: now,

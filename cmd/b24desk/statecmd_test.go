@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/connector/store/pgtest"
 )
@@ -25,7 +26,7 @@ func TestStateMigrateToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.UpsertTicket(ctx, store.Ticket{LeadID: 41, Status: "NEW", CreatedAt: time.Unix(1_800_000_000, 0)}, time.Unix(1_800_000_000, 0)); err != nil {
+	if err := st.UpsertTicket(ctx, ticket.Ticket{LeadID: 41, Status: "NEW", CreatedAt: time.Unix(1_800_000_000, 0)}, time.Unix(1_800_000_000, 0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {

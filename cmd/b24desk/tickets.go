@@ -12,6 +12,7 @@ import (
 
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -131,8 +132,8 @@ func cmdTickets(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 // listTickets pages through the open tickets and keeps those whose SLA
 // state matches which.
-func listTickets(ctx context.Context, st *store.Store, which string) ([]store.Ticket, error) {
-	var out []store.Ticket
+func listTickets(ctx context.Context, st *store.Store, which string) ([]ticket.Ticket, error) {
+	var out []ticket.Ticket
 	var after int64
 	for {
 		read := st.OpenTickets
@@ -157,7 +158,7 @@ func listTickets(ctx context.Context, st *store.Store, which string) ([]store.Ti
 
 // toTicketRow converts a stored ticket, naming its type and level from the
 // rules when they are loaded.
-func toTicketRow(t store.Ticket, r *rules.Rules) ticketRow {
+func toTicketRow(t ticket.Ticket, r *rules.Rules) ticketRow {
 	row := ticketRow{Number: t.LeadID, Type: t.Type, Assignee: t.Assignee, Tier: t.Tier, Priority: t.Priority,
 		Policy: t.Policy, Status: t.Status, SLAState: t.SLAState, Requester: t.Requester,
 		Created: optTime(t.CreatedAt), FirstResponseDue: optTime(t.FirstResponseDue),

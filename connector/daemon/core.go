@@ -11,6 +11,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/desk"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/mail"
 	"github.com/b24desk/b24desk/connector/schema"
@@ -28,7 +29,7 @@ type core struct {
 	loadDepartments func(ctx context.Context) error
 	tick            func(ctx context.Context, now time.Time) error
 	// recipients expands the rules' notify entries (pools, assignee).
-	recipients func(r *rules.Rules, t *store.Ticket, entries []string) []int
+	recipients func(r *rules.Rules, t *ticket.Ticket, entries []string) []int
 }
 
 // tickets is what the mail intake tells about customer replies.
@@ -42,7 +43,7 @@ func buildCore(d *Daemon) (core, error) {
 		Rules: d.rules.Get, Schema: func() *schema.Map { return d.schema },
 		Clock: d.clk, Log: d.opts.Logger.With().Str("component", "desk").Logger(), Metrics: d.metrics,
 		WebhookUserID: d.appUser, ReopenWindow: d.cfg.Threading.ReopenWindow, SkipEchoes: true,
-		Acknowledge: func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error {
+		Acknowledge: func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t ticket.Ticket) error {
 			if d.ackAdopted == nil {
 				return nil
 			}

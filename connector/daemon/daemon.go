@@ -16,6 +16,7 @@ import (
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/config"
 	"github.com/b24desk/b24desk/connector/desk"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/mail"
 	"github.com/b24desk/b24desk/connector/metrics"
@@ -89,7 +90,7 @@ type Daemon struct {
 	outbox  *outbox.Outbox
 	// ackAdopted acknowledges a lead adopted from an intake source (set
 	// by buildOutbound, after the ticket engine that calls it is built).
-	ackAdopted func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error
+	ackAdopted func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t ticket.Ticket) error
 	intakes    []*mail.Intake
 	core       core
 	ratings    *rating.Ratings

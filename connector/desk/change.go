@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
@@ -14,7 +15,7 @@ import (
 // change applies what differs between the lead and the ticket. A field
 // whose difference is only the portal not having applied b24desk's own
 // pending write yet is not a change.
-func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, lead *bitrix.Lead, now time.Time) error {
+func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ticket.Ticket, lead *bitrix.Lead, now time.Time) error {
 	at := changeTime(lead, now)
 	t.LastDateModify = seenModify(lead, now)
 	tl, err := sla.LoadTimeline(ctx, tx, *t)
@@ -27,7 +28,7 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *st
 		if err := e.spamLesson(ctx, tx, r, t.LeadID, t.Status, lead.StatusID, now); err != nil {
 			return err
 		}
-		enterStage(r, t, &tl, lead.StatusID, at)
+		t.EnterStage(r, &tl, lead.StatusID, at)
 		sla.Observe(t, "STATUS_ID", lead.StatusID)
 	}
 	retyped := false
@@ -53,7 +54,7 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *st
 // stale reports whether b24desk's last write of the field set the value
 // the ticket holds and is not done yet: the portal still shows the older
 // value, which is no change by a person.
-func (e *Engine) stale(ctx context.Context, tx *store.Tx, t *store.Ticket, field, ticketValue string) bool {
+func (e *Engine) stale(ctx context.Context, tx *store.Tx, t *ticket.Ticket, field, ticketValue string) bool {
 	w := sla.ParseWritten(t.LastWritten)
 	key := w[sla.WrittenKeyPrefix+field]
 	if key == "" || !w.Same(field, ticketValue) {
@@ -66,54 +67,11 @@ func (e *Engine) stale(ctx context.Context, tx *store.Tx, t *store.Ticket, field
 	return row.State != store.OutboxDone && row.State != store.OutboxDropped
 }
 
-// enterStage applies the ticket entering a stage at at: first (and next)
-// response met on an answered or closed stage, pause on waiting, resume on
-// leaving it, resolution met and the clock stopped on closed, the clock
-// running again on reopening.
-func enterStage(r *rules.Rules, t *store.Ticket, tl *rules.Timeline, stage string, at time.Time) {
-	from, to := r.StateOf(t.Status), r.StateOf(stage)
-	if t.Status == "" {
-		from = rules.StateNew
-	}
-	t.Status = stage
-	if from == rules.StateWaiting && to != rules.StateWaiting {
-		sla.Resume(t, tl, at)
-	}
-	if r.Statuses.MeetsFirstResponse(stage) {
-		if t.FirstResponseMet.IsZero() {
-			t.FirstResponseMet = at
-		}
-		if !tl.CustomerReply.IsZero() && t.NextResponseMet.Before(tl.CustomerReply) {
-			t.NextResponseMet = at
-		}
-	}
-	switch {
-	case to == rules.StateWaiting && from != rules.StateWaiting:
-		sla.Pause(t, tl, at)
-	case to == rules.StateClosed:
-		if t.ResolutionMet.IsZero() {
-			t.ResolutionMet = at
-		}
-		if t.ClosedAt.IsZero() {
-			t.ClosedAt = at
-		}
-		t.NextDueAt = time.Time{}
-	case from == rules.StateClosed:
-		reopen(t)
-	}
-}
-
-// reopen starts the clock of a closed ticket again: the resolution target
-// counts again from the ticket's creation (time spent waiting stays paused).
-func reopen(t *store.Ticket) {
-	t.ClosedAt, t.ResolutionMet = time.Time{}, time.Time{}
-}
-
 // reclassify routes the ticket again for its new type, applies the new
 // type's SLA policy (its targets count from the creation on the new
 // calendar; a deadline already past breaches at once and only its latest
 // step fires) and starts the new type's workflow.
-func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, lead *bitrix.Lead, now time.Time) error {
+func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ticket.Ticket, lead *bitrix.Lead, now time.Time) error {
 	t.Type = lead.SourceID
 	sla.Observe(t, "SOURCE_ID", t.Type)
 	in := e.input(lead)

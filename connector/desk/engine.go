@@ -10,6 +10,7 @@ import (
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/metrics"
 	"github.com/b24desk/b24desk/connector/outbox"
@@ -61,7 +62,7 @@ type Options struct {
 	// Acknowledge queues the acknowledgement of a lead adopted from an
 	// intake source, in the adoption's transaction (outbound's
 	// AckAdopted); nil: none.
-	Acknowledge func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error
+	Acknowledge func(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t ticket.Ticket) error
 	// SkipEchoes applies b24desk's own lead writes when the outbox
 	// records them and skips the read of their portal events (see
 	// Echoes). The daemon sets it; it needs the portal's events to come

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/store"
@@ -61,7 +62,7 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 		}
 	}
 	o.d.Type = typ
-	t := store.Ticket{LeadID: lead.ID, Type: typ, Assignee: lead.AssignedByID, Tier: d.Tier,
+	t := ticket.Ticket{LeadID: lead.ID, Type: typ, Assignee: lead.AssignedByID, Tier: d.Tier,
 		Priority: d.Priority, CreatedAt: created, LastWritten: json.RawMessage("{}")}
 	if d.Policy != nil {
 		t.Policy = d.Policy.Name
@@ -91,7 +92,7 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	tl := rules.Timeline{Created: created}
 	t.LastDateModify = seenModify(lead, now)
 	if lead.StatusID != "" {
-		enterStage(r, &t, &tl, lead.StatusID, changeTime(lead, now))
+		t.EnterStage(r, &tl, lead.StatusID, changeTime(lead, now))
 	}
 	if err := sla.SaveTimeline(ctx, tx, t.LeadID, tl); err != nil {
 		return err

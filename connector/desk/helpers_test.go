@@ -16,6 +16,7 @@ import (
 	"github.com/b24desk/b24desk/bitrix/sim"
 	"github.com/b24desk/b24desk/clock"
 	"github.com/b24desk/b24desk/connector/desk"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
@@ -145,7 +146,7 @@ func (e *env) mailTicket(policy string, assignee int) int64 {
 		e.t.Fatal(err)
 	}
 	written, _ := json.Marshal(map[string]any{"STATUS_ID": "NEW", "SOURCE_ID": "B24D_TECH", "ASSIGNED_BY_ID": assignee})
-	err = e.st.UpsertTicket(ctx, store.Ticket{LeadID: id, OriginID: "mail:" + strconv.FormatInt(id, 10), Type: "B24D_TECH", Status: "NEW",
+	err = e.st.UpsertTicket(ctx, ticket.Ticket{LeadID: id, OriginID: "mail:" + strconv.FormatInt(id, 10), Type: "B24D_TECH", Status: "NEW",
 		Assignee: int64(assignee), Tier: "enterprise", Priority: "normal", Policy: policy, CreatedAt: e.clk.Now(),
 		NextDueAt: e.clk.Now(), SLAState: schema.StateOK, LastWritten: written}, e.clk.Now())
 	if err != nil {
@@ -196,7 +197,7 @@ func (e *env) event(id int64, name string) {
 	e.flush()
 }
 
-func (e *env) ticket(id int64) store.Ticket {
+func (e *env) ticket(id int64) ticket.Ticket {
 	e.t.Helper()
 	t, err := e.st.Ticket(context.Background(), id)
 	if err != nil {

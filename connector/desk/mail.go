@@ -129,7 +129,7 @@ func (e *Engine) NewTicket(ctx context.Context, tx *store.Tx, m ticket.Mail, now
 		schema.FieldSLAState: fields[schema.FieldSLAState]})
 	// The draft is kept in the state until the lead exists: the lead.add
 	// hook (RegisterHooks) makes it the ticket.
-	dr := store.MailDraft{Row: m.Row, MessageID: m.MessageID, Ticket: store.Ticket{
+	dr := store.MailDraft{Row: m.Row, MessageID: m.MessageID, Ticket: ticket.Ticket{
 		OriginID: m.Origin, Type: d.Type, Status: status, Assignee: int64(d.Route.User), Tier: d.Tier,
 		Priority: d.Priority, Policy: d.Schedule.Policy, Requester: strings.ToLower(m.From),
 		CreatedAt: now, FirstResponseDue: firstDue, ResolutionDue: resolutionDue, NextDueAt: nextDue,

@@ -33,21 +33,7 @@ func (e *Engine) CustomerReplied(ctx context.Context, tx *store.Tx, leadID int64
 	if err != nil {
 		return err
 	}
-	tl.CustomerReply = at
-	stage := ""
-	switch r.StateOf(t.Status) {
-	case rules.StateWaiting:
-		if stage = r.Statuses.OnCustomerReply; stage != "" {
-			sla.Resume(&t, &tl, at)
-		}
-	case rules.StateClosed:
-		if !t.ClosedAt.IsZero() && e.o.ReopenWindow > 0 && at.Sub(t.ClosedAt) <= e.o.ReopenWindow {
-			stage = reopenStage(r)
-			reopen(&t)
-		}
-	}
-	if stage != "" && stage != t.Status {
-		t.Status = stage
+	if stage := t.CustomerReplied(r, &tl, at, e.o.ReopenWindow); stage != "" {
 		if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, map[string]string{"STATUS_ID": stage}, "reply:"+stage, at); err != nil {
 			return err
 		}
@@ -75,22 +61,6 @@ func (e *Engine) StaffReplied(ctx context.Context, tx *store.Tx, leadID int64, a
 	if err != nil {
 		return err
 	}
-	if t.FirstResponseMet.IsZero() {
-		t.FirstResponseMet = at
-	}
-	if !tl.CustomerReply.IsZero() && t.NextResponseMet.Before(tl.CustomerReply) {
-		t.NextResponseMet = at
-	}
+	t.Answered(&tl, at)
 	return e.sla.Update(ctx, tx, &t, at)
-}
-
-// reopenStage is the stage a reopened ticket goes to.
-func reopenStage(r *rules.Rules) string {
-	if r.Statuses.OnCustomerReply != "" {
-		return r.Statuses.OnCustomerReply
-	}
-	if len(r.Statuses.New) > 0 {
-		return r.Statuses.New[0]
-	}
-	return "NEW"
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/store"
@@ -38,7 +39,7 @@ func typeWorkflow(r *rules.Rules, typ string) int {
 
 // startWorkflow starts a template on an existing ticket's lead; why names
 // the reason (e.g. "type:B24D_INCIDENT", "step:ID").
-func (e *Engine) startWorkflow(ctx context.Context, tx *store.Tx, t *store.Ticket, template int, why string, now time.Time) error {
+func (e *Engine) startWorkflow(ctx context.Context, tx *store.Tx, t *ticket.Ticket, template int, why string, now time.Time) error {
 	key := "workflow:" + strconv.FormatInt(t.LeadID, 10) + ":" + strconv.Itoa(template) + ":" + why + sla.Version(now)
 	return e.workflow(ctx, tx, template, outbox.LeadOf(t.LeadID), sla.Group(t.LeadID), key)
 }

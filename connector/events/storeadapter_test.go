@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -33,7 +34,7 @@ func TestStoreStateWithRealStore(t *testing.T) {
 	}
 
 	for id := int64(1); id <= 3; id++ {
-		tk := store.Ticket{LeadID: id, CreatedAt: now, LastDateModify: now.Add(time.Duration(id) * time.Second)}
+		tk := ticket.Ticket{LeadID: id, CreatedAt: now, LastDateModify: now.Add(time.Duration(id) * time.Second)}
 		if id == 2 {
 			tk.ClosedAt = now
 		}

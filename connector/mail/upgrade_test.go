@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/b24desk/b24desk/bitrix/sim"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
@@ -39,9 +40,9 @@ func TestDraftAcrossUpgrade(t *testing.T) {
 
 		// The older binary's rows: the draft and wait structs it marshalled.
 		oldDraft, _ := json.Marshal(struct {
-			Ticket    store.Ticket `json:"ticket"`
-			MessageID string       `json:"message_id,omitempty"`
-			Row       string       `json:"row"`
+			Ticket    ticket.Ticket `json:"ticket"`
+			MessageID string        `json:"message_id,omitempty"`
+			Row       string        `json:"row"`
 		}{d.Ticket, d.MessageID, d.Row})
 		oldWait, _ := json.Marshal(struct {
 			Outbox     string `json:"outbox,omitempty"`

@@ -15,6 +15,7 @@ import (
 
 	"github.com/b24desk/b24desk/bitrix"
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
@@ -61,7 +62,7 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 	}
 	t, err := tx.Ticket(ctx, lead)
 	if errors.Is(err, store.ErrNotFound) {
-		t = store.Ticket{LeadID: lead}
+		t = ticket.Ticket{LeadID: lead}
 	} else if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 // a lead adopted from a portal channel).
 type ackTo struct {
 	lead     *bitrix.Lead
-	ticket   store.Ticket
+	ticket   ticket.Ticket
 	to, name string
 	mail     *mimeparse.Message
 }
@@ -88,7 +89,7 @@ type ackTo struct {
 // first e-mail, from the first mailbox that acknowledges, with its
 // template, within the same caps. No e-mail, an automatic or our own
 // address, or no acknowledging mailbox: nothing is sent.
-func (o *Outbound) AckAdopted(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t store.Ticket) error {
+func (o *Outbound) AckAdopted(ctx context.Context, tx *store.Tx, lead *bitrix.Lead, t ticket.Ticket) error {
 	var mb config.Mailbox
 	for _, m := range o.opts.Mailboxes {
 		if m.Ack.Enabled && m.SMTP.Enabled() {

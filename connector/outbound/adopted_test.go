@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/b24desk/b24desk/config"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/mail/imaptest"
 	"github.com/b24desk/b24desk/connector/store"
 )
@@ -30,7 +31,7 @@ func TestAckAdopted(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = e.st.WithTx(ctx, func(tx *store.Tx) error {
-			return e.out.AckAdopted(ctx, tx, lead, store.Ticket{LeadID: id, Type: "B24D_TECH", CreatedAt: e.clk.Now()})
+			return e.out.AckAdopted(ctx, tx, lead, ticket.Ticket{LeadID: id, Type: "B24D_TECH", CreatedAt: e.clk.Now()})
 		})
 		if err != nil {
 			t.Fatal(err)

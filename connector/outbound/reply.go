@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/b24desk/b24desk/bitrix"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/events"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
@@ -118,7 +119,7 @@ func (o *Outbound) StaffAnswerLead(ctx context.Context, lead *bitrix.Lead) error
 // answer is a staff answer read from a lead.
 type answer struct {
 	lead   *bitrix.Lead
-	ticket store.Ticket
+	ticket ticket.Ticket
 	text   string // free text
 	canned string // canned answer name
 	staff  string // staff member's name
@@ -363,7 +364,7 @@ func (o *Outbound) staffName(ctx context.Context, lead *bitrix.Lead) string {
 }
 
 // vars are the template variables for a ticket.
-func (o *Outbound) vars(r *rules.Rules, lead *bitrix.Lead, t store.Ticket, team, staff, requester string) map[string]string {
+func (o *Outbound) vars(r *rules.Rules, lead *bitrix.Lead, t ticket.Ticket, team, staff, requester string) map[string]string {
 	customer := strings.TrimSpace(lead.Name + " " + lead.LastName)
 	if customer == "" {
 		customer = requester

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/mail/mimeparse"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
@@ -34,7 +35,7 @@ type Options struct {
 	Schema func() *schema.Map
 	// Recipients expands the low-rating notify entries (the SLA clock's
 	// Recipients); nil: only user IDs are notified.
-	Recipients func(r *rules.Rules, t *store.Ticket, entries []string) []int
+	Recipients func(r *rules.Rules, t *ticket.Ticket, entries []string) []int
 	// PublicURL is http.public_base_url: with it answers carry links to
 	// PagePath, without it the customer replies with the label or number.
 	PublicURL string
@@ -235,7 +236,7 @@ func (rt *Ratings) RateReply(ctx context.Context, tx *store.Tx, lead int64, ids 
 }
 
 // notify tells the low-rating recipients, one tagged notification each.
-func (rt *Ratings) notify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *store.Ticket, answer string,
+func (rt *Ratings) notify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ticket.Ticket, answer string,
 	choice rules.RatingChoice, entries []string) error {
 	var users []int
 	if rt.o.Recipients != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/replay"
 	"github.com/b24desk/b24desk/connector/schema"
@@ -40,7 +41,7 @@ type act struct {
 	at     time.Time
 	id     int64
 	intake bool // do creates the ticket
-	do     func(t *store.Ticket, tl *rules.Timeline, tx *store.Tx) error
+	do     func(t *ticket.Ticket, tl *rules.Timeline, tx *store.Tx) error
 }
 
 func newLife(tb testing.TB, r *rules.Rules, start time.Time) *life {
@@ -61,7 +62,7 @@ func newLife(tb testing.TB, r *rules.Rules, start time.Time) *life {
 
 // mail is a ticket arriving by mail at at (intake runs when play reaches it).
 func (l *life) mail(id int64, at time.Time, from, subject, body string) {
-	l.acts = append(l.acts, act{at: at, id: id, intake: true, do: func(_ *store.Ticket, _ *rules.Timeline, tx *store.Tx) error {
+	l.acts = append(l.acts, act{at: at, id: id, intake: true, do: func(_ *ticket.Ticket, _ *rules.Timeline, tx *store.Tx) error {
 		ctx := context.Background()
 		in := rules.Input{Mailbox: "support", From: from, Subject: subject, Body: body}
 		next, err := tx.RoutingPositions(ctx, maps.Keys(l.r.Pools))
@@ -80,7 +81,7 @@ func (l *life) mail(id int64, at time.Time, from, subject, body string) {
 		if err := tx.PutReplayInput(ctx, origin, at, b); err != nil {
 			return err
 		}
-		t := store.Ticket{LeadID: id, OriginID: origin, Type: d.Type, Status: "NEW", Assignee: int64(d.Route.User),
+		t := ticket.Ticket{LeadID: id, OriginID: origin, Type: d.Type, Status: "NEW", Assignee: int64(d.Route.User),
 			Tier: d.Tier, Priority: d.Priority, Policy: d.Schedule.Policy, Requester: from, CreatedAt: at,
 			SLAState: schema.StateOK}
 		return l.sla.Update(ctx, tx, &t, at)
@@ -90,15 +91,15 @@ func (l *life) mail(id int64, at time.Time, from, subject, body string) {
 // lead is a ticket that did not come by mail (a hand-made portal lead): it
 // has no kept inputs.
 func (l *life) lead(id int64, at time.Time, typ, tier, policy string, assignee int64) {
-	l.acts = append(l.acts, act{at: at, id: id, intake: true, do: func(_ *store.Ticket, _ *rules.Timeline, tx *store.Tx) error {
-		t := store.Ticket{LeadID: id, Type: typ, Status: "NEW", Assignee: assignee, Tier: tier, Policy: policy,
+	l.acts = append(l.acts, act{at: at, id: id, intake: true, do: func(_ *ticket.Ticket, _ *rules.Timeline, tx *store.Tx) error {
+		t := ticket.Ticket{LeadID: id, Type: typ, Status: "NEW", Assignee: assignee, Tier: tier, Policy: policy,
 			Requester: "someone@lead.example", CreatedAt: at, SLAState: schema.StateOK}
 		return l.sla.Update(context.Background(), tx, &t, at)
 	}})
 }
 
-func (l *life) staff(id int64, at time.Time, f func(t *store.Ticket, tl *rules.Timeline)) {
-	l.acts = append(l.acts, act{at: at, id: id, do: func(t *store.Ticket, tl *rules.Timeline, _ *store.Tx) error {
+func (l *life) staff(id int64, at time.Time, f func(t *ticket.Ticket, tl *rules.Timeline)) {
+	l.acts = append(l.acts, act{at: at, id: id, do: func(t *ticket.Ticket, tl *rules.Timeline, _ *store.Tx) error {
 		f(t, tl)
 		return nil
 	}})
@@ -107,9 +108,9 @@ func (l *life) staff(id int64, at time.Time, f func(t *store.Ticket, tl *rules.T
 // answer: the assignee answers (the answered stage meets first response,
 // and the next response after a customer's reply).
 func (l *life) answer(id int64, at time.Time) {
-	l.staff(id, at, func(t *store.Ticket, tl *rules.Timeline) {
+	l.staff(id, at, func(t *ticket.Ticket, tl *rules.Timeline) {
 		if !t.PausedSince.IsZero() {
-			sla.Resume(t, tl, at)
+			t.Resume(tl, at)
 		}
 		t.Status = "IN_PROCESS"
 		if t.FirstResponseMet.IsZero() {
@@ -124,13 +125,13 @@ func (l *life) answer(id int64, at time.Time) {
 // reply: the customer writes again (desk.CustomerReplied): a next-response
 // cycle starts, and a ticket waiting for them goes back to work.
 func (l *life) reply(id int64, at time.Time) {
-	l.acts = append(l.acts, act{at: at, id: id, do: func(t *store.Ticket, tl *rules.Timeline, tx *store.Tx) error {
+	l.acts = append(l.acts, act{at: at, id: id, do: func(t *ticket.Ticket, tl *rules.Timeline, tx *store.Tx) error {
 		if err := tx.CustomerReplyHistory(context.Background(), id, at); err != nil {
 			return err
 		}
 		tl.CustomerReply = at
 		if t.Status == "B24D_WAIT" {
-			sla.Resume(t, tl, at)
+			t.Resume(tl, at)
 			t.Status = "IN_PROCESS"
 		}
 		return tx.ClearSteps(context.Background(), id, string(rules.NextResponse))
@@ -139,16 +140,16 @@ func (l *life) reply(id int64, at time.Time) {
 
 // wait: staff ask the customer and wait (the clock pauses).
 func (l *life) wait(id int64, at time.Time) {
-	l.staff(id, at, func(t *store.Ticket, tl *rules.Timeline) {
+	l.staff(id, at, func(t *ticket.Ticket, tl *rules.Timeline) {
 		t.Status = "B24D_WAIT"
-		sla.Pause(t, tl, at)
+		t.Pause(tl, at)
 	})
 }
 
 // close: staff close the ticket (resolution met).
 func (l *life) close(id int64, at time.Time) {
-	l.staff(id, at, func(t *store.Ticket, tl *rules.Timeline) {
-		sla.Resume(t, tl, at)
+	l.staff(id, at, func(t *ticket.Ticket, tl *rules.Timeline) {
+		t.Resume(tl, at)
 		t.Status = "PROCESSED"
 		if t.FirstResponseMet.IsZero() {
 			t.FirstResponseMet = at
@@ -159,7 +160,7 @@ func (l *life) close(id int64, at time.Time) {
 
 // reopen: the ticket opens again (the resolution clock runs again).
 func (l *life) reopen(id int64, at time.Time) {
-	l.staff(id, at, func(t *store.Ticket, _ *rules.Timeline) {
+	l.staff(id, at, func(t *ticket.Ticket, _ *rules.Timeline) {
 		t.Status = "IN_PROCESS"
 		t.ClosedAt, t.ResolutionMet = time.Time{}, time.Time{}
 	})
@@ -167,7 +168,7 @@ func (l *life) reopen(id int64, at time.Time) {
 
 // reassign: staff hand the ticket to another user.
 func (l *life) reassign(id int64, at time.Time, user int64) {
-	l.staff(id, at, func(t *store.Ticket, _ *rules.Timeline) { t.Assignee = user })
+	l.staff(id, at, func(t *ticket.Ticket, _ *rules.Timeline) { t.Assignee = user })
 }
 
 // play runs the actions in time order up to end, ticking the SLA clock at

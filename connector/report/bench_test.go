@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	deskticket "github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -29,7 +30,7 @@ func BenchmarkReport(b *testing.B) {
 	err = st.WithTx(ctx, func(tx *store.Tx) error {
 		for i := range 5000 {
 			c := start.Add(time.Duration(i) * 26 * time.Minute)
-			tk := store.Ticket{LeadID: int64(i + 1), Type: []string{"TECH", "INCIDENT"}[i%2], Assignee: int64(10 + i%7),
+			tk := deskticket.Ticket{LeadID: int64(i + 1), Type: []string{"TECH", "INCIDENT"}[i%2], Assignee: int64(10 + i%7),
 				Policy: "std", Status: "NEW", CreatedAt: c, FirstResponseDue: c.Add(4 * time.Hour), ResolutionDue: c.Add(30 * time.Hour)}
 			steps := []func(){
 				func() { tk.Status, tk.FirstResponseMet = "IN_PROCESS", c.Add(time.Duration(i%300)*time.Minute) },

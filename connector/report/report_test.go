@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	deskticket "github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -63,12 +64,12 @@ type fixture struct {
 
 type life struct {
 	f  *fixture
-	tk store.Ticket
+	tk deskticket.Ticket
 	tl rules.Timeline
 }
 
 func (f *fixture) open(id int64, typ string, assignee int64, created time.Time) *life {
-	l := &life{f: f, tk: store.Ticket{LeadID: id, Type: typ, Assignee: assignee, Tier: "partner", Policy: "std",
+	l := &life{f: f, tk: deskticket.Ticket{LeadID: id, Type: typ, Assignee: assignee, Tier: "partner", Policy: "std",
 		Status: "NEW", Requester: "c@client.ru", CreatedAt: created}, tl: rules.Timeline{Created: created}}
 	l.save(created)
 	return l

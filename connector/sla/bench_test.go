@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 )
 
@@ -20,10 +21,10 @@ func BenchmarkTick(b *testing.B) {
 	now := created.Add(150 * time.Minute) // past the 2h first response of the due ones
 	e := newClockEnv(b, created)
 	ctx := context.Background()
-	dueRows := make([]store.Ticket, 0, due)
+	dueRows := make([]ticket.Ticket, 0, due)
 	err := e.st.WithTx(ctx, func(tx *store.Tx) error {
 		for i := range total {
-			t := ticket(int64(i+1), created)
+			t := newTicket(int64(i+1), created)
 			if i%(total/due) != 0 {
 				t.NextDueAt = now.Add(24*time.Hour + time.Duration(i)*time.Second)
 			} else {

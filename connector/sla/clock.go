@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/metrics"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
@@ -40,7 +41,7 @@ type Options struct {
 	// StartWorkflow queues the start of a business process template on the
 	// ticket's lead for an escalation step: the ticket engine's, which
 	// starts every workflow (desk.Engine); nil: steps start none.
-	StartWorkflow func(ctx context.Context, tx *store.Tx, t *store.Ticket, template int, why string, now time.Time) error
+	StartWorkflow func(ctx context.Context, tx *store.Tx, t *ticket.Ticket, template int, why string, now time.Time) error
 }
 
 // Clock is the SLA clock: Tick fires due escalations, Update recomputes one
@@ -136,7 +137,7 @@ func (c *Clock) UpdateTicket(ctx context.Context, leadID int64, now time.Time) e
 // of each open target fired (recorded done with its writes), the SLA
 // fields and the to-do written when they changed, the next due time set,
 // and the ticket saved.
-func (c *Clock) Update(ctx context.Context, tx *store.Tx, t *store.Ticket, now time.Time) error {
+func (c *Clock) Update(ctx context.Context, tx *store.Tx, t *ticket.Ticket, now time.Time) error {
 	r := c.o.Rules()
 	var p *rules.Policy
 	if r != nil && t.Policy != "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
@@ -39,7 +40,7 @@ func NotifyTag(leadID int64, target rules.Target, index, user int) string {
 // fire enqueues a step's actions: notifications, a timeline comment
 // carrying the step ID, field changes and reassignment (one lead.update),
 // and a workflow start.
-func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules.Policy, t *store.Ticket,
+func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules.Policy, t *ticket.Ticket,
 	st rules.StepTime, due time.Time, now time.Time) error {
 	lead := strconv.FormatInt(t.LeadID, 10)
 	stepKey := lead + ":" + st.ID + ":" + strconv.FormatInt(st.FireAt.Unix(), 10)
@@ -102,7 +103,7 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 // recipients expands notify entries (user IDs, "assignee", "pool:NAME":
 // the pool's users and its department's members, else its fallback) into
 // user IDs without repeats.
-func (c *Clock) recipients(r *rules.Rules, t *store.Ticket, entries []string) []int {
+func (c *Clock) recipients(r *rules.Rules, t *ticket.Ticket, entries []string) []int {
 	var out []int
 	seen := map[int]bool{}
 	add := func(u int) {

@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/b24desk/b24desk/clock"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/sla"
@@ -48,10 +49,10 @@ func newClockEnv(tb testing.TB, start time.Time) clockEnv {
 	return clockEnv{clk: clk, st: st, sla: c}
 }
 
-// ticket is an enterprise ticket created at created, due to be looked at
+// newTicket is an enterprise ticket created at created, due to be looked at
 // then.
-func ticket(id int64, created time.Time) store.Ticket {
-	return store.Ticket{LeadID: id, OriginID: "mail:" + strconv.FormatInt(id, 10), Type: "B24D_TECH", Status: "NEW",
+func newTicket(id int64, created time.Time) ticket.Ticket {
+	return ticket.Ticket{LeadID: id, OriginID: "mail:" + strconv.FormatInt(id, 10), Type: "B24D_TECH", Status: "NEW",
 		Assignee: 11, Tier: "enterprise", Priority: "normal", Policy: "enterprise", CreatedAt: created,
 		NextDueAt: created, SLAState: schema.StateOK}
 }

@@ -44,7 +44,7 @@ func TestPastCalendarData(t *testing.T) {
 		t.Fatal(err)
 	}
 	add := func(id int64, created time.Time) {
-		tk := ticket(id, created)
+		tk := newTicket(id, created)
 		tk.Tier, tk.Policy = "prospect", "prospect" // resolution 10 working days
 		if err := st.UpsertTicket(ctx, tk, created); err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 func TestSchedulerTicksWithInjectedClock(t *testing.T) {
 	created := time.Date(2026, 3, 10, 10, 0, 0, 0, msk)
 	e := newClockEnv(t, created)
-	if err := e.st.UpsertTicket(context.Background(), ticket(1, created), created); err != nil {
+	if err := e.st.UpsertTicket(context.Background(), newTicket(1, created), created); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 3, 10, 12, 30, 0, 0, msk) // past the 2h first response

@@ -3,8 +3,8 @@ package sla
 import (
 	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/schema"
-	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -25,7 +25,7 @@ type Status struct {
 // Met reports whether the ticket met the target: first response and
 // resolution once met stay met; the next response counts only when met
 // after the customer's latest reply.
-func Met(t store.Ticket, tl rules.Timeline, target rules.Target) bool {
+func Met(t ticket.Ticket, tl rules.Timeline, target rules.Target) bool {
 	switch target {
 	case rules.FirstResponse:
 		return !t.FirstResponseMet.IsZero()
@@ -45,7 +45,7 @@ func Met(t store.Ticket, tl rules.Timeline, target rules.Target) bool {
 // target is met; breached when a deadline of an open target has passed;
 // paused while the ticket waits for the customer; warning when a step
 // before a deadline has fired; ok otherwise.
-func Evaluate(t store.Ticket, tl rules.Timeline, s rules.Schedule, done func(id string) bool, now time.Time) Status {
+func Evaluate(t ticket.Ticket, tl rules.Timeline, s rules.Schedule, done func(id string) bool, now time.Time) Status {
 	if !t.ClosedAt.IsZero() || t.Deleted {
 		return Status{State: schema.StateMet}
 	}
@@ -98,7 +98,7 @@ func Evaluate(t store.Ticket, tl rules.Timeline, s rules.Schedule, done func(id 
 // DueSteps returns the steps to fire at now: per open target only the
 // latest step whose time has come, unless it is done (rules.Schedule.Due
 // restricted to targets not met).
-func DueSteps(t store.Ticket, tl rules.Timeline, s rules.Schedule, done func(id string) bool, now time.Time) []rules.StepTime {
+func DueSteps(t ticket.Ticket, tl rules.Timeline, s rules.Schedule, done func(id string) bool, now time.Time) []rules.StepTime {
 	open := rules.Schedule{Policy: s.Policy}
 	for _, ts := range s.Targets {
 		if !Met(t, tl, ts.Target) {

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/sla"
-	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -19,7 +19,7 @@ func TestEvaluate(t *testing.T) {
 	}}}
 	tests := []struct {
 		name      string
-		ticket    store.Ticket
+		ticket    ticket.Ticket
 		now       time.Time
 		state     string
 		due, next time.Time
@@ -27,9 +27,9 @@ func TestEvaluate(t *testing.T) {
 		{name: "fresh", now: t0, state: schema.StateOK, due: due, next: t0.Add(96 * time.Minute)},
 		{name: "after 80%", now: t0.Add(100 * time.Minute), state: schema.StateWarning, due: due, next: due},
 		{name: "breached", now: due, state: schema.StateBreached, due: due},
-		{name: "paused", ticket: store.Ticket{PausedSince: t0}, now: t0.Add(time.Minute), state: schema.StatePaused, due: due, next: t0.Add(96 * time.Minute)},
-		{name: "met", ticket: store.Ticket{FirstResponseMet: t0.Add(time.Minute)}, now: due.Add(time.Hour), state: schema.StateMet},
-		{name: "closed", ticket: store.Ticket{ClosedAt: t0}, now: t0, state: schema.StateMet},
+		{name: "paused", ticket: ticket.Ticket{PausedSince: t0}, now: t0.Add(time.Minute), state: schema.StatePaused, due: due, next: t0.Add(96 * time.Minute)},
+		{name: "met", ticket: ticket.Ticket{FirstResponseMet: t0.Add(time.Minute)}, now: due.Add(time.Hour), state: schema.StateMet},
+		{name: "closed", ticket: ticket.Ticket{ClosedAt: t0}, now: t0, state: schema.StateMet},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

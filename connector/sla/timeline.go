@@ -2,8 +2,8 @@ package sla
 
 import (
 	"context"
-	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/store"
 	"github.com/b24desk/b24desk/rules"
 )
@@ -19,7 +19,7 @@ type Timelines interface {
 
 // LoadTimeline returns the ticket's timeline: created, the customer's
 // latest reply and the pause spans (an open span while it waits).
-func LoadTimeline(ctx context.Context, st Timelines, t store.Ticket) (rules.Timeline, error) {
+func LoadTimeline(ctx context.Context, st Timelines, t ticket.Ticket) (rules.Timeline, error) {
 	tl := rules.Timeline{Created: t.CreatedAt}
 	rec, found, err := st.TicketTimeline(ctx, t.LeadID)
 	if err != nil {
@@ -30,8 +30,8 @@ func LoadTimeline(ctx context.Context, st Timelines, t store.Ticket) (rules.Time
 	}
 	// A pause recorded on the ticket row but not in the spans (a ticket
 	// stored by another part) still counts.
-	if !t.PausedSince.IsZero() && !openPause(tl.Paused) {
-		tl.Paused = append(tl.Paused, rules.Interval{Start: t.PausedSince})
+	if !t.PausedSince.IsZero() {
+		t.Pause(&tl, t.PausedSince)
 	}
 	return tl, nil
 }
@@ -39,47 +39,4 @@ func LoadTimeline(ctx context.Context, st Timelines, t store.Ticket) (rules.Time
 // SaveTimeline stores the ticket's customer reply and pause spans.
 func SaveTimeline(ctx context.Context, st Timelines, leadID int64, tl rules.Timeline) error {
 	return st.PutTicketTimeline(ctx, leadID, store.Timeline{CustomerReply: tl.CustomerReply, Paused: tl.Paused})
-}
-
-// Pause starts a pause span at at on the ticket and its timeline (no-op
-// when already paused).
-func Pause(t *store.Ticket, tl *rules.Timeline, at time.Time) {
-	if !t.PausedSince.IsZero() {
-		if !openPause(tl.Paused) {
-			tl.Paused = append(tl.Paused, rules.Interval{Start: t.PausedSince})
-		}
-		return
-	}
-	t.PausedSince = at
-	tl.Paused = append(tl.Paused, rules.Interval{Start: at})
-}
-
-// Resume ends the open pause span at at: PausedTotal grows by the wall
-// time spent waiting and the deadlines move by the paused business time.
-func Resume(t *store.Ticket, tl *rules.Timeline, at time.Time) {
-	if t.PausedSince.IsZero() {
-		return
-	}
-	if at.After(t.PausedSince) {
-		t.PausedTotal += at.Sub(t.PausedSince).Truncate(time.Second)
-	}
-	for i := range tl.Paused {
-		if tl.Paused[i].End.IsZero() {
-			end := at
-			if end.Before(tl.Paused[i].Start) {
-				end = tl.Paused[i].Start
-			}
-			tl.Paused[i].End = end
-		}
-	}
-	t.PausedSince = time.Time{}
-}
-
-func openPause(ps []rules.Interval) bool {
-	for _, p := range ps {
-		if p.End.IsZero() {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/schema"
 	"github.com/b24desk/b24desk/connector/store"
@@ -17,7 +18,7 @@ import (
 // ticket's LastWritten, for echo detection. Fields already written with
 // the same value are left out; nothing is enqueued when none is left.
 // key names the write (lead, what, value); a version suffix is added.
-func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *store.Ticket,
+func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *ticket.Ticket,
 	fields map[string]string, key string, now time.Time) error {
 	w := ParseWritten(t.LastWritten)
 	send := map[string]any{}
@@ -48,7 +49,7 @@ func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *store.T
 
 // SetFields converts a rules `set` map (priority, type, tier, UF_CRM_*)
 // into lead fields as sent, updating the ticket's own copy.
-func SetFields(m *schema.Map, t *store.Ticket, set map[string]string) map[string]string {
+func SetFields(m *schema.Map, t *ticket.Ticket, set map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range set {
 		switch strings.ToLower(k) {
@@ -76,7 +77,7 @@ func SetFields(m *schema.Map, t *store.Ticket, set map[string]string) map[string
 
 // syncFields writes the SLA state and due fields when they changed and
 // creates or moves the ticket's to-do.
-func (c *Clock) syncFields(ctx context.Context, tx *store.Tx, t *store.Ticket, p *rules.Policy, s Status, now time.Time) error {
+func (c *Clock) syncFields(ctx context.Context, tx *store.Tx, t *ticket.Ticket, p *rules.Policy, s Status, now time.Time) error {
 	loc := p.Calendar.Location
 	fields := map[string]string{schema.FieldSLADue: FormatTime(s.Due, loc)}
 	if m := c.o.Schema(); m != nil {
@@ -98,7 +99,7 @@ func (c *Clock) syncFields(ctx context.Context, tx *store.Tx, t *store.Ticket, p
 // DEADLINE, so a completed to-do cannot be reopened with a new deadline).
 // A paused or met ticket's to-do keeps its deadline; a deleted ticket's
 // to-do is left alone (it went with the lead).
-func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s Status, loc *time.Location, now time.Time) error {
+func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *ticket.Ticket, s Status, loc *time.Location, now time.Time) error {
 	if t.Deleted {
 		return nil
 	}
@@ -160,7 +161,7 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *store.Ticket, s S
 
 // todoUpdate enqueues a crm.activity.update of the ticket's to-do and
 // keeps w (already changed by the caller) as the ticket's LastWritten.
-func (c *Clock) todoUpdate(ctx context.Context, tx *store.Tx, t *store.Ticket, w Written,
+func (c *Clock) todoUpdate(ctx context.Context, tx *store.Tx, t *ticket.Ticket, w Written,
 	fields map[string]string, why string, now time.Time) error {
 	_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		Kind: KindTodoUpdate, DedupeKey: "todo.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + why + Version(now),

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/b24desk/b24desk/connector/store"
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // Pseudo-fields kept in Written besides the lead fields.
@@ -107,7 +107,7 @@ func FormatTime(t time.Time, loc *time.Location) string {
 // Observe records on the ticket that the portal holds value for the field
 // because a person set it: a later write of b24desk's own older value is
 // then a change again, not a repeat.
-func Observe(t *store.Ticket, field, value string) {
+func Observe(t *ticket.Ticket, field, value string) {
 	w := ParseWritten(t.LastWritten)
 	w[field] = value
 	delete(w, WrittenKeyPrefix+field)

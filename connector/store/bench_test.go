@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // BenchmarkDueTickets measures the SLA tick's read over 50,000 tickets of
@@ -17,7 +19,7 @@ func BenchmarkDueTickets(b *testing.B) {
 	ctx := context.Background()
 	err = s.WithTx(ctx, func(tx *Tx) error {
 		for i := range 50000 {
-			tk := Ticket{LeadID: int64(i + 1), Type: "T", CreatedAt: t0, NextDueAt: t0.Add(time.Duration(i) * time.Minute)}
+			tk := ticket.Ticket{LeadID: int64(i + 1), Type: "T", CreatedAt: t0, NextDueAt: t0.Add(time.Duration(i) * time.Minute)}
 			if err := tx.UpsertTicket(ctx, tk, t0); err != nil {
 				return err
 			}

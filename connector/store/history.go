@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // historySchema holds the ticket history: a compact record per ticket
@@ -146,7 +148,7 @@ type HistoryRating struct {
 // found false for a new ticket) and as it is being saved (t) into the
 // history tables. Times are the ticket's own where it has them (pause
 // start, met, closed), else now.
-func (a access) recordHistory(ctx context.Context, old Ticket, found bool, t Ticket, now time.Time) error {
+func (a access) recordHistory(ctx context.Context, old ticket.Ticket, found bool, t ticket.Ticket, now time.Time) error {
 	if found && sameForHistory(old, t) {
 		return nil // e.g. an SLA tick that only moved the next due time
 	}
@@ -166,7 +168,7 @@ func (a access) recordHistory(ctx context.Context, old Ticket, found bool, t Tic
 		return err
 	}
 	if !found {
-		old = Ticket{}
+		old = ticket.Ticket{}
 	}
 	if t.Type != old.Type && t.Type != "" {
 		add(now, EventType, t.Type)
@@ -239,7 +241,7 @@ func (a access) recordHistory(ctx context.Context, old Ticket, found bool, t Tic
 }
 
 // sameForHistory reports whether nothing the history keeps differs.
-func sameForHistory(a, b Ticket) bool {
+func sameForHistory(a, b ticket.Ticket) bool {
 	return a.Type == b.Type && a.Tier == b.Tier && a.Priority == b.Priority && a.Policy == b.Policy &&
 		a.Assignee == b.Assignee && a.Status == b.Status && a.SLAState == b.SLAState && a.Deleted == b.Deleted &&
 		a.Requester == b.Requester && a.CreatedAt.Equal(b.CreatedAt) && a.PausedSince.Equal(b.PausedSince) &&

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // TestHistoryFollowsTicket saves a ticket through its life and checks the
@@ -15,7 +17,7 @@ func TestHistoryFollowsTicket(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	t0 := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
-	tk := Ticket{LeadID: 7, Type: "TECH", Tier: "partner", Policy: "std", Assignee: 3, Status: "NEW",
+	tk := ticket.Ticket{LeadID: 7, Type: "TECH", Tier: "partner", Policy: "std", Assignee: 3, Status: "NEW",
 		Requester: "Ann <ann@Example.RU>", CreatedAt: t0, FirstResponseDue: at(2), ResolutionDue: at(8)}
 	save := func(now time.Time) {
 		t.Helper()
@@ -87,7 +89,7 @@ func TestHistoryFollowsTicket(t *testing.T) {
 	}
 
 	// Retention: a record closed long ago goes, an open one stays.
-	old := Ticket{LeadID: 8, Type: "TECH", CreatedAt: t0, Status: "CONVERTED", ClosedAt: at(1)}
+	old := ticket.Ticket{LeadID: 8, Type: "TECH", CreatedAt: t0, Status: "CONVERTED", ClosedAt: at(1)}
 	if err := s.UpsertTicket(ctx, old, at(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +119,7 @@ func BenchmarkUpsertTicketHistory(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	tk := Ticket{LeadID: 1, Type: "T", Policy: "p", Status: "NEW", CreatedAt: t0, FirstResponseDue: t0.Add(time.Hour)}
+	tk := ticket.Ticket{LeadID: 1, Type: "T", Policy: "p", Status: "NEW", CreatedAt: t0, FirstResponseDue: t0.Add(time.Hour)}
 	if err := s.UpsertTicket(ctx, tk, t0); err != nil {
 		b.Fatal(err)
 	}

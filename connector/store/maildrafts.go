@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // Mail intake state (connector/mail): the ticket drafted for a mail's
@@ -54,9 +56,9 @@ CREATE TABLE mail_waits (
 // MailDraft is the ticket drafted for a mail's lead.add, keyed by the
 // ticket's OriginID (the lead.add's ORIGIN_ID).
 type MailDraft struct {
-	Ticket    Ticket // LeadID is not kept: the lead does not exist yet
-	MessageID string // the mail's Message-ID, for the thread index
-	Row       string // the mail's messages row (its dedupe key)
+	Ticket    ticket.Ticket // LeadID is not kept: the lead does not exist yet
+	MessageID string        // the mail's Message-ID, for the thread index
+	Row       string        // the mail's messages row (its dedupe key)
 }
 
 // PutMailDraft stores the draft (replacing one of the same origin) at now.

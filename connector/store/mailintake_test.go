@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 func TestPendingThread(t *testing.T) {
@@ -99,7 +101,7 @@ func TestAllTickets(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
 	for id := int64(1); id <= 3; id++ {
-		tk := Ticket{LeadID: id, CreatedAt: t0}
+		tk := ticket.Ticket{LeadID: id, CreatedAt: t0}
 		if id == 2 {
 			tk.ClosedAt = t0
 		}

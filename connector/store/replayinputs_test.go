@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // TestReplayInputsFollowHistory keeps a mail ticket's classification
@@ -21,7 +23,7 @@ func TestReplayInputsFollowHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tk := Ticket{LeadID: 5, OriginID: "mail:a", Type: "TECH", Status: "NEW", CreatedAt: t0}
+	tk := ticket.Ticket{LeadID: 5, OriginID: "mail:a", Type: "TECH", Status: "NEW", CreatedAt: t0}
 	if err := s.UpsertTicket(ctx, tk, t0); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -70,9 +71,9 @@ func moveTicketSettings(ctx context.Context, tx *Tx, log zerolog.Logger) error {
 		}},
 		{"mail.draft:", func(origin, value string) error {
 			var d struct {
-				Ticket    Ticket `json:"ticket"`
-				MessageID string `json:"message_id"`
-				Row       string `json:"row"`
+				Ticket    ticket.Ticket `json:"ticket"`
+				MessageID string        `json:"message_id"`
+				Row       string        `json:"row"`
 			}
 			if err := json.Unmarshal([]byte(value), &d); err != nil || origin == "" {
 				return unreadable{fmt.Errorf("draft of %q: %v", origin, err)}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // BenchmarkStateSize10kTickets fills a state with 10,000 tickets as the
@@ -40,7 +42,7 @@ func BenchmarkStateSize10kTickets(b *testing.B) {
 				if _, _, err := tx.SpoolMessage(ctx, Message{DedupeKey: key, Mailbox: "support", UID: uint32(i), MessageID: fmt.Sprintf("<%d@example.com>", i), Raw: raw, LeadID: int64(i + 1), State: MessageDone}, at); err != nil {
 					return err
 				}
-				if err := tx.UpsertTicket(ctx, Ticket{LeadID: int64(i + 1), OriginID: key, Type: "B24D_TECH", Status: "NEW", Requester: "c@example.com", CreatedAt: at}, at); err != nil {
+				if err := tx.UpsertTicket(ctx, ticket.Ticket{LeadID: int64(i + 1), OriginID: key, Type: "B24D_TECH", Status: "NEW", Requester: "c@example.com", CreatedAt: at}, at); err != nil {
 					return err
 				}
 				_, _, err := tx.EnqueueOutbox(ctx, OutboxRow{Kind: "lead.update", Payload: json.RawMessage(`{"id":1,"fields":{"UF_CRM_B24D_SLA_STATE":"ok"}}`), DedupeKey: key + "/sla"}, at)

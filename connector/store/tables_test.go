@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 var t0 = time.Date(2026, 5, 14, 9, 0, 0, 0, time.UTC)
@@ -82,7 +84,7 @@ func TestMessages(t *testing.T) {
 func TestTickets(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
-	tk := Ticket{
+	tk := ticket.Ticket{
 		LeadID: 10, OriginID: "mail:1", Type: "B24D_TECH", Status: "NEW", Assignee: 3, Tier: "enterprise",
 		Priority: "high", Policy: "std", Requester: "a@b.c", CreatedAt: t0,
 		FirstResponseDue: t0.Add(2 * time.Hour), ResolutionDue: t0.Add(48 * time.Hour),

@@ -7,37 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
-
-// Ticket is a lead b24desk manages, with its SLA times. Zero times mean
-// "not set". NextDueAt is the earliest deadline (or warning point) the SLA
-// tick must look at; the tick reads only tickets whose NextDueAt has come.
-type Ticket struct {
-	LeadID    int64
-	OriginID  string // ORIGIN_ID the lead was created with; lead:ID for an adopted intake lead; "" for hand-made leads
-	Type      string
-	Status    string
-	Assignee  int64
-	Tier      string
-	Priority  string
-	Policy    string
-	Requester string // requester e-mail address
-	CreatedAt time.Time
-
-	FirstResponseDue, FirstResponseMet time.Time
-	NextResponseDue, NextResponseMet   time.Time
-	ResolutionDue, ResolutionMet       time.Time
-	PausedSince                        time.Time
-	PausedTotal                        time.Duration // whole seconds are kept
-
-	NextDueAt      time.Time
-	SLAState       string
-	LastDateModify time.Time       // last DATE_MODIFY seen from the portal
-	LastWritten    json.RawMessage // fields b24desk last wrote (echo detection)
-	ClosedAt       time.Time
-	Deleted        bool
-	UpdatedAt      time.Time
-}
 
 const ticketCols = `lead_id, ` + ticketFields
 
@@ -47,8 +19,8 @@ const ticketFields = `origin_id, type, status, assignee, tier, priority, policy,
 first_response_due, first_response_met, next_response_due, next_response_met, resolution_due, resolution_met,
 paused_since, paused_total_seconds, next_due_at, sla_state, last_date_modify, last_written, closed_at, deleted, updated_at`
 
-func scanTicket(sc interface{ Scan(...any) error }) (Ticket, error) {
-	var t Ticket
+func scanTicket(sc interface{ Scan(...any) error }) (ticket.Ticket, error) {
+	var t ticket.Ticket
 	var origin sql.NullString
 	var created, updated int64
 	var frd, frm, nrd, nrm, rd, rm, ps, nd, ldm, closed sql.NullInt64
@@ -58,7 +30,7 @@ func scanTicket(sc interface{ Scan(...any) error }) (Ticket, error) {
 		&t.Requester, &created, &frd, &frm, &nrd, &nrm, &rd, &rm, &ps, &paused, &nd, &t.SLAState, &ldm,
 		&written, &closed, &t.Deleted, &updated)
 	if err != nil {
-		return Ticket{}, err
+		return ticket.Ticket{}, err
 	}
 	t.OriginID = origin.String
 	t.CreatedAt, t.UpdatedAt = fromTSNN(created), fromTSNN(updated)
@@ -74,7 +46,7 @@ func scanTicket(sc interface{ Scan(...any) error }) (Ticket, error) {
 // UpsertTicket writes the whole ticket (insert or replace by lead ID) and
 // records what changed in the ticket's history. Read, change and upsert
 // inside WithTx to avoid lost updates.
-func (a access) UpsertTicket(ctx context.Context, t Ticket, now time.Time) error {
+func (a access) UpsertTicket(ctx context.Context, t ticket.Ticket, now time.Time) error {
 	if t.LeadID <= 0 {
 		return fmt.Errorf("upsert ticket: invalid lead ID %d", t.LeadID)
 	}
@@ -111,7 +83,7 @@ ON CONFLICT(lead_id) DO UPDATE SET origin_id = excluded.origin_id, type = exclud
 
 // ticketValues are the stored values of the ticket's ticketFields, with
 // now as its update time.
-func ticketValues(t Ticket, now time.Time) ([]any, error) {
+func ticketValues(t ticket.Ticket, now time.Time) ([]any, error) {
 	written := string(t.LastWritten)
 	if written == "" {
 		written = "{}"
@@ -130,25 +102,25 @@ func ticketValues(t Ticket, now time.Time) ([]any, error) {
 }
 
 // Ticket returns the ticket of the lead, or ErrNotFound.
-func (a access) Ticket(ctx context.Context, leadID int64) (Ticket, error) {
+func (a access) Ticket(ctx context.Context, leadID int64) (ticket.Ticket, error) {
 	t, err := scanTicket(a.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE lead_id = ?`, leadID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Ticket{}, fmt.Errorf("ticket %d: %w", leadID, ErrNotFound)
+		return ticket.Ticket{}, fmt.Errorf("ticket %d: %w", leadID, ErrNotFound)
 	}
 	if err != nil {
-		return Ticket{}, fmt.Errorf("get ticket %d: %w", leadID, err)
+		return ticket.Ticket{}, fmt.Errorf("get ticket %d: %w", leadID, err)
 	}
 	return t, nil
 }
 
 // TicketByOrigin returns the ticket created with the ORIGIN_ID, or ErrNotFound.
-func (a access) TicketByOrigin(ctx context.Context, originID string) (Ticket, error) {
+func (a access) TicketByOrigin(ctx context.Context, originID string) (ticket.Ticket, error) {
 	t, err := scanTicket(a.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE origin_id = ?`, originID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Ticket{}, fmt.Errorf("ticket with origin %q: %w", originID, ErrNotFound)
+		return ticket.Ticket{}, fmt.Errorf("ticket with origin %q: %w", originID, ErrNotFound)
 	}
 	if err != nil {
-		return Ticket{}, fmt.Errorf("get ticket by origin: %w", err)
+		return ticket.Ticket{}, fmt.Errorf("get ticket by origin: %w", err)
 	}
 	return t, nil
 }
@@ -156,7 +128,7 @@ func (a access) TicketByOrigin(ctx context.Context, originID string) (Ticket, er
 // DueTickets returns open tickets whose NextDueAt is at or before now,
 // earliest first, at most limit (≤ 0 means 100). It reads the next-due index
 // only, never all tickets.
-func (a access) DueTickets(ctx context.Context, now time.Time, limit int) ([]Ticket, error) {
+func (a access) DueTickets(ctx context.Context, now time.Time, limit int) ([]ticket.Ticket, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -168,7 +140,7 @@ ORDER BY next_due_at, lead_id LIMIT ?`, tsNN(now), limit)
 // OpenTickets returns tickets neither closed nor deleted with a lead ID
 // above afterID, by lead ID, at most limit (≤ 0 means 500): page with the
 // last ID returned.
-func (a access) OpenTickets(ctx context.Context, afterID int64, limit int) ([]Ticket, error) {
+func (a access) OpenTickets(ctx context.Context, afterID int64, limit int) ([]ticket.Ticket, error) {
 	if limit <= 0 {
 		limit = 500
 	}
@@ -179,7 +151,7 @@ WHERE closed_at IS NULL AND deleted = 0 AND lead_id > ? ORDER BY lead_id LIMIT ?
 // Tickets returns every ticket, closed and deleted ones included, with a
 // lead ID above afterID, by lead ID, at most limit (≤ 0 means 500): page
 // with the last ID returned.
-func (a access) Tickets(ctx context.Context, afterID int64, limit int) ([]Ticket, error) {
+func (a access) Tickets(ctx context.Context, afterID int64, limit int) ([]ticket.Ticket, error) {
 	if limit <= 0 {
 		limit = 500
 	}
@@ -187,13 +159,13 @@ func (a access) Tickets(ctx context.Context, afterID int64, limit int) ([]Ticket
 WHERE lead_id > ? ORDER BY lead_id LIMIT ?`, afterID, limit)
 }
 
-func (a access) listTickets(ctx context.Context, query string, args ...any) ([]Ticket, error) {
+func (a access) listTickets(ctx context.Context, query string, args ...any) ([]ticket.Ticket, error) {
 	rows, err := a.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
 	defer rows.Close()
-	var out []Ticket
+	var out []ticket.Ticket
 	for rows.Next() {
 		t, err := scanTicket(rows)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/b24desk/b24desk/connector/desk/ticket"
 	"github.com/b24desk/b24desk/rules"
 )
 
@@ -90,8 +91,8 @@ func TestExpectedEchoes(t *testing.T) {
 }
 
 // draftTicket is a new ticket as the mail intake drafts it.
-func draftTicket(origin string) Ticket {
-	return Ticket{OriginID: origin, Type: "B24D_TECH", Status: "NEW", Assignee: 5, Tier: "gold",
+func draftTicket(origin string) ticket.Ticket {
+	return ticket.Ticket{OriginID: origin, Type: "B24D_TECH", Status: "NEW", Assignee: 5, Tier: "gold",
 		Priority: "high", Policy: "p1", Requester: "a@example.com", CreatedAt: t0,
 		FirstResponseDue: t0.Add(time.Hour), ResolutionDue: t0.Add(8 * time.Hour), NextDueAt: t0.Add(48 * time.Minute),
 		SLAState: "ok", LastWritten: json.RawMessage(`{"STATUS_ID":"NEW"}`), PausedTotal: 90 * time.Second}
@@ -127,7 +128,7 @@ func TestMailDraft(t *testing.T) {
 	if _, found, _ := s.MailDraft(ctx, "o-1"); found {
 		t.Fatal("draft found after delete")
 	}
-	if err := s.PutMailDraft(ctx, MailDraft{Ticket: Ticket{Type: "x"}}, t0); err == nil {
+	if err := s.PutMailDraft(ctx, MailDraft{Ticket: ticket.Ticket{Type: "x"}}, t0); err == nil {
 		t.Fatal("a draft without an origin was stored")
 	}
 	bad := MailDraft{Ticket: draftTicket("o-2")}

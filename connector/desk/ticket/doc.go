@@ -1,9 +1,15 @@
-// Package ticket holds the values a ticket's life is told in, with no I/O
-// and no dependency on the state or the portal client: the mail the intake
-// hands the ticket engine (Mail) and what opening a ticket from it came to
-// (Opened).
+// Package ticket is the ticket itself, owned by the ticket engine
+// (connector/desk) and persisted by connector/store: the Ticket type (a
+// lead b24desk manages, with its SLA times), the pure transitions of its
+// life (EnterStage: answered, waiting, closed, reopened by a stage;
+// Answered: a staff answer; CustomerReplied: a reply that resumes or
+// reopens it; Pause, Resume, Reopen), the mail the intake hands the
+// engine (Mail) and what opening a ticket from it came to (Opened).
 //
-// It is a leaf so that connector/mail can hand connector/desk a typed
-// mail without importing the engine (and through it the SLA clock): mail
-// fetches, spools, parses and threads; desk decides.
+// It is a leaf with no I/O, importing only the rules and the portal's
+// value types: the store cannot import the engine (the engine uses the
+// store), and connector/mail hands desk a typed mail without importing
+// the engine and, through it, the SLA clock. The engine decides which
+// transition applies, stores the ticket and queues the portal writes the
+// transition needs in one state transaction.
 package ticket
