@@ -29,7 +29,7 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ti
 			return err
 		}
 		t.EnterStage(r, &tl, lead.StatusID, at)
-		sla.Observe(t, "STATUS_ID", lead.StatusID)
+		t.Observe("STATUS_ID", lead.StatusID)
 	}
 	retyped := false
 	if lead.SourceID != t.Type && r.IsTicketType(lead.SourceID) && !e.stale(ctx, tx, t, "SOURCE_ID", t.Type) {
@@ -43,7 +43,7 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ti
 		!e.stale(ctx, tx, t, "ASSIGNED_BY_ID", strconv.FormatInt(t.Assignee, 10)) {
 		e.log.Info().Int64("lead", t.LeadID).Int64("from", t.Assignee).Str("to", leadAssignee).Msg("assignee changed")
 		t.Assignee = lead.AssignedByID
-		sla.Observe(t, "ASSIGNED_BY_ID", leadAssignee)
+		t.Observe("ASSIGNED_BY_ID", leadAssignee)
 	}
 	if err := sla.SaveTimeline(ctx, tx, t.LeadID, tl); err != nil {
 		return err
@@ -55,8 +55,8 @@ func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ti
 // the ticket holds and is not done yet: the portal still shows the older
 // value, which is no change by a person.
 func (e *Engine) stale(ctx context.Context, tx *store.Tx, t *ticket.Ticket, field, ticketValue string) bool {
-	w := sla.ParseWritten(t.LastWritten)
-	key := w[sla.WrittenKeyPrefix+field]
+	w := ticket.ParseWritten(t.LastWritten)
+	key := w[ticket.WrittenKeyPrefix+field]
 	if key == "" || !w.Same(field, ticketValue) {
 		return false
 	}
@@ -73,7 +73,7 @@ func (e *Engine) stale(ctx context.Context, tx *store.Tx, t *ticket.Ticket, fiel
 // step fires) and starts the new type's workflow.
 func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ticket.Ticket, lead *bitrix.Lead, now time.Time) error {
 	t.Type = lead.SourceID
-	sla.Observe(t, "SOURCE_ID", t.Type)
+	t.Observe("SOURCE_ID", t.Type)
 	in := e.input(lead)
 	in.Ticket.Type, in.Ticket.Priority, in.Ticket.Tier = t.Type, t.Priority, t.Tier
 	in.Ticket.Assignee = strconv.FormatInt(t.Assignee, 10)

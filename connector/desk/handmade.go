@@ -67,7 +67,7 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if d.Policy != nil {
 		t.Policy = d.Policy.Name
 	}
-	w := sla.ParseWritten(nil)
+	w := ticket.ParseWritten(nil)
 	w["SOURCE_ID"], w["STATUS_ID"] = lead.SourceID, lead.StatusID
 	t.LastWritten = w.Raw()
 	fields := map[string]string{}

@@ -1,8 +1,5 @@
 package schema
 
-// Originator is the ORIGINATOR_ID of the leads b24desk creates.
-const Originator = "b24desk"
-
 // The lead user fields b24desk writes (DESIGN.md: the names are fixed).
 const (
 	FieldSLADue      = "UF_CRM_B24D_SLA_DUE"     // datetime: the next SLA deadline

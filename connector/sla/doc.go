@@ -16,7 +16,7 @@
 // reopened), and sets the next due time.
 //
 // Every portal write goes through the outbox with a dedupe key; what was
-// written is kept in the ticket's LastWritten (see Written) so that the
+// written is kept in the ticket's LastWritten (ticket.Written) so that the
 // echo of b24desk's own writes is recognised and nothing is written twice.
 // Time always comes from the caller (Tick(now)) or the injected clock; the
 // cron Scheduler only triggers ticks.

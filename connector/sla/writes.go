@@ -20,10 +20,10 @@ import (
 // key names the write (lead, what, value); a version suffix is added.
 func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *ticket.Ticket,
 	fields map[string]string, key string, now time.Time) error {
-	w := ParseWritten(t.LastWritten)
+	w := ticket.ParseWritten(t.LastWritten)
 	send := map[string]any{}
 	for k, v := range fields {
-		if prev, ok := w[k]; (ok && SameValue(prev, v)) || (!ok && v == "") {
+		if prev, ok := w[k]; (ok && ticket.SameValue(prev, v)) || (!ok && v == "") {
 			continue
 		}
 		send[k] = v
@@ -34,7 +34,7 @@ func LeadUpdate(ctx context.Context, ob *outbox.Outbox, tx *store.Tx, t *ticket.
 	}
 	dedupe := "lead.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + key + Version(now)
 	for k := range send {
-		w[WrittenKeyPrefix+k] = dedupe
+		w[ticket.WrittenKeyPrefix+k] = dedupe
 	}
 	_, _, err := ob.Enqueue(ctx, tx, outbox.Entry{
 		DedupeKey: dedupe, GroupKey: Group(t.LeadID),
@@ -103,14 +103,14 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *ticket.Ticket, s 
 	if t.Deleted {
 		return nil
 	}
-	w := ParseWritten(t.LastWritten)
-	prev, had := w[WrittenTodoDeadline]
-	completed := w[WrittenTodoCompleted] == "Y"
+	w := ticket.ParseWritten(t.LastWritten)
+	prev, had := w[ticket.WrittenTodoDeadline]
+	completed := w[ticket.WrittenTodoCompleted] == "Y"
 	if !t.ClosedAt.IsZero() {
 		if !had || completed {
 			return nil
 		}
-		w[WrittenTodoCompleted] = "Y"
+		w[ticket.WrittenTodoCompleted] = "Y"
 		return c.todoUpdate(ctx, tx, t, w, map[string]string{"COMPLETED": "Y"}, "done", now)
 	}
 	if s.Due.IsZero() || t.Assignee <= 0 {
@@ -118,21 +118,21 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *ticket.Ticket, s 
 	}
 	deadline := FormatTime(s.Due, loc)
 	assignee := strconv.FormatInt(t.Assignee, 10)
-	prevAssignee, knownAssignee := w[WrittenTodoResponsible]
-	moved := !had || completed || !SameValue(prev, deadline)
+	prevAssignee, knownAssignee := w[ticket.WrittenTodoResponsible]
+	moved := !had || completed || !ticket.SameValue(prev, deadline)
 	// A to-do added before the responsible was recorded keeps its own.
 	reassigned := had && !completed && knownAssignee && prevAssignee != assignee
 	if !moved && !reassigned {
 		if !knownAssignee {
-			w[WrittenTodoResponsible] = assignee
+			w[ticket.WrittenTodoResponsible] = assignee
 			t.LastWritten = w.Raw()
 		}
 		return nil
 	}
 	id := strconv.FormatInt(t.LeadID, 10)
-	w[WrittenTodoDeadline] = deadline
-	w[WrittenTodoResponsible] = assignee
-	delete(w, WrittenTodoCompleted)
+	w[ticket.WrittenTodoDeadline] = deadline
+	w[ticket.WrittenTodoResponsible] = assignee
+	delete(w, ticket.WrittenTodoCompleted)
 	pl := todoPayload{Lead: t.LeadID, Deadline: deadline, Responsible: t.Assignee}
 	var entries []outbox.Entry
 	switch {
@@ -161,7 +161,7 @@ func (c *Clock) syncTodo(ctx context.Context, tx *store.Tx, t *ticket.Ticket, s 
 
 // todoUpdate enqueues a crm.activity.update of the ticket's to-do and
 // keeps w (already changed by the caller) as the ticket's LastWritten.
-func (c *Clock) todoUpdate(ctx context.Context, tx *store.Tx, t *ticket.Ticket, w Written,
+func (c *Clock) todoUpdate(ctx context.Context, tx *store.Tx, t *ticket.Ticket, w ticket.Written,
 	fields map[string]string, why string, now time.Time) error {
 	_, _, err := c.o.Outbox.Enqueue(ctx, tx, outbox.Entry{
 		Kind: KindTodoUpdate, DedupeKey: "todo.update:" + strconv.FormatInt(t.LeadID, 10) + ":" + why + Version(now),

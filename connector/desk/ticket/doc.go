@@ -3,8 +3,10 @@
 // lead b24desk manages, with its SLA times), the pure transitions of its
 // life (EnterStage: answered, waiting, closed, reopened by a stage;
 // Answered: a staff answer; CustomerReplied: a reply that resumes or
-// reopens it; Pause, Resume, Reopen), the mail the intake hands the
-// engine (Mail) and what opening a ticket from it came to (Opened).
+// reopens it; Pause, Resume, Reopen; Observe: a person set a field), what
+// b24desk last wrote to the lead for echo detection (Written, kept as the
+// ticket's LastWritten), the mail the intake hands the engine (Mail) and
+// what opening a ticket from it came to (Opened).
 //
 // It is a leaf with no I/O, importing only the rules and the portal's
 // value types: the store cannot import the engine (the engine uses the

@@ -1,12 +1,10 @@
-package sla
+package ticket
 
 import (
 	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/b24desk/b24desk/connector/desk/ticket"
 )
 
 // Pseudo-fields kept in Written besides the lead fields.
@@ -91,23 +89,10 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// FormatTime formats a time for the portal: seconds and an explicit offset,
-// in loc when it is not nil; the zero time is an empty string (clears a
-// date field).
-func FormatTime(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return ""
-	}
-	if loc != nil {
-		t = t.In(loc)
-	}
-	return t.Format("2006-01-02T15:04:05-07:00")
-}
-
 // Observe records on the ticket that the portal holds value for the field
 // because a person set it: a later write of b24desk's own older value is
 // then a change again, not a repeat.
-func Observe(t *ticket.Ticket, field, value string) {
+func (t *Ticket) Observe(field, value string) {
 	w := ParseWritten(t.LastWritten)
 	w[field] = value
 	delete(w, WrittenKeyPrefix+field)
