@@ -77,6 +77,7 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 	in := e.input(lead)
 	in.Ticket.Type, in.Ticket.Priority, in.Ticket.Tier = t.Type, t.Priority, t.Tier
 	in.Ticket.Assignee = strconv.FormatInt(t.Assignee, 10)
+	plan := ticket.Plan{Workflow: typeWorkflow(r, t.Type), WorkflowWhy: "type:" + t.Type}
 	before, err := e.routeState(ctx, tx, r)
 	if err != nil {
 		return err
@@ -89,10 +90,7 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 		if int64(a.User) != t.Assignee {
 			t.Assignee = int64(a.User)
 			in.Ticket.Assignee = strconv.Itoa(a.User)
-			if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, t, map[string]string{"ASSIGNED_BY_ID": strconv.Itoa(a.User)},
-				"route:"+t.Type, now); err != nil {
-				return err
-			}
+			plan.Fields, plan.Why = map[string]string{"ASSIGNED_BY_ID": strconv.Itoa(a.User)}, "route:"+t.Type
 		}
 	}
 	policy := ""
@@ -105,5 +103,5 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 			return err
 		}
 	}
-	return e.startWorkflow(ctx, tx, t, typeWorkflow(r, t.Type), "type:"+t.Type, now)
+	return e.apply(ctx, tx, t, plan, now)
 }

@@ -1,6 +1,8 @@
 // Package desk owns a ticket's life: it decides every transition of a
-// ticket and queues the portal writes each one needs, in the state
-// transaction that records it. The other parts of the daemon only bring it
+// ticket (the pure ones are methods of ticket.Ticket, in the leaf package
+// connector/desk/ticket) and queues the typed plan of portal writes each
+// one needs (ticket.Plan; a new mail's lead.add) through the outbox, in the
+// state transaction that records it. The other parts of the daemon only bring it
 // what happened: connector/mail fetches, spools, parses and threads a mail
 // and hands desk a typed ticket.Mail (NewTicket, CustomerReplied);
 // connector/events brings lead changes (Engine implements events.Sink);

@@ -97,9 +97,6 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if err := sla.SaveTimeline(ctx, tx, t.LeadID, tl); err != nil {
 		return err
 	}
-	if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, fields, "intake", now); err != nil {
-		return err
-	}
 	origin := ""
 	if adopted {
 		// Kept for `rules replay` like a mail's: it was classified too.
@@ -109,7 +106,8 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if err := e.open(ctx, tx, r, o, origin); err != nil {
 		return err
 	}
-	if err := e.startWorkflow(ctx, tx, &t, typeWorkflow(r, typ), "created", now); err != nil {
+	plan := ticket.Plan{Fields: fields, Why: "intake", Workflow: typeWorkflow(r, typ), WorkflowWhy: "created"}
+	if err := e.apply(ctx, tx, &t, plan, now); err != nil {
 		return err
 	}
 	channel, what := "portal", "hand-made lead taken in as a ticket"

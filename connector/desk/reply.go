@@ -33,10 +33,8 @@ func (e *Engine) CustomerReplied(ctx context.Context, tx *store.Tx, leadID int64
 	if err != nil {
 		return err
 	}
-	if stage := t.CustomerReplied(r, &tl, at, e.o.ReopenWindow); stage != "" {
-		if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, &t, map[string]string{"STATUS_ID": stage}, "reply:"+stage, at); err != nil {
-			return err
-		}
+	if err := e.apply(ctx, tx, &t, t.CustomerReplied(r, &tl, at, e.o.ReopenWindow), at); err != nil {
+		return err
 	}
 	if err := tx.ClearSteps(ctx, leadID, string(rules.NextResponse)); err != nil {
 		return err

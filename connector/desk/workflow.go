@@ -43,3 +43,13 @@ func (e *Engine) startWorkflow(ctx context.Context, tx *store.Tx, t *ticket.Tick
 	key := "workflow:" + strconv.FormatInt(t.LeadID, 10) + ":" + strconv.Itoa(template) + ":" + why + sla.Version(now)
 	return e.workflow(ctx, tx, template, outbox.LeadOf(t.LeadID), sla.Group(t.LeadID), key)
 }
+
+// apply queues a transition's plan of writes on the ticket's lead: its
+// fields (sla.LeadUpdate, recorded in the ticket's LastWritten), then its
+// workflow.
+func (e *Engine) apply(ctx context.Context, tx *store.Tx, t *ticket.Ticket, p ticket.Plan, now time.Time) error {
+	if err := sla.LeadUpdate(ctx, e.o.Outbox, tx, t, p.Fields, p.Why, now); err != nil {
+		return err
+	}
+	return e.startWorkflow(ctx, tx, t, p.Workflow, p.WorkflowWhy, now)
+}

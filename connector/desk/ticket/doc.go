@@ -5,13 +5,14 @@
 // Answered: a staff answer; CustomerReplied: a reply that resumes or
 // reopens it; Pause, Resume, Reopen; Observe: a person set a field), what
 // b24desk last wrote to the lead for echo detection (Written, kept as the
-// ticket's LastWritten), the mail the intake hands the engine (Mail) and
-// what opening a ticket from it came to (Opened).
+// ticket's LastWritten), the portal writes a transition needs (Plan), the
+// mail the intake hands the engine (Mail) and what opening a ticket from
+// it came to (Opened).
 //
 // It is a leaf with no I/O, importing only the rules and the portal's
 // value types: the store cannot import the engine (the engine uses the
 // store), and connector/mail hands desk a typed mail without importing
 // the engine and, through it, the SLA clock. The engine decides which
-// transition applies, stores the ticket and queues the portal writes the
-// transition needs in one state transaction.
+// transition applies, stores the ticket and queues the transition's plan
+// of writes through the outbox in one state transaction.
 package ticket

@@ -54,13 +54,12 @@ func (t *Ticket) Answered(tl *rules.Timeline, at time.Time) {
 	}
 }
 
-// CustomerReplied records a customer's reply at at and returns the stage
-// the ticket moves to ("" when it stays): a ticket waiting for the
-// customer moves to the rules' on_customer_reply stage and its clock
+// CustomerReplied records a customer's reply at at: a ticket waiting for
+// the customer moves to the rules' on_customer_reply stage and its clock
 // resumes; a closed ticket within the reopen window (≤ 0: never) is
 // reopened (stage on_customer_reply, else the first `new` stage, else
-// NEW). The caller writes the stage.
-func (t *Ticket) CustomerReplied(r *rules.Rules, tl *rules.Timeline, at time.Time, reopenWindow time.Duration) string {
+// NEW). The plan writes the new stage, if any.
+func (t *Ticket) CustomerReplied(r *rules.Rules, tl *rules.Timeline, at time.Time, reopenWindow time.Duration) Plan {
 	tl.CustomerReply = at
 	stage := ""
 	switch r.StateOf(t.Status) {
@@ -74,13 +73,11 @@ func (t *Ticket) CustomerReplied(r *rules.Rules, tl *rules.Timeline, at time.Tim
 			t.Reopen()
 		}
 	}
-	if stage == t.Status {
-		return ""
+	if stage == "" || stage == t.Status {
+		return Plan{}
 	}
-	if stage != "" {
-		t.Status = stage
-	}
-	return stage
+	t.Status = stage
+	return Plan{Fields: map[string]string{"STATUS_ID": stage}, Why: "reply:" + stage}
 }
 
 // reopenStage is the stage a reopened ticket goes to.

@@ -30,8 +30,8 @@ func TestLife(t *testing.T) {
 	if !tk.PausedSince.Equal(at(2)) || len(tl.Paused) != 1 || !tl.Paused[0].End.IsZero() {
 		t.Fatalf("waiting: paused since %v, spans %v", tk.PausedSince, tl.Paused)
 	}
-	if stage := tk.CustomerReplied(r, &tl, at(5), 14*24*time.Hour); stage != "IN_PROCESS" || tk.Status != "IN_PROCESS" {
-		t.Fatalf("reply while waiting: stage %q, status %q", stage, tk.Status)
+	if p := tk.CustomerReplied(r, &tl, at(5), 14*24*time.Hour); p.Fields["STATUS_ID"] != "IN_PROCESS" || tk.Status != "IN_PROCESS" {
+		t.Fatalf("reply while waiting: plan %+v, status %q", p, tk.Status)
 	}
 	if !tk.PausedSince.IsZero() || tk.PausedTotal != 3*time.Hour || !tl.Paused[0].End.Equal(at(5)) || !tl.CustomerReply.Equal(at(5)) {
 		t.Fatalf("resumed: paused since %v total %v spans %v reply %v", tk.PausedSince, tk.PausedTotal, tl.Paused, tl.CustomerReply)
@@ -45,10 +45,11 @@ func TestLife(t *testing.T) {
 		t.Fatalf("closed: %+v", tk)
 	}
 	late := tk
-	if stage := late.CustomerReplied(r, &rules.Timeline{}, at(7+15*24), 14*24*time.Hour); stage != "" || late.ClosedAt.IsZero() {
-		t.Errorf("reply after the reopen window: stage %q, closed %v", stage, late.ClosedAt)
+	if p := late.CustomerReplied(r, &rules.Timeline{}, at(7+15*24), 14*24*time.Hour); p.Fields != nil || late.ClosedAt.IsZero() {
+		t.Errorf("reply after the reopen window: plan %+v, closed %v", p, late.ClosedAt)
 	}
-	if stage := tk.CustomerReplied(r, &tl, at(8), 14*24*time.Hour); stage != "IN_PROCESS" || !tk.ClosedAt.IsZero() || !tk.ResolutionMet.IsZero() {
-		t.Errorf("reply within the reopen window: stage %q, closed %v, resolution %v", stage, tk.ClosedAt, tk.ResolutionMet)
+	if p := tk.CustomerReplied(r, &tl, at(8), 14*24*time.Hour); p.Fields["STATUS_ID"] != "IN_PROCESS" || p.Why != "reply:IN_PROCESS" ||
+		!tk.ClosedAt.IsZero() || !tk.ResolutionMet.IsZero() {
+		t.Errorf("reply within the reopen window: plan %+v, closed %v, resolution %v", p, tk.ClosedAt, tk.ResolutionMet)
 	}
 }
