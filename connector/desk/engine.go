@@ -171,7 +171,7 @@ func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now 
 		t, err := tx.Ticket(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			if lead.OriginatorID == outbox.OriginatorID {
-				// Created by b24desk, not recorded yet: the intake's hook
+				// Created by b24desk, not recorded yet: the lead.add hook
 				// records it; never classify it from its fields.
 				return nil
 			}

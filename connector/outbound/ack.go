@@ -22,7 +22,7 @@ import (
 	"github.com/b24desk/b24desk/rules"
 )
 
-// ackHook runs when a lead.add is done, after the intake's hook recorded
+// ackHook runs when a lead.add is done, after desk's hook recorded
 // the ticket: when the mail's mailbox acknowledges, it queues the
 // acknowledgement from the mailbox's template. Never to automatic mail or
 // addresses, never for spam, never to a mail that answers one of our
@@ -33,7 +33,7 @@ func (o *Outbound) ackHook(ctx context.Context, tx *store.Tx, row outbox.Row, re
 	}
 	lead, err := outbox.LeadIDFromResult(result)
 	if err != nil {
-		return nil // the intake's hook reports it
+		return nil // desk's hook (desk.RegisterHooks) reports it
 	}
 	msgs, err := tx.MessagesOfLead(ctx, lead, 1)
 	if err != nil || len(msgs) == 0 || len(msgs[0].Raw) == 0 {

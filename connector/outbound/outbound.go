@@ -121,8 +121,8 @@ func New(opts Options) (*Outbound, error) {
 }
 
 // Register adds the mail.send kind and outbound's completion hooks to the
-// outbox. Call it after mail.RegisterHooks: the acknowledgement hook reads
-// the ticket the intake's lead.add hook records.
+// outbox. Call it after desk.RegisterHooks: the acknowledgement hook reads
+// the ticket desk's lead.add hook records.
 func (o *Outbound) Register() {
 	o.opts.Outbox.Register(KindMailSend, sendKind{o: o})
 	o.opts.Outbox.OnDone(KindMailSend, o.sentHook)

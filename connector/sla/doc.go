@@ -15,6 +15,10 @@
 // crm.activity.update when the ticket closes, opened again when it is
 // reopened), and sets the next due time.
 //
+// A step's workflow starts through the ticket engine (Options.StartWorkflow:
+// connector/desk starts every workflow), the routing positions of a
+// step's reassignment are the store's, shared with the engine's routing.
+//
 // Every portal write goes through the outbox with a dedupe key; what was
 // written is kept in the ticket's LastWritten (ticket.Written) so that the
 // echo of b24desk's own writes is recognised and nothing is written twice.
