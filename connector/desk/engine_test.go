@@ -375,3 +375,41 @@ func TestAutostartTemplateNotStartedAgain(t *testing.T) {
 		t.Fatalf("template started %d time(s) by the portal and %d by b24desk, want 1 and 0", auto, byUs)
 	}
 }
+
+// TestEscalationStepStartsWorkflow: a step with `workflow:` starts that
+// business process on the lead once, when the step fires, through the
+// engine's one workflow start (the SLA clock does not write it itself).
+func TestEscalationStepStartsWorkflow(t *testing.T) {
+	const template = 1 // the simulator's first template
+	e := newEnvRules(t, at(10, 10, 0), func(s string) string {
+		step := "- {at: 100%, notify: [assignee, pool:incident-managers], set: {priority: high}}"
+		if !strings.Contains(s, step) {
+			t.Fatal("the enterprise policy's 100% step is not in the example rules")
+		}
+		return strings.Replace(s, step, strings.TrimSuffix(step, "}")+", workflow: "+strconv.Itoa(template)+"}", 1)
+	})
+	if id := e.portal.AddTemplate(sim.Template{Name: "Эскалация"}); id != template {
+		t.Fatalf("template ID %d", id)
+	}
+	id := e.mailTicket("enterprise", 11)
+	started := func() int {
+		n := 0
+		for _, w := range e.portal.WorkflowStarts() {
+			if w.LeadID == int(id) && w.TemplateID == template && !w.Auto {
+				n++
+			}
+		}
+		return n
+	}
+	e.clk.Set(at(10, 11, 40)) // the 80% step: no workflow
+	e.tick()
+	if n := started(); n != 0 {
+		t.Fatalf("%d workflow starts at 80%%, want 0", n)
+	}
+	e.clk.Set(at(10, 12, 0)) // the 100% step
+	e.tick()
+	e.tick()
+	if n := started(); n != 1 {
+		t.Fatalf("%d workflow starts after the 100%% step, want 1", n)
+	}
+}

@@ -94,8 +94,14 @@ func (c *Clock) fire(ctx context.Context, tx *store.Tx, r *rules.Rules, p *rules
 	if err != nil {
 		return err
 	}
-	if c.o.StartWorkflow == nil || st.Actions.Workflow <= 0 {
+	if st.Actions.Workflow <= 0 {
 		return nil
+	}
+	if c.o.StartWorkflow == nil {
+		// A wiring error, never a rules one: the ticket engine (desk)
+		// builds the clock with its starter. Failing the step keeps it
+		// due instead of skipping the workflow without a word.
+		return fmt.Errorf("sla: step %s starts workflow %d, but the clock was built without Options.StartWorkflow", st.ID, st.Actions.Workflow)
 	}
 	return c.o.StartWorkflow(ctx, tx, t, st.Actions.Workflow, "step:"+st.ID, now)
 }
