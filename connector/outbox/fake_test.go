@@ -36,6 +36,7 @@ type fakePortal struct {
 	todos    map[int]map[string]any
 	notes    map[string]int // TAG → times sent
 	calls    []string       // methods called, in order (writes with their key)
+	during   func()         // runs inside every call (e.g. to let time pass)
 }
 
 func newFakePortal(faults ...fault) *fakePortal {
@@ -54,6 +55,9 @@ func (f *fakePortal) Call(ctx context.Context, method string, params any) (*bitr
 		fn()
 	}
 	f.later = nil
+	if f.during != nil {
+		f.during()
+	}
 	raw, err := json.Marshal(params)
 	if err != nil {
 		return nil, err

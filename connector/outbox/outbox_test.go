@@ -403,3 +403,30 @@ func TestParkedRowAlarm(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownWaitsFromTheFailure: a write whose call took longer than the
+// lookup delay (2 minutes of a 90 s delay) and whose outcome is unknown is
+// looked up no sooner than the lookup delay after the call ended, not at
+// once while it may still land (a late write would then be sent again).
+func TestUnknownWaitsFromTheFailure(t *testing.T) {
+	p := newFakePortal(timeoutAfter)
+	h := newHarness(t, p)
+	p.during = func() { h.clk.Advance(2 * time.Minute) }
+	id := h.enqueue(Entry{Kind: KindLeadAdd, DedupeKey: "slow",
+		Payload: map[string]any{"fields": map[string]any{"TITLE": "Slow", "ORIGIN_ID": "slow", "ORIGINATOR_ID": OriginatorID}}})
+	ctx := context.Background()
+	if err := h.ob.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := h.st.OutboxRowByID(ctx, id)
+	failedAt := t0.Add(2 * time.Minute)
+	if r.State != store.OutboxUnknown || r.NextAttemptAt.Before(failedAt.Add(90*time.Second)) {
+		t.Fatalf("after a slow unknown outcome: state %s, next attempt %v, want unknown, not before %v",
+			r.State, r.NextAttemptAt, failedAt.Add(90*time.Second))
+	}
+	p.during = nil
+	h.drain()
+	if n := p.leadsWithOrigin("slow"); n != 1 {
+		t.Fatalf("%d leads, want 1", n)
+	}
+}

@@ -247,8 +247,15 @@ func (o *Outbox) complete(ctx context.Context, tx *store.Tx, c completion, now t
 	return nil
 }
 
-// failed records a failed call (sent: Do; otherwise a lookup).
+// failed records a failed call (sent: Do; otherwise a lookup). The wait
+// after a sent call counts from when its failure is seen, not from the
+// round's start: a call that took longer than the lookup delay (a slow
+// portal, request_timeout ≥ lookup_delay) would else be looked up at once,
+// while a write still in flight may land, and be sent again.
 func (o *Outbox) failed(ctx context.Context, row Row, now time.Time, err error, sent bool) error {
+	if seen := o.clk.Now(); sent && seen.After(now) {
+		now = seen
+	}
 	row.LastError = err.Error()
 	switch {
 	case errors.Is(err, bitrix.ErrRateLimited), errors.Is(err, bitrix.ErrOperatingLimit):
