@@ -41,9 +41,7 @@ func newDeskWith(t *testing.T, mailboxYAML string) *desk {
 	t.Helper()
 	imap := imaptest.StartDovecot(t)
 	user, pass := imap.NewUser(t)
-	mbox := fmt.Sprintf("mailboxes:\n  - name: support\n    address: support@example.com\n"+
-		"    imap: {host: 127.0.0.1, port: %s, security: plain, username: %s, password: %s, auth: login}\n"+
-		"    poll_interval: 1s\n", strings.Split(imap.Addr, ":")[1], user, pass) + mailboxYAML
+	mbox := supportMailbox(imap, user, pass) + mailboxYAML
 	r := newRig(t, e2eStart, mbox)
 	d := &desk{rig: r, imap: imap, user: user, pass: pass}
 	d.techWF = r.portal.AddTemplate(sim.Template{Name: "Технический вопрос"})
@@ -60,6 +58,14 @@ func newDeskWith(t *testing.T, mailboxYAML string) *desk {
 	}
 	d.client = c
 	return d
+}
+
+// supportMailbox is the config of the support mailbox on the server,
+// polled every second (more keys of it may follow, indented by four).
+func supportMailbox(imap *imaptest.Server, user, pass string) string {
+	return fmt.Sprintf("mailboxes:\n  - name: support\n    address: support@example.com\n"+
+		"    imap: {host: 127.0.0.1, port: %s, security: plain, username: %s, password: %s, auth: login}\n"+
+		"    poll_interval: 1s\n", strings.Split(imap.Addr, ":")[1], user, pass)
 }
 
 // startChecked starts the daemon and waits until it has checked the
