@@ -216,3 +216,63 @@ func waitLeads(t *testing.T, portal *sim.Portal, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestUnknownRowsGoBackToBatches: the rows of a batch whose answer was lost
+// are looked up (one request each where the kind has a lookup; these two
+// kinds have none), and those not found go out again together in the next
+// batch, not one request each.
+func TestUnknownRowsGoBackToBatches(t *testing.T) {
+	clk := clock.NewManual(t0)
+	portal := sim.New(sim.Options{Clock: clk, NoLimits: true})
+	t.Cleanup(portal.Close)
+	srv := httptest.NewServer(portal)
+	t.Cleanup(srv.Close)
+	client, err := bitrix.New(bitrix.Config{WebhookURL: portal.WebhookURL(srv.URL),
+		Timeout: 300 * time.Millisecond, MaxRetries: 1, Rate: 200, Burst: 50, RetryWait: time.Millisecond, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ob := New(st, client, clk, zerolog.Nop(), Config{Jitter: -1})
+	const n = 20
+	portal.SeedLeads(n, nil)
+	ctx := context.Background()
+	for i := 1; i <= n; i++ {
+		_, _, err := ob.Enqueue(ctx, nil, Entry{Kind: KindLeadUpdate, DedupeKey: "u" + toString(i), GroupKey: "g" + toString(i),
+			Payload: LeadUpdate{ID: LeadOf(int64(i)), Fields: map[string]any{"TITLE": "escalated"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = ob.Enqueue(ctx, nil, Entry{Kind: KindNotify, DedupeKey: "n" + toString(i), GroupKey: "h" + toString(i),
+			Payload: Notify{UserID: 1, Message: "escalated", Tag: "t" + toString(i)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	portal.SetFaults(sim.Faults{WriteDropRate: 1}) // the batch is applied, its answer lost
+	if _, err := ob.RunOnce(ctx, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	portal.SetFaults(sim.Faults{})
+	portal.ResetCalls()
+	clk.Advance(2 * time.Minute) // past the lookup delay
+	if err := ob.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if stats, _ := ob.Stats(ctx); stats.Depth != 0 {
+		t.Fatalf("outbox not empty: %+v", stats)
+	}
+	calls := map[string]int{}
+	for _, c := range portal.Calls() {
+		calls[c.Method]++
+	}
+	// 20 updates (each with its DATE_MODIFY read) and 20 notifications:
+	// 60 commands, two batches.
+	if calls["batch"] != 2 || len(calls) != 1 {
+		t.Fatalf("requests after the lost answer %v, want two batches", calls)
+	}
+}

@@ -147,6 +147,12 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 			log.Info().Msg("write found in the portal after unknown outcome")
 			return o.finish(ctx, row, now, res, time.Time{})
 		}
+		if _, ok := kind.(CommandKind); ok && o.batching() {
+			// Not in the portal: sent again with the next batch, not alone
+			// (a failed batch's rows would else cost a request each).
+			row.State, row.NextAttemptAt = store.OutboxPending, now
+			return o.store.UpdateOutbox(ctx, row, now)
+		}
 	}
 	// Saved before the call: a crash during the call leaves an unknown row
 	// that is looked up first.
@@ -165,6 +171,12 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 		return o.failed(ctx, row, now, err, true)
 	}
 	return o.finish(ctx, row, now, res, time.Time{})
+}
+
+// batching reports whether the portal takes batch requests.
+func (o *Outbox) batching() bool {
+	_, ok := o.portal.(BatchPortal)
+	return ok
 }
 
 // completion is a row done in the portal, to be recorded: its result and,
