@@ -41,7 +41,8 @@
 // ORIGIN_ID, a timeline comment or a to-do by the marker written into its
 // text (see Marker), a workflow by its running instances; a notification is
 // simply sent again with the same TAG, which replaces the earlier one.
-// Found: done with the found result. Not found: sent again.
+// Found: done with the found result. Not found: sent again, with the next
+// batch when the portal takes batches (else alone).
 //
 // A payload may name the lead of its ticket's lead.add with the zero
 // LeadRef (stored as the placeholder LeadID), so that intake can enqueue
