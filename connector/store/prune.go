@@ -13,13 +13,16 @@ type PruneResult struct {
 	EventKeys     int64 // event dedupe keys forgotten
 	MailOut       int64 // sent or failed outbound mail records deleted
 	AckCounts     int64 // acknowledgement counts of old days deleted
+	Echoes        int64 // expired records of a lead's expected echoes deleted
 }
 
 // Prune deletes personal data and history older than olderThan before now:
 // the raw copies of mails whose handling finished (a mail still spooled is
 // work, never deleted), finished outbox rows, event dedupe keys, records of
-// sent or failed outbound mail (one still sending is kept) and the daily
-// acknowledgement counts per sender.
+// sent or failed outbound mail (one still sending is kept), the daily
+// acknowledgement counts per sender, and the expected echoes of leads
+// whose echo window has passed (now, not the retention: an expired window
+// is never read again).
 func (s *Store) Prune(ctx context.Context, now time.Time, olderThan time.Duration) (PruneResult, error) {
 	before := now.Add(-olderThan)
 	cutoff := tsNN(before)
@@ -52,13 +55,18 @@ WHERE raw IS NOT NULL AND state != 'spooled' AND created_at < ?`, cutoff)
 			return fmt.Errorf("prune ack counts: %w", err)
 		}
 		r.AckCounts, _ = res.RowsAffected()
+		res, err = tx.q.ExecContext(ctx, `DELETE FROM ticket_echoes WHERE expires_at < ?`, tsNN(now))
+		if err != nil {
+			return fmt.Errorf("prune echoes: %w", err)
+		}
+		r.Echoes, _ = res.RowsAffected()
 		return nil
 	})
 	if err != nil {
 		return PruneResult{}, err
 	}
 	s.log.Info().Int64("raw_mails", r.RawMails).Int64("outbox_rows", r.OutboxHistory).
-		Int64("event_keys", r.EventKeys).Int64("mail_out", r.MailOut).Int64("ack_counts", r.AckCounts).
+		Int64("event_keys", r.EventKeys).Int64("mail_out", r.MailOut).Int64("ack_counts", r.AckCounts).Int64("echoes", r.Echoes).
 		Msg("retention prune")
 	return r, nil
 }

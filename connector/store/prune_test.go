@@ -46,12 +46,28 @@ func TestPruneOutboundMailAndAckCounts(t *testing.T) {
 		}
 	}
 
+	echoes := map[int64]Echoes{
+		1: {N: 2, Until: now.Add(-time.Second)}, // expired: pruned
+		2: {N: 1, Until: now.Add(time.Minute)},  // still awaited: kept
+	}
+	for lead, x := range echoes {
+		if err := s.PutExpectedEchoes(ctx, lead, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	res, err := s.Prune(ctx, now, retention)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.MailOut != 2 || res.AckCounts != 2 {
-		t.Errorf("prune = %+v, want 2 mail records and 2 ack counts", res)
+	if res.MailOut != 2 || res.AckCounts != 2 || res.Echoes != 1 {
+		t.Errorf("prune = %+v, want 2 mail records, 2 ack counts and 1 echo record", res)
+	}
+	if x, err := s.ExpectedEchoes(ctx, 1); err != nil || x.N != 0 {
+		t.Errorf("expired echoes of lead 1: %+v %v, want none", x, err)
+	}
+	if x, err := s.ExpectedEchoes(ctx, 2); err != nil || x != (Echoes{N: 1, Until: echoes[2].Until}) {
+		t.Errorf("awaited echoes of lead 2: %+v %v, want %+v", x, err, echoes[2])
 	}
 	for _, m := range mails {
 		_, err := s.MailOutByKey(ctx, m.key)
