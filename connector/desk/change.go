@@ -77,7 +77,7 @@ func (e *Engine) reclassify(ctx context.Context, tx *store.Tx, r *rules.Rules, t
 	in := e.input(lead)
 	in.Ticket.Type, in.Ticket.Priority, in.Ticket.Tier = t.Type, t.Priority, t.Tier
 	in.Ticket.Assignee = strconv.FormatInt(t.Assignee, 10)
-	plan := ticket.Plan{Workflow: typeWorkflow(r, t.Type), WorkflowWhy: "type:" + t.Type}
+	plan := ticket.Plan{Workflow: ticket.TypeWorkflow(r, t.Type), WorkflowWhy: "type:" + t.Type}
 	before, err := e.routeState(ctx, tx, r)
 	if err != nil {
 		return err

@@ -51,10 +51,9 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if err != nil {
 		return err
 	}
-	d := o.d
 	typ := lead.SourceID
 	if adopted {
-		typ = d.Type
+		typ = o.d.Type
 		if !r.IsTicketType(typ) {
 			e.log.Warn().Int64("lead", lead.ID).Str("source", lead.SourceID).Str("type", typ).
 				Msg("intake lead not adopted: the rules gave it no ticket type")
@@ -62,32 +61,9 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 		}
 	}
 	o.d.Type = typ
-	t := ticket.Ticket{LeadID: lead.ID, Type: typ, Assignee: lead.AssignedByID, Tier: d.Tier,
-		Priority: d.Priority, CreatedAt: created, LastWritten: json.RawMessage("{}")}
-	if d.Policy != nil {
-		t.Policy = d.Policy.Name
-	}
-	w := ticket.ParseWritten(nil)
-	w["SOURCE_ID"], w["STATUS_ID"] = lead.SourceID, lead.StatusID
-	t.LastWritten = w.Raw()
-	fields := map[string]string{}
-	if adopted {
-		fields["SOURCE_ID"] = typ
-		fields[schema.FieldChannel] = lead.SourceID
-	}
-	if !d.Routed || d.Route.User <= 0 {
+	t, plan := ticket.TakeIn(r, lead, in, o.d, e.o.Schema(), adopted, created)
+	if o.d.Route.User <= 0 {
 		o.d.State = o.before // nobody picked: the positions stay
-	} else {
-		t.Assignee = int64(d.Route.User)
-		fields["ASSIGNED_BY_ID"] = strconv.Itoa(d.Route.User)
-	}
-	if in.Ticket.Priority == "" && d.Priority != "" {
-		for k, v := range sla.SetFields(e.o.Schema(), &t, map[string]string{"priority": d.Priority}) {
-			fields[k] = v
-		}
-	}
-	if lead.Fields[schema.FieldTier] == nil && d.Tier != "" {
-		fields[schema.FieldTier] = d.Tier
 	}
 	tl := rules.Timeline{Created: created}
 	t.LastDateModify = seenModify(lead, now)
@@ -97,16 +73,11 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 	if err := sla.SaveTimeline(ctx, tx, t.LeadID, tl); err != nil {
 		return err
 	}
-	origin := ""
-	if adopted {
-		// Kept for `rules replay` like a mail's: it was classified too.
-		origin = adoptedOrigin(lead.ID)
-		t.OriginID = origin
-	}
-	if err := e.open(ctx, tx, r, o, origin); err != nil {
+	// An adopted lead's classification inputs are kept for `rules replay`
+	// like a mail's (its origin); a hand-made lead's are not ("").
+	if err := e.open(ctx, tx, r, o, t.OriginID); err != nil {
 		return err
 	}
-	plan := ticket.Plan{Fields: fields, Why: "intake", Workflow: typeWorkflow(r, typ), WorkflowWhy: "created"}
 	if err := e.apply(ctx, tx, &t, plan, now); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/b24desk/b24desk/connector/replay"
@@ -31,16 +30,6 @@ func (e *Engine) decide(ctx context.Context, tx *store.Tx, r *rules.Rules, in ru
 	return opening{in: in, d: r.Decide(in, before, at), before: before, at: at}, nil
 }
 
-// junk drops what would make work of a spam ticket: the assignee (the
-// portal notifies them), the SLA schedule and the routing state's advance.
-// Its type, priority and tier stay.
-func (o *opening) junk() {
-	o.d.Route = rules.Assignment{}
-	o.d.Schedule = rules.Schedule{}
-	o.d.Policy = nil
-	o.d.State = o.before
-}
-
 // open records what every new ticket records, in the transaction that
 // queues its writes: the routing positions its decision advanced and its
 // classification inputs for `rules replay` under origin (the key its
@@ -59,9 +48,3 @@ func (e *Engine) open(ctx context.Context, tx *store.Tx, r *rules.Rules, o openi
 	}
 	return tx.PutReplayInput(ctx, origin, o.at, b)
 }
-
-// adoptedOrigin is the origin key of a ticket adopted from an intake
-// source's lead (a mail's ticket has the mail's ORIGIN_ID): its
-// classification inputs are kept under it. No mail's ORIGIN_ID looks like
-// it.
-func adoptedOrigin(lead int64) string { return "lead:" + strconv.FormatInt(lead, 10) }

@@ -9,7 +9,6 @@ import (
 	"github.com/b24desk/b24desk/connector/outbox"
 	"github.com/b24desk/b24desk/connector/sla"
 	"github.com/b24desk/b24desk/connector/store"
-	"github.com/b24desk/b24desk/rules"
 )
 
 // workflow queues the start of a business process template on the lead
@@ -27,14 +26,6 @@ func (e *Engine) workflow(ctx context.Context, tx *store.Tx, template int, lead 
 	_, _, err := e.o.Outbox.Enqueue(ctx, tx, outbox.Entry{DedupeKey: key, GroupKey: group,
 		Payload: outbox.WorkflowStart{TemplateID: int64(template), Lead: lead}})
 	return err
-}
-
-// typeWorkflow is the workflow template of a ticket type (0: none).
-func typeWorkflow(r *rules.Rules, typ string) int {
-	if t, ok := r.TypeByCode(typ); ok {
-		return t.WorkflowTemplate
-	}
-	return 0
 }
 
 // startWorkflow starts a template on an existing ticket's lead; why names

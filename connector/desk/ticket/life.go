@@ -85,10 +85,7 @@ func reopenStage(r *rules.Rules) string {
 	if r.Statuses.OnCustomerReply != "" {
 		return r.Statuses.OnCustomerReply
 	}
-	if len(r.Statuses.New) > 0 {
-		return r.Statuses.New[0]
-	}
-	return "NEW"
+	return newStage(r)
 }
 
 // Reopen starts the clock of a closed ticket again: the resolution target
