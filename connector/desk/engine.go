@@ -206,11 +206,7 @@ func (e *Engine) closeDeleted(ctx context.Context, id int64, now time.Time) erro
 		if err != nil || t.Deleted {
 			return err
 		}
-		t.Deleted = true
-		if t.ClosedAt.IsZero() {
-			t.ClosedAt = now
-		}
-		t.NextDueAt = time.Time{}
+		t.Delete(now)
 		e.log.Info().Int64("lead", id).Msg("lead deleted: ticket closed")
 		return tx.UpsertTicket(ctx, t, now)
 	})

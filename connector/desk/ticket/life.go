@@ -88,6 +88,17 @@ func reopenStage(r *rules.Rules) string {
 	return newStage(r)
 }
 
+// Delete records that the ticket's lead was deleted at at: the ticket is
+// closed (when it was not) and its clock stopped. It needs no write: the
+// lead is gone, and its to-do with it.
+func (t *Ticket) Delete(at time.Time) {
+	t.Deleted = true
+	if t.ClosedAt.IsZero() {
+		t.ClosedAt = at
+	}
+	t.NextDueAt = time.Time{}
+}
+
 // Reopen starts the clock of a closed ticket again: the resolution target
 // counts again from the ticket's creation (time spent waiting stays paused).
 func (t *Ticket) Reopen() {

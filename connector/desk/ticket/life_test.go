@@ -52,4 +52,13 @@ func TestLife(t *testing.T) {
 		!tk.ClosedAt.IsZero() || !tk.ResolutionMet.IsZero() {
 		t.Errorf("reply within the reopen window: plan %+v, closed %v, resolution %v", p, tk.ClosedAt, tk.ResolutionMet)
 	}
+	tk.NextDueAt = at(9)
+	tk.Delete(at(8))
+	if !tk.Deleted || !tk.ClosedAt.Equal(at(8)) || !tk.NextDueAt.IsZero() {
+		t.Errorf("deleted: %+v", tk)
+	}
+	late.Delete(at(7 + 16*24))
+	if !late.ClosedAt.Equal(at(7)) {
+		t.Errorf("deleted after closing: closed %v, want the closing time kept", late.ClosedAt)
+	}
 }
