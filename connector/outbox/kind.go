@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/b24desk/b24desk/bitrix"
@@ -64,32 +65,76 @@ func flexID(raw json.RawMessage) string {
 // listRow is a row of a list answer with the fields lookups read.
 type listRow map[string]json.RawMessage
 
-// scanList pages through a list method (50 rows a page) until match finds a
-// row or pages run out (at most maxPages).
-func scanList(ctx context.Context, p Portal, cmd bitrix.BatchCmd, maxPages int,
-	match func(listRow) bool) (listRow, bool, error) {
-	start := 0
-	for range maxPages {
+// LookupKind is a Kind whose lookup is one portal list command (and, when
+// its first page does not decide, the pages after it): with a batching
+// portal the worker sends the lookups of such rows together in batch
+// requests. Its Lookup must be its LookupOf run alone.
+type LookupKind interface {
+	Kind
+	// LookupOf returns the row's lookup; ok false: the kind looks nothing
+	// up (an idempotent write: it is simply sent again).
+	LookupOf(ctx context.Context, row Row) (l Lookup, ok bool, err error)
+}
+
+// Lookup finds a write in the portal: a list command whose rows are
+// searched (up to pages pages, 50 rows a page) for the first that match
+// accepts; found turns that row into the result the write would have
+// returned.
+type Lookup struct {
+	cmd   bitrix.BatchCmd
+	pages int
+	match func(listRow) bool
+	found func(listRow) (json.RawMessage, error)
+}
+
+// Command is the lookup's first command (its first page).
+func (l Lookup) Command() bitrix.BatchCmd {
+	cmd := l.cmd
+	cmd.Params = maps.Clone(cmd.Params)
+	cmd.Params["start"] = 0
+	return cmd
+}
+
+// Run runs the lookup alone, one request a page.
+func (l Lookup) Run(ctx context.Context, p Portal) (json.RawMessage, bool, error) {
+	return l.scan(ctx, p, 0, l.pages)
+}
+
+// scan searches pages pages from start.
+func (l Lookup) scan(ctx context.Context, p Portal, start, pages int) (json.RawMessage, bool, error) {
+	cmd := l.Command()
+	for range pages {
 		cmd.Params["start"] = start
 		resp, err := p.Call(ctx, cmd.Method, cmd.Params)
 		if err != nil {
 			return nil, false, err
 		}
-		rows, err := listRows(resp.Result)
-		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", cmd.Method, err)
+		res, found, next, err := l.page(resp.Result, resp.Next, start)
+		if err != nil || found || next < 0 {
+			return res, found, err
 		}
-		for _, r := range rows {
-			if match(r) {
-				return r, true, nil
-			}
-		}
-		if resp.Next == nil || *resp.Next <= start {
-			return nil, false, nil
-		}
-		start = *resp.Next
+		start = next
 	}
 	return nil, false, nil
+}
+
+// page searches one page's answer (from start; next: the portal's start
+// of the page after it, nil when none). next < 0: nothing more to read.
+func (l Lookup) page(raw json.RawMessage, next *int, start int) (res json.RawMessage, found bool, after int, err error) {
+	rows, err := listRows(raw)
+	if err != nil {
+		return nil, false, -1, fmt.Errorf("%s: %w", l.cmd.Method, err)
+	}
+	for _, r := range rows {
+		if l.match(r) {
+			res, err := l.found(r)
+			return res, err == nil, -1, err
+		}
+	}
+	if next == nil || *next <= start {
+		return nil, false, -1, nil
+	}
+	return nil, false, *next, nil
 }
 
 // listRows decodes a list result: an array of rows, or an object holding

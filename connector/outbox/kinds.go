@@ -196,7 +196,7 @@ type command[T any] struct {
 	lane   string // "": a core write
 	build  func(row Row, p T) (bitrix.BatchCmd, error)
 	result func(raw json.RawMessage) (json.RawMessage, error)
-	lookup func(ctx context.Context, p Portal, row Row, v T) (json.RawMessage, bool, error)
+	lookup func(row Row, v T) Lookup // nil: idempotent, sent again
 }
 
 func (k command[T]) Command(_ context.Context, row Row) (bitrix.BatchCmd, error) {
@@ -221,14 +221,22 @@ func (k command[T]) Do(ctx context.Context, p Portal, row Row) (json.RawMessage,
 }
 
 func (k command[T]) Lookup(ctx context.Context, p Portal, row Row) (json.RawMessage, bool, error) {
+	l, ok, err := k.LookupOf(ctx, row)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return l.Run(ctx, p)
+}
+
+func (k command[T]) LookupOf(_ context.Context, row Row) (Lookup, bool, error) {
 	if k.lookup == nil {
-		return nil, false, nil // idempotent: sent again
+		return Lookup{}, false, nil
 	}
 	v, err := decode[T](row)
 	if err != nil {
-		return nil, false, err
+		return Lookup{}, false, err
 	}
-	return k.lookup(ctx, p, row, v)
+	return k.lookup(row, v), true, nil
 }
 
 // Send sends a CommandKind's row alone: the Do of a command kind.
@@ -359,23 +367,21 @@ func leadAddResult(raw json.RawMessage) (json.RawMessage, error) {
 	return json.RawMessage(strconv.FormatInt(id, 10)), nil
 }
 
-func leadAddLookup(ctx context.Context, p Portal, row Row, v LeadAdd) (json.RawMessage, bool, error) {
+func leadAddLookup(row Row, v LeadAdd) Lookup {
 	_, origin := leadAddFields(row, v)
 	cmd := bitrix.LeadListCommand(bitrix.ListOptions{
 		Filter: map[string]any{"ORIGINATOR_ID": OriginatorID, "ORIGIN_ID": origin},
 		Select: []string{"ID"}, Order: map[string]string{"ID": "ASC"}})
-	r, found, err := scanList(ctx, p, cmd, 1, func(listRow) bool { return true })
-	if err != nil || !found {
-		return nil, false, err
-	}
-	id, err := LeadIDFromResult(json.RawMessage(r.str("ID")))
-	if err != nil {
-		return nil, false, fmt.Errorf("lead lookup: %w", err)
-	}
-	return json.RawMessage(strconv.FormatInt(id, 10)), true, nil
+	return Lookup{cmd: cmd, pages: 1, match: func(listRow) bool { return true }, found: func(r listRow) (json.RawMessage, error) {
+		id, err := LeadIDFromResult(json.RawMessage(r.str("ID")))
+		if err != nil {
+			return nil, fmt.Errorf("lead lookup: %w", err)
+		}
+		return json.RawMessage(strconv.FormatInt(id, 10)), nil
+	}}
 }
 
-func commentLookup(ctx context.Context, p Portal, row Row, v TimelineComment) (json.RawMessage, bool, error) {
+func commentLookup(row Row, v TimelineComment) Lookup {
 	entityType := v.Fields.EntityType
 	if entityType == "" {
 		entityType = "lead"
@@ -384,69 +390,57 @@ func commentLookup(ctx context.Context, p Portal, row Row, v TimelineComment) (j
 		Filter: map[string]any{"ENTITY_ID": v.Fields.EntityID.ID().String(), "ENTITY_TYPE": entityType},
 		Select: []string{"ID", "COMMENT"}, Order: map[string]string{"ID": "DESC"}})
 	marker := Marker(row.DedupeKey)
-	r, found, err := scanList(ctx, p, cmd, 20,
-		func(r listRow) bool { return strings.Contains(r.str("COMMENT"), marker) })
-	if err != nil || !found {
-		return nil, false, err
-	}
-	return json.RawMessage(r.str("ID")), true, nil
+	return Lookup{cmd: cmd, pages: 20, match: func(r listRow) bool { return strings.Contains(r.str("COMMENT"), marker) },
+		found: field("ID")}
 }
 
-func todoLookup(ctx context.Context, p Portal, row Row, v TodoAdd) (json.RawMessage, bool, error) {
-	return FindTodo(ctx, p, strconv.FormatInt(ownerType(v.OwnerTypeID), 10), v.OwnerID.ID().String(), Marker(row.DedupeKey))
+// field is a lookup's result: the found row's field as it is (an ID).
+func field(name string) func(listRow) (json.RawMessage, error) {
+	return func(r listRow) (json.RawMessage, error) { return json.RawMessage(r.str(name)), nil }
 }
 
-// FindTodo looks for the owner's to-do whose description carries marker
-// (newest first, up to 20 pages) and returns it as crm.activity.todo.add
+func todoLookup(row Row, v TodoAdd) Lookup {
+	return TodoLookup(ownerType(v.OwnerTypeID), v.OwnerID.ID().String(), Marker(row.DedupeKey))
+}
+
+// TodoLookup looks for the owner's to-do whose description carries marker
+// (newest first, up to 20 pages) and finds it as crm.activity.todo.add
 // answers: {"id": N}.
-func FindTodo(ctx context.Context, p Portal, ownerTypeID, ownerID, marker string) (json.RawMessage, bool, error) {
+func TodoLookup(ownerTypeID int64, ownerID, marker string) Lookup {
 	cmd := bitrix.ActivityListCommand(bitrix.ListOptions{
-		Filter: map[string]any{"OWNER_ID": ownerID, "OWNER_TYPE_ID": ownerTypeID},
+		Filter: map[string]any{"OWNER_ID": ownerID, "OWNER_TYPE_ID": strconv.FormatInt(ownerTypeID, 10)},
 		Select: []string{"ID", "DESCRIPTION"}, Order: map[string]string{"ID": "DESC"}})
-	r, found, err := scanList(ctx, p, cmd, 20,
-		func(r listRow) bool { return strings.Contains(r.str("DESCRIPTION"), marker) })
-	if err != nil || !found {
-		return nil, false, err
-	}
-	return json.RawMessage(`{"id":` + strconv.Quote(r.str("ID")) + `}`), true, nil
+	return Lookup{cmd: cmd, pages: 20, match: func(r listRow) bool { return strings.Contains(r.str("DESCRIPTION"), marker) },
+		found: func(r listRow) (json.RawMessage, error) {
+			return json.RawMessage(`{"id":` + strconv.Quote(r.str("ID")) + `}`), nil
+		}}
 }
 
-func workflowLookup(ctx context.Context, p Portal, _ Row, v WorkflowStart) (json.RawMessage, bool, error) {
+func workflowLookup(_ Row, v WorkflowStart) Lookup {
 	template := strconv.FormatInt(v.TemplateID, 10)
 	lead := v.Lead.ID().String()
 	cmd := bitrix.WorkflowInstancesCommand(bitrix.ListOptions{
 		Select: []string{"ID", "TEMPLATE_ID", "DOCUMENT_ID"}, Filter: map[string]any{"TEMPLATE_ID": template}})
-	r, found, err := scanList(ctx, p, cmd, 20, func(r listRow) bool {
+	return Lookup{cmd: cmd, pages: 20, match: func(r listRow) bool {
 		d := r.str("DOCUMENT_ID")
 		return r.str("TEMPLATE_ID") == template && (d == "LEAD_"+lead || strings.HasSuffix(d, "|LEAD_"+lead))
-	})
-	if err != nil || !found {
-		return nil, false, err
-	}
-	return json.RawMessage(strconv.Quote(r.str("ID"))), true, nil
+	}, found: func(r listRow) (json.RawMessage, error) { return json.RawMessage(strconv.Quote(r.str("ID"))), nil }}
 }
 
-func statusLookup(ctx context.Context, p Portal, _ Row, v StatusAdd) (json.RawMessage, bool, error) {
+func statusLookup(_ Row, v StatusAdd) Lookup {
 	cmd := bitrix.StatusListCommand(bitrix.ListOptions{
 		Filter: map[string]any{"ENTITY_ID": v.Fields.EntityID, "STATUS_ID": v.Fields.StatusID}})
-	r, found, err := scanList(ctx, p, cmd, 1, func(r listRow) bool { return r.str("STATUS_ID") == v.Fields.StatusID })
-	if err != nil || !found {
-		return nil, false, err
-	}
-	return json.RawMessage(r.str("ID")), true, nil
+	return Lookup{cmd: cmd, pages: 1, match: func(r listRow) bool { return r.str("STATUS_ID") == v.Fields.StatusID },
+		found: field("ID")}
 }
 
-func userFieldLookup(ctx context.Context, p Portal, _ Row, v UserFieldAdd) (json.RawMessage, bool, error) {
+func userFieldLookup(_ Row, v UserFieldAdd) Lookup {
 	name, _ := v.Fields["FIELD_NAME"].(string)
 	if !strings.HasPrefix(name, "UF_CRM_") {
 		name = "UF_CRM_" + name
 	}
 	cmd := bitrix.LeadUserFieldListCommand(bitrix.ListOptions{Filter: map[string]any{"FIELD_NAME": name}})
-	r, found, err := scanList(ctx, p, cmd, 1, func(r listRow) bool { return r.str("FIELD_NAME") == name })
-	if err != nil || !found {
-		return nil, false, err
-	}
-	return json.RawMessage(r.str("ID")), true, nil
+	return Lookup{cmd: cmd, pages: 1, match: func(r listRow) bool { return r.str("FIELD_NAME") == name }, found: field("ID")}
 }
 
 // writtenLead is the lead a done row wrote (lead.add, lead.update, a

@@ -222,22 +222,7 @@ func waitLeads(t *testing.T, portal *sim.Portal, n int) {
 // kinds have none), and those not found go out again together in the next
 // batch, not one request each.
 func TestUnknownRowsGoBackToBatches(t *testing.T) {
-	clk := clock.NewManual(t0)
-	portal := sim.New(sim.Options{Clock: clk, NoLimits: true})
-	t.Cleanup(portal.Close)
-	srv := httptest.NewServer(portal)
-	t.Cleanup(srv.Close)
-	client, err := bitrix.New(bitrix.Config{WebhookURL: portal.WebhookURL(srv.URL),
-		Timeout: 300 * time.Millisecond, MaxRetries: 1, Rate: 200, Burst: 50, RetryWait: time.Millisecond, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	ob := New(st, client, clk, zerolog.Nop(), Config{Jitter: -1})
+	clk, portal, _, ob := simOutbox(t, Config{Jitter: -1})
 	const n = 20
 	portal.SeedLeads(n, nil)
 	ctx := context.Background()
@@ -275,4 +260,138 @@ func TestUnknownRowsGoBackToBatches(t *testing.T) {
 	if calls["batch"] != 2 || len(calls) != 1 {
 		t.Fatalf("requests after the lost answer %v, want two batches", calls)
 	}
+}
+
+// TestLookupsGoInBatches: after a lost batch answer (60 rows of three
+// kinds with lookups, applied) and a crash before the call (30 more, not
+// applied), the 90 lookups go out in ceil(90/50) = 2 batch requests; the
+// 60 found are done with the IDs the portal holds, the 30 not found go out
+// again together in one more batch; no lead, comment or to-do twice.
+func TestLookupsGoInBatches(t *testing.T) {
+	clk, portal, st, ob := simOutbox(t, Config{Jitter: -1, Batch: 100})
+	ctx := context.Background()
+	portal.SeedLeads(30, nil) // leads 1..30 take the comments and to-dos
+	// enqueue queues, for each i in [from, to], a new lead, a comment on
+	// lead i and a to-do on lead i, each in its own group.
+	var keys []string
+	enqueue := func(from, to int) {
+		t.Helper()
+		for i := from; i <= to; i++ {
+			s := toString(i)
+			for _, e := range []Entry{
+				{DedupeKey: "mail:" + s, GroupKey: "a" + s, Payload: LeadAdd{Origin: "mail:" + s, Fields: map[string]any{"TITLE": "t" + s}}},
+				{DedupeKey: "comment:" + s, GroupKey: "c" + s, Payload: Comment(LeadOf(int64(i)), "reply "+s, nil)},
+				{DedupeKey: "todo:" + s, GroupKey: "d" + s, Payload: TodoAdd{OwnerTypeID: 1, OwnerID: LeadOf(int64(i)),
+					Deadline: "2026-05-14T13:00:00+03:00", Description: "answer " + s}},
+			} {
+				if _, _, err := ob.Enqueue(ctx, nil, e); err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, e.DedupeKey)
+			}
+		}
+	}
+	enqueue(1, 20)
+	portal.SetFaults(sim.Faults{WriteDropRate: 1}) // the batches are applied, their answers lost
+	if err := ob.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	portal.SetFaults(sim.Faults{})
+	if n := portal.LeadCount(); n != 50 {
+		t.Fatalf("%d leads after the lost answers, want 50", n)
+	}
+	// 30 more rows saved as sent, then a crash before the call.
+	enqueue(21, 30)
+	due, err := st.DueOutbox(ctx, clk.Now(), 100)
+	if err != nil || len(due) != 30 {
+		t.Fatalf("due %d rows, %v; want 30", len(due), err)
+	}
+	for _, r := range due {
+		r.Attempts++
+		r.State = store.OutboxUnknown
+		if err := st.UpdateOutbox(ctx, r, clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if unknown, _ := st.OutboxInState(ctx, store.OutboxUnknown, 0); len(unknown) != 90 {
+		t.Fatalf("%d unknown rows, want 90", len(unknown))
+	}
+	portal.ResetCalls()
+	clk.Advance(2 * time.Minute) // past the lookup delay
+	if err := ob.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	calls := map[string]int{}
+	for _, c := range portal.Calls() {
+		calls[c.Method]++
+	}
+	// 2 batches of lookups (50 + 40), then the 30 not found: 10 lead.adds
+	// with their DATE_MODIFY reads and 20 more, 40 commands in one batch.
+	if calls["batch"] != 3 || len(calls) != 1 {
+		t.Fatalf("requests after the lost answers %v, want three batches", calls)
+	}
+
+	leads := map[string]int64{}
+	for _, l := range portal.Leads() {
+		origin := toString(l["ORIGIN_ID"])
+		if origin == "" {
+			continue // seeded
+		}
+		if _, twice := leads[origin]; twice {
+			t.Fatalf("lead %s twice", origin)
+		}
+		leads[origin], _ = LeadIDFromResult([]byte(toString(l["ID"])))
+	}
+	todos := map[int]int{}
+	for _, td := range portal.Todos() {
+		todos[td.LeadID]++
+		if !strings.Contains(td.Description, Marker("todo:"+toString(td.LeadID))) {
+			t.Fatalf("to-do %d on lead %d: %q", td.ID, td.LeadID, td.Description)
+		}
+	}
+	for i := 1; i <= 30; i++ {
+		s := toString(i)
+		if id := leads["mail:"+s]; id == 0 {
+			t.Fatalf("no lead mail:%s", s)
+		}
+		if c := portal.Comments(i); len(c) != 1 || !strings.Contains(c[0].Text, Marker("comment:"+s)) {
+			t.Fatalf("comments on lead %d: %+v", i, c)
+		}
+		if todos[i] != 1 {
+			t.Fatalf("%d to-dos on lead %d, want 1", todos[i], i)
+		}
+	}
+	for _, k := range keys {
+		row, err := st.OutboxRowByKey(ctx, k)
+		if err != nil || row.State != store.OutboxDone {
+			t.Fatalf("row %s: %v %+v", k, err, row)
+		}
+		if strings.HasPrefix(k, "mail:") {
+			if id, _ := LeadIDFromResult(row.Result); id != leads[k] {
+				t.Fatalf("row %s result %s, the portal's lead %d", k, row.Result, leads[k])
+			}
+		}
+	}
+}
+
+// simOutbox is an outbox over a fresh state whose portal is the simulator
+// (no limits) over HTTP through a batching client.
+func simOutbox(t *testing.T, cfg Config) (*clock.Manual, *sim.Portal, *store.Store, *Outbox) {
+	t.Helper()
+	clk := clock.NewManual(t0)
+	portal := sim.New(sim.Options{Clock: clk, NoLimits: true})
+	t.Cleanup(portal.Close)
+	srv := httptest.NewServer(portal)
+	t.Cleanup(srv.Close)
+	client, err := bitrix.New(bitrix.Config{WebhookURL: portal.WebhookURL(srv.URL),
+		Timeout: 300 * time.Millisecond, MaxRetries: 1, Rate: 200, Burst: 50, RetryWait: time.Millisecond, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return clk, portal, st, New(st, client, clk, zerolog.Nop(), cfg)
 }

@@ -78,8 +78,8 @@ func (o *Outbox) RunOnce(ctx context.Context, now time.Time) (int, error) {
 // round is RunOnce that stops before the next row once stop is closed
 // (the rows left are taken again, in order, by the next round). Pending
 // rows of command kinds go together in one batch request when the portal
-// takes batches; the others (lookups after an unknown outcome, other
-// kinds) one by one.
+// takes batches, and so do the lookups of rows whose outcome is unknown
+// (of kinds with a LookupKind lookup); the others one by one.
 func (o *Outbox) round(ctx context.Context, now time.Time, stop <-chan struct{}) (int, error) {
 	rows, err := o.store.DueOutbox(ctx, now, o.cfg.Batch)
 	if err != nil || len(rows) == 0 {
@@ -87,24 +87,35 @@ func (o *Outbox) round(ctx context.Context, now time.Time, stop <-chan struct{})
 	}
 	defer o.flight.end(o.flight.begin())
 	bp, batching := o.portal.(BatchPortal)
-	var batch []Row
-	for i, row := range rows {
+	var batch, lookups []Row
+	handled := 0
+	for _, row := range rows {
 		if stopped(stop) {
-			return i, nil
+			return handled, nil
 		}
-		if k, _ := o.kind(row.Kind); batching && row.State == store.OutboxPending {
-			if _, ok := k.(CommandKind); ok {
-				batch = append(batch, row)
-				continue
-			}
+		k, _ := o.kind(row.Kind)
+		if _, ok := k.(CommandKind); ok && batching && row.State == store.OutboxPending {
+			batch = append(batch, row)
+			continue
+		}
+		if _, ok := k.(LookupKind); ok && batching && row.State == store.OutboxUnknown {
+			lookups = append(lookups, row)
+			continue
 		}
 		if err := o.process(ctx, row, now); err != nil {
-			return i, err
+			return handled, err
 		}
+		handled++
+	}
+	if len(lookups) > 0 {
+		if err := o.lookupBatch(ctx, bp, lookups, now); err != nil {
+			return handled, err
+		}
+		handled += len(lookups)
 	}
 	if len(batch) > 0 {
 		if err := o.sendBatch(ctx, bp, batch, now); err != nil {
-			return len(rows) - len(batch), err
+			return handled, err
 		}
 	}
 	return len(rows), nil
@@ -125,7 +136,6 @@ func (o *Outbox) Flush(ctx context.Context) error {
 // process tries one row once. Its error is a state database failure; portal
 // failures are recorded in the row.
 func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
-	log := o.log.With().Int64("row", row.ID).Str("kind", row.Kind).Str("dedupe_key", row.DedupeKey).Logger()
 	kind, _ := o.kind(row.Kind)
 	if kind == nil {
 		return o.park(ctx, row, now, fmt.Errorf("%w %q", ErrUnknownKind, row.Kind))
@@ -139,21 +149,37 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 	}
 	if row.State == store.OutboxUnknown {
 		res, found, err := kind.Lookup(ctx, o.portal, sendRow)
-		if err != nil {
-			log.Warn().Err(err).Msg("lookup after unknown outcome failed")
-			return o.failed(ctx, row, now, err, false)
-		}
-		if found {
-			log.Info().Msg("write found in the portal after unknown outcome")
-			return o.finish(ctx, row, now, res, time.Time{})
-		}
-		if _, ok := kind.(CommandKind); ok && o.batching() {
-			// Not in the portal: sent again with the next batch, not alone
-			// (a failed batch's rows would else cost a request each).
-			row.State, row.NextAttemptAt = store.OutboxPending, now
-			return o.store.UpdateOutbox(ctx, row, now)
+		if again, err := o.lookedUp(ctx, row, now, kind, res, found, err); !again {
+			return err
 		}
 	}
+	return o.send(ctx, row, sendRow, now, kind)
+}
+
+// lookedUp records the answer of a row's lookup after an unknown outcome:
+// found, the row is done; the lookup failed, it is retried later; not
+// found, a row of a command kind goes out again with the next batch when
+// the portal takes batches (a failed batch's rows would else cost a
+// request each), another is to be sent now, alone (again).
+func (o *Outbox) lookedUp(ctx context.Context, row Row, now time.Time, kind Kind, res json.RawMessage, found bool, err error) (again bool, _ error) {
+	log := o.log.With().Int64("row", row.ID).Str("kind", row.Kind).Str("dedupe_key", row.DedupeKey).Logger()
+	if err != nil {
+		log.Warn().Err(err).Msg("lookup after unknown outcome failed")
+		return false, o.failed(ctx, row, now, err, false)
+	}
+	if found {
+		log.Info().Msg("write found in the portal after unknown outcome")
+		return false, o.finish(ctx, row, now, res, time.Time{})
+	}
+	if _, ok := kind.(CommandKind); ok && o.batching() {
+		row.State, row.NextAttemptAt = store.OutboxPending, now
+		return false, o.store.UpdateOutbox(ctx, row, now)
+	}
+	return true, nil
+}
+
+// send sends a row alone (sendRow: the row with its lead filled in).
+func (o *Outbox) send(ctx context.Context, row, sendRow Row, now time.Time, kind Kind) error {
 	// Saved before the call: a crash during the call leaves an unknown row
 	// that is looked up first.
 	row.Attempts++
@@ -167,7 +193,7 @@ func (o *Outbox) process(ctx context.Context, row Row, now time.Time) error {
 		if ctx.Err() != nil {
 			return ctx.Err() // the row stays unknown: looked up next time
 		}
-		log.Warn().Err(err).Int("attempts", row.Attempts).Msg("portal write failed")
+		o.log.Warn().Err(err).Int64("row", row.ID).Str("kind", row.Kind).Int("attempts", row.Attempts).Msg("portal write failed")
 		return o.failed(ctx, row, now, err, true)
 	}
 	return o.finish(ctx, row, now, res, time.Time{})

@@ -199,11 +199,20 @@ func addTodo(ctx context.Context, p outbox.Portal, row outbox.Row, pl todoPayloa
 }
 
 func (k todoWrite) Lookup(ctx context.Context, p outbox.Portal, row outbox.Row) (json.RawMessage, bool, error) {
-	pl, err := k.payload(row)
+	l, _, err := k.LookupOf(ctx, row)
 	if err != nil {
 		return nil, false, err
 	}
-	return outbox.FindTodo(ctx, p, "1", strconv.FormatInt(pl.Lead, 10), outbox.Marker(row.DedupeKey))
+	return l.Run(ctx, p)
+}
+
+// LookupOf is Lookup as one command: the worker batches it with others.
+func (k todoWrite) LookupOf(_ context.Context, row outbox.Row) (outbox.Lookup, bool, error) {
+	pl, err := k.payload(row)
+	if err != nil {
+		return outbox.Lookup{}, false, err
+	}
+	return outbox.TodoLookup(1, strconv.FormatInt(pl.Lead, 10), outbox.Marker(row.DedupeKey)), true, nil
 }
 
 // todoUpdate completes the ticket's to-do with crm.activity.update.
