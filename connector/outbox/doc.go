@@ -42,7 +42,11 @@
 // text (see Marker), a workflow by its running instances; a notification is
 // simply sent again with the same TAG, which replaces the earlier one.
 // Found: done with the found result. Not found: sent again, with the next
-// batch when the portal takes batches (else alone).
+// batch when the portal takes batches (else alone). A kind whose lookup is
+// one list command (LookupKind: all the built-in ones) has it sent with
+// the other due lookups in batch requests of up to 50 commands with halt
+// 0, each answer handled as the single lookup's; a first page that does not
+// hold the write (a lead with more than 50 newer comments) is read on alone.
 //
 // A payload may name the lead of its ticket's lead.add with the zero
 // LeadRef (stored as the placeholder LeadID), so that intake can enqueue

@@ -395,3 +395,80 @@ func simOutbox(t *testing.T, cfg Config) (*clock.Manual, *sim.Portal, *store.Sto
 	t.Cleanup(func() { _ = st.Close() })
 	return clk, portal, st, New(st, client, clk, zerolog.Nop(), cfg)
 }
+
+// TestBatchedLookupFailsThenReadsOn: a batch of lookups that fails leaves
+// its rows unknown, looked up again later; a lookup whose first page does
+// not hold the write (55 comments came after it) reads the next page
+// alone and finds it. Nothing is written twice.
+func TestBatchedLookupFailsThenReadsOn(t *testing.T) {
+	clk, portal, st, ob := simOutbox(t, Config{Jitter: -1})
+	ctx := context.Background()
+	portal.SeedLeads(2, nil)
+	entries := []Entry{
+		{DedupeKey: "mail:x", GroupKey: "a", Payload: LeadAdd{Origin: "mail:x", Fields: map[string]any{"TITLE": "x"}}},
+		{DedupeKey: "comment:1", GroupKey: "c", Payload: Comment(LeadOf(1), "reply", nil)},
+		{DedupeKey: "todo:2", GroupKey: "d", Payload: TodoAdd{OwnerTypeID: 1, OwnerID: LeadOf(2),
+			Deadline: "2026-05-14T13:00:00+03:00", Description: "answer"}},
+	}
+	for _, e := range entries {
+		if _, _, err := ob.Enqueue(ctx, nil, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	portal.SetFaults(sim.Faults{WriteDropRate: 1})
+	if err := ob.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	portal.SetFaults(sim.Faults{})
+	for i := range 55 { // staff comments after the lost one: it is on page 2 now
+		if _, err := ob.portal.(*bitrix.Client).Do(ctx, bitrix.TimelineCommentAddCommand(bitrix.KnownID(1), "staff "+toString(i), nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	portal.SetFaults(sim.Faults{Error500Rate: 1})
+	clk.Advance(2 * time.Minute)
+	if _, err := ob.RunOnce(ctx, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	portal.SetFaults(sim.Faults{})
+	for _, e := range entries {
+		row, err := st.OutboxRowByKey(ctx, e.DedupeKey)
+		if err != nil || row.State != store.OutboxUnknown || row.LastError == "" || !row.NextAttemptAt.After(clk.Now()) {
+			t.Fatalf("row %s after a failed lookup batch: %v %+v", e.DedupeKey, err, row)
+		}
+	}
+
+	portal.ResetCalls()
+	for range 20 {
+		if err := ob.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		next, found, _ := st.NextOutboxDue(ctx)
+		if !found {
+			break
+		}
+		clk.Set(later(clk.Now().Add(time.Second), next))
+	}
+	calls := map[string]int{}
+	for _, c := range portal.Calls() {
+		calls[c.Method]++
+	}
+	if calls["batch"] != 1 || calls["crm.timeline.comment.list"] != 1 || len(calls) != 2 {
+		t.Fatalf("requests of the lookups %v, want one batch and the comments' second page", calls)
+	}
+	for _, e := range entries {
+		if row, err := st.OutboxRowByKey(ctx, e.DedupeKey); err != nil || row.State != store.OutboxDone {
+			t.Fatalf("row %s: %v %+v", e.DedupeKey, err, row)
+		}
+	}
+	marked := 0
+	for _, c := range portal.Comments(1) {
+		if strings.Contains(c.Text, Marker("comment:1")) {
+			marked++
+		}
+	}
+	if marked != 1 || portal.LeadCount() != 3 || len(portal.Todos()) != 1 {
+		t.Fatalf("comments with the marker %d, leads %d, to-dos %d; want 1, 3, 1", marked, portal.LeadCount(), len(portal.Todos()))
+	}
+}
