@@ -204,6 +204,10 @@ func position(n *yaml.Node, keyLen int, s string, offset int) (line, col int) {
 		if nl == 0 {
 			return n.Line, n.Column + 1 + inLine
 		}
+		// A line break in a quoted value is an escape ("\n") or a folded
+		// blank line: which one the value cannot say, so the position is
+		// the opening quote's, always inside the file.
+		return n.Line, n.Column
 	default:
 		if nl == 0 {
 			return n.Line, n.Column + inLine
