@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"sync"
@@ -25,7 +26,7 @@ var testPG struct {
 func TestMain(m *testing.M) {
 	fmt.Fprintln(os.Stderr, "store tests: engine sqlite")
 	code := m.Run()
-	if code != 0 {
+	if code != 0 || fuzzing() {
 		os.Exit(code)
 	}
 	cluster, err := pgtest.Start(context.Background())
@@ -42,6 +43,18 @@ func TestMain(m *testing.M) {
 	code = m.Run()
 	cluster.Stop()
 	os.Exit(code)
+}
+
+// fuzzing reports whether this process is a fuzzing run (go test -fuzz)
+// or one of its workers. Fuzzing is one pass: a second m.Run would fuzz
+// again with no deadline, and each worker would start its own cluster
+// (CI's run hung there for its whole 90 minutes).
+func fuzzing() bool {
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return true
+	}
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 // onPostgres reports whether this run of the suite is the PostgreSQL one.
