@@ -178,8 +178,8 @@ func TestServeAndStop(t *testing.T) {
 		}
 		if code == 200 {
 			var ans ClockAnswer
-			if err := json.Unmarshal([]byte(body), &ans); err != nil || !ans.Now.Equal(c.now) || !f.clk.Now().Equal(c.now) {
-				t.Errorf("POST %s: now %v (clock %v), want %v", c.body, ans.Now, f.clk.Now(), c.now)
+			if err := json.Unmarshal([]byte(body), &ans); err != nil || !ans.Now.Equal(c.now) || !f.clk.Now().Equal(c.now) || !ans.Ticked {
+				t.Errorf("POST %s: now %v (clock %v), ticked %v; want %v, ticked", c.body, ans.Now, f.clk.Now(), ans.Ticked, c.now)
 			}
 		}
 	}

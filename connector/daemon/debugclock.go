@@ -16,14 +16,18 @@ type ClockRequest struct {
 	Advance string `json:"advance,omitempty"`
 }
 
-// ClockAnswer is the answer of POST /debug/clock: the clock's new time.
+// ClockAnswer is the answer of POST /debug/clock: the clock's new time, and
+// whether this node ran an SLA tick at it (false on a standby, which does
+// none of the portal's work).
 type ClockAnswer struct {
-	Now time.Time `json:"now"`
+	Now    time.Time `json:"now"`
+	Ticked bool      `json:"sla_ticked"`
 }
 
-// serveDebugClock moves the debug clock, then runs an SLA tick and wakes the
-// outbox and the events worker so that the effects of the new time happen
-// promptly. Only loopback clients are served.
+// serveDebugClock moves the debug clock, then, on the node doing the
+// portal's work, runs an SLA tick and wakes the outbox and the events
+// worker so that the effects of the new time happen promptly. A standby
+// only moves its clock. Only loopback clients are served.
 func (d *Daemon) serveDebugClock(w http.ResponseWriter, r *http.Request) {
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
@@ -56,11 +60,16 @@ func (d *Daemon) serveDebugClock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := mc.Now()
+	if !d.leader.leading.Load() {
+		d.log.Info().Time("now", now).Msg("debug clock moved (standby: no SLA tick)")
+		writeJSON(w, http.StatusOK, ClockAnswer{Now: now})
+		return
+	}
 	d.log.Info().Time("now", now).Msg("debug clock moved")
 	d.tickSLA(r.Context(), now)
 	d.wakeOutbox()
 	if d.events.worker != nil {
 		d.events.worker.Notify()
 	}
-	writeJSON(w, http.StatusOK, ClockAnswer{Now: now})
+	writeJSON(w, http.StatusOK, ClockAnswer{Now: now, Ticked: true})
 }

@@ -157,14 +157,20 @@ func TestFailoverTwoNodes(t *testing.T) {
 	waitTickets(sendRound())
 
 	// advance moves the simulator's clock and both nodes' debug clocks by
-	// step; each node ticks the SLA at once. A node not running (or
-	// stopped) is skipped: it starts at the simulator's time.
+	// step; the leader ticks the SLA at once, a standby only moves its
+	// clock. A node not running (or stopped) is skipped: it starts at the
+	// simulator's time.
 	advance := func(step time.Duration, nodes ...*node) {
 		now := d.clk.Now().Add(step)
 		d.clk.Set(now)
 		for _, n := range nodes {
-			if err := postClock(n.listen, now); err != nil {
+			leads := n.role() == "leader"
+			ticked, err := postClock(n.listen, now)
+			if err != nil {
 				t.Fatalf("%s: %v", n.name, err)
+			}
+			if ticked != leads {
+				t.Fatalf("%s (leading %v) ran an SLA tick on its debug clock: %v", n.name, leads, ticked)
 			}
 		}
 	}

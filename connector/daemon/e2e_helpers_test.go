@@ -325,26 +325,26 @@ func (r *rig) setTime(t time.Time) {
 	if r.running == nil {
 		return
 	}
-	if err := postClock(r.listen, t); err != nil {
+	if _, err := postClock(r.listen, t); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
 // postClock sets the debug clock of the daemon listening on listen to t;
-// the daemon runs an SLA tick at t before it answers.
-func postClock(listen string, t time.Time) error {
+// a leading daemon runs an SLA tick at t before it answers (ticked).
+func postClock(listen string, t time.Time) (ticked bool, err error) {
 	body, _ := json.Marshal(daemon.ClockRequest{Set: t.Format(time.RFC3339Nano)})
 	c := http.Client{Timeout: 2 * time.Minute} // a tick over many due tickets, under -race
 	resp, err := c.Post("http://"+listen+daemon.PathDebugClock, "application/json", bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("POST /debug/clock: %w", err)
+		return false, fmt.Errorf("POST /debug/clock: %w", err)
 	}
 	defer resp.Body.Close()
 	var ans daemon.ClockAnswer
 	if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil || resp.StatusCode != http.StatusOK || !ans.Now.Equal(t) {
-		return fmt.Errorf("POST /debug/clock: status %d, now %v, err %v", resp.StatusCode, ans.Now, err)
+		return false, fmt.Errorf("POST /debug/clock: status %d, now %v, err %v", resp.StatusCode, ans.Now, err)
 	}
-	return nil
+	return ans.Ticked, nil
 }
 
 // escalations audits the SLA escalations the portal ended up with. An

@@ -164,7 +164,7 @@ func TestFaultSoak(t *testing.T) {
 	settled := s.settle(settleWithin)
 	if settled {
 		s.rig.clk.Set(s.rig.clk.Now().Add(3 * time.Hour))
-		if err := postClock(s.listen, s.rig.clk.Now()); err != nil {
+		if _, err := postClock(s.listen, s.rig.clk.Now()); err != nil {
 			t.Fatal(err)
 		}
 		settled = s.settle(settleWithin)
@@ -283,7 +283,7 @@ func (s *soakRun) beat() {
 	}
 	s.noteMemory()
 	s.rig.clk.Set(s.rig.clk.Now().Add(soakClockStep))
-	if err := postClock(s.listen, s.rig.clk.Now()); err != nil {
+	if _, err := postClock(s.listen, s.rig.clk.Now()); err != nil {
 		s.t.Fatal(err)
 	}
 	time.Sleep(soakTick)

@@ -142,7 +142,7 @@ func (d *Daemon) startJobs(ctx context.Context, js []job) *jobGroup {
 
 // tickSLA runs one SLA tick at now; ticks never overlap.
 func (d *Daemon) tickSLA(ctx context.Context, now time.Time) {
-	if d.core.tick == nil {
+	if d.core.tick == nil || !d.leader.leading.Load() {
 		return
 	}
 	d.tickMu.Lock()
