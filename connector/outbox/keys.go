@@ -3,6 +3,8 @@ package outbox
 import (
 	"strconv"
 	"strings"
+
+	"github.com/b24desk/b24desk/connector/store"
 )
 
 // Keys. The outbox's dedupe and group keys that other packages build and
@@ -13,7 +15,7 @@ import (
 const (
 	ticketGroupPrefix = "ticket:"
 	mailGroupPrefix   = "mail:"
-	mailLeadPrefix    = "mail.lead:"
+	mailLeadPrefix    = store.MailLeadKeyPrefix // the store prunes drafts by it
 	bouncePrefix      = "mail.bounce:"
 	todoPrefix        = "todo:"
 )

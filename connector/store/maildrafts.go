@@ -107,6 +107,26 @@ func (a access) DeleteMailDraft(ctx context.Context, origin string) error {
 	return nil
 }
 
+// MailLeadKeyPrefix begins the outbox dedupe key of a mail ticket's
+// lead.add, followed by the draft's origin (outbox.MailLeadKey).
+const MailLeadKeyPrefix = "mail.lead:"
+
+// pruneMailDrafts deletes the drafts stored before cutoff (a tsNN) whose
+// lead.add will never be done: dropped by an operator or for good, or no
+// longer in the outbox at all. A draft waiting for its lead (its lead.add
+// pending, unknown or parked, which an operator can retry) is kept however
+// old; a done lead.add's hook deletes the draft itself. Call it inside
+// WithTx.
+func (a access) pruneMailDrafts(ctx context.Context, cutoff int64) (int64, error) {
+	res, err := a.q.ExecContext(ctx, `DELETE FROM mail_drafts WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM outbox o
+WHERE o.dedupe_key = '`+MailLeadKeyPrefix+`' || mail_drafts.origin_id AND o.state IN ('pending', 'unknown', 'parked'))`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("prune mail drafts: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 // prefixScanner scans the leading columns into dest and hands the rest to
 // the caller's Scan.
 type prefixScanner struct {

@@ -14,7 +14,28 @@ type PruneResult struct {
 	MailOut       int64 // sent or failed outbound mail records deleted
 	AckCounts     int64 // acknowledgement counts of old days deleted
 	Echoes        int64 // expired records of a lead's expected echoes deleted
+	TicketState   int64 // per-ticket state rows of tickets long deleted, or of none (see ticketStateTables)
+	MailDrafts    int64 // drafts of mail tickets whose lead.add will never be done
 }
+
+// ticketStateTables are the per-ticket tables (keyed by lead_id) whose rows
+// Prune deletes once nothing can read them again: when the lead's ticket
+// was deleted more than the retention ago (a deleted ticket is never
+// reopened nor written again: desk ignores its lead's changes and replies;
+// updated_at is when it was marked deleted), or when the state has no
+// ticket row for the lead at all. Every writer of these tables writes them
+// in the transaction that has the ticket row (the ticket is read first, or
+// written in the same transaction), and tickets rows are never deleted, so
+// an orphan is a leftover (a row an older version kept in settings and
+// migration 14 moved, a hand-edited state), never state written ahead of
+// its ticket. Open and closed tickets (a closed one can be reopened by a
+// customer reply) keep theirs however old.
+//
+// Not here: mail_drafts (keyed by the mail's origin, they exist before
+// their ticket: see pruneMailDrafts) and mail_waits (keyed by the mail:
+// a handled mail waits for its portal write, then the intake deletes its
+// wait when it moves the mail, deleted ticket or not).
+var ticketStateTables = []string{"ticket_timeline", "ticket_pauses", "ticket_todo", "ticket_echoes", "spam_lessons", "spam_taught"}
 
 // Prune deletes personal data and history older than olderThan before now:
 // the raw copies of mails whose handling finished (a mail still spooled is
@@ -22,7 +43,9 @@ type PruneResult struct {
 // sent or failed outbound mail (one still sending is kept), the daily
 // acknowledgement counts per sender, and the expected echoes of leads
 // whose echo window has passed (now, not the retention: an expired window
-// is never read again).
+// is never read again); then the per-ticket state of tickets deleted more
+// than olderThan ago or of no ticket (ticketStateTables), and the drafts of
+// mail tickets whose lead.add was given up or pruned (pruneMailDrafts).
 func (s *Store) Prune(ctx context.Context, now time.Time, olderThan time.Duration) (PruneResult, error) {
 	before := now.Add(-olderThan)
 	cutoff := tsNN(before)
@@ -60,13 +83,23 @@ WHERE raw IS NOT NULL AND state != 'spooled' AND created_at < ?`, cutoff)
 			return fmt.Errorf("prune echoes: %w", err)
 		}
 		r.Echoes, _ = res.RowsAffected()
-		return nil
+		for _, table := range ticketStateTables {
+			res, err = tx.q.ExecContext(ctx, `DELETE FROM `+table+` WHERE NOT EXISTS (SELECT 1 FROM tickets t
+WHERE t.lead_id = `+table+`.lead_id AND (t.deleted = 0 OR t.updated_at >= ?))`, cutoff)
+			if err != nil {
+				return fmt.Errorf("prune %s: %w", table, err)
+			}
+			n, _ := res.RowsAffected()
+			r.TicketState += n
+		}
+		r.MailDrafts, err = tx.pruneMailDrafts(ctx, cutoff)
+		return err
 	})
 	if err != nil {
 		return PruneResult{}, err
 	}
 	s.log.Info().Int64("raw_mails", r.RawMails).Int64("outbox_rows", r.OutboxHistory).
 		Int64("event_keys", r.EventKeys).Int64("mail_out", r.MailOut).Int64("ack_counts", r.AckCounts).Int64("echoes", r.Echoes).
-		Msg("retention prune")
+		Int64("ticket_state", r.TicketState).Int64("mail_drafts", r.MailDrafts).Msg("retention prune")
 	return r, nil
 }
