@@ -176,7 +176,7 @@ func StatusAddCommand(fields map[string]any) BatchCmd {
 
 // StatusListCommand is crm.status.list.
 func StatusListCommand(opt ListOptions) BatchCmd {
-	return BatchCmd{Method: "crm.status.list", Params: opt.params()}
+	return BatchCmd{Method: MethodStatusList, Params: opt.params()}
 }
 
 // LeadUserFieldAddCommand is crm.lead.userfield.add.
@@ -186,5 +186,5 @@ func LeadUserFieldAddCommand(fields map[string]any) BatchCmd {
 
 // LeadUserFieldListCommand is crm.lead.userfield.list.
 func LeadUserFieldListCommand(opt ListOptions) BatchCmd {
-	return BatchCmd{Method: "crm.lead.userfield.list", Params: opt.params()}
+	return BatchCmd{Method: MethodLeadUserFieldList, Params: opt.params()}
 }

@@ -63,11 +63,29 @@ func (c *Client) EventGet(ctx context.Context) ([]EventBinding, error) {
 	return decodeList[EventBinding]("event.get", resp.Result)
 }
 
-// EventOfflineGet takes up to limit queued events without clearing them
+// OfflineQuery selects the events one event.offline.get call takes.
+type OfflineQuery struct {
+	Limit int // page size (the portal's maximum is 50)
+	// Error takes the events reported with event.offline.error (error=1)
+	// instead of new ones.
+	Error bool
+	// ProcessID takes again the events of a page taken earlier and not yet
+	// cleared nor reported.
+	ProcessID string
+}
+
+// EventOfflineGet takes the queued events q selects without clearing them
 // (clear=0); process them, then call EventOfflineClear with the process ID.
-func (c *Client) EventOfflineGet(ctx context.Context, limit int) (OfflineEvents, error) {
+func (c *Client) EventOfflineGet(ctx context.Context, q OfflineQuery) (OfflineEvents, error) {
+	p := map[string]any{"limit": q.Limit, "clear": 0}
+	if q.Error {
+		p["error"] = 1
+	}
+	if q.ProcessID != "" {
+		p["process_id"] = q.ProcessID
+	}
 	var out OfflineEvents
-	err := c.callInto(ctx, "event.offline.get", map[string]any{"limit": limit, "clear": 0}, &out)
+	err := c.callInto(ctx, "event.offline.get", p, &out)
 	return out, err
 }
 
@@ -82,9 +100,14 @@ func (c *Client) EventOfflineClear(ctx context.Context, processID string, ids []
 	return err
 }
 
-// EventOfflineError marks the events with messageIDs of processID as failed
-// so that they are offered again.
+// EventOfflineError marks the events of processID as failed so that they
+// are offered again (to event.offline.get with error=1): those with
+// messageIDs, or the whole page when none are given.
 func (c *Client) EventOfflineError(ctx context.Context, processID string, messageIDs []string) error {
-	_, err := c.Call(ctx, "event.offline.error", map[string]any{"process_id": processID, "message_id": messageIDs})
+	p := map[string]any{"process_id": processID}
+	if len(messageIDs) > 0 {
+		p["message_id"] = messageIDs
+	}
+	_, err := c.Call(ctx, "event.offline.error", p)
 	return err
 }

@@ -205,7 +205,7 @@ func TestSimEventHelpers(t *testing.T) {
 	}
 	var got bitrix.OfflineEvents
 	for range 100 { // events go through the portal's queue
-		if got, err = app.EventOfflineGet(ctx, 50); err != nil || len(got.Events) > 0 {
+		if got, err = app.EventOfflineGet(ctx, bitrix.OfflineQuery{Limit: 50}); err != nil || len(got.Events) > 0 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

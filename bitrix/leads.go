@@ -206,9 +206,11 @@ type FieldInfo struct {
 }
 
 // EnumItem is one value of an enumeration user field; write it by ID.
+// XMLID is the item's key as crm.lead.userfield.list returns it.
 type EnumItem struct {
 	ID    FlexInt    `json:"ID"`
 	Value FlexString `json:"VALUE"`
+	XMLID FlexString `json:"XML_ID"`
 }
 
 // LeadFields describes every lead field, user fields included

@@ -25,7 +25,7 @@ type StatusItem struct {
 // StatusList returns the entries of dictionary entityID ("SOURCE",
 // "STATUS"...), every page of them (50 a page).
 func (c *Client) StatusList(ctx context.Context, entityID string) ([]Status, error) {
-	return ListPages[Status](ctx, c, "crm.status.list", map[string]any{
+	return ListPages[Status](ctx, c, MethodStatusList, map[string]any{
 		"filter": map[string]any{"ENTITY_ID": entityID},
 		"order":  map[string]any{"SORT": "ASC", "ID": "ASC"},
 	})

@@ -27,7 +27,7 @@ func (c *Client) LeadUserFieldList(ctx context.Context, filter map[string]any) (
 	if len(filter) > 0 {
 		p["filter"] = filter
 	}
-	return ListPages[UserField](ctx, c, "crm.lead.userfield.list", p)
+	return ListPages[UserField](ctx, c, MethodLeadUserFieldList, p)
 }
 
 // LeadUserFieldAdd creates a lead user field (fields: USER_TYPE_ID,

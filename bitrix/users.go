@@ -32,6 +32,21 @@ func (c *Client) UserGet(ctx context.Context, filter map[string]any) ([]User, er
 	return ListPages[User](ctx, c, "user.get", p)
 }
 
+// UserByID reads the user with ID id (user.get with ID, as the portal
+// takes it: digits as text); found is false when the portal returns no
+// such user.
+func (c *Client) UserByID(ctx context.Context, id string) (u User, found bool, err error) {
+	resp, err := c.Call(ctx, "user.get", map[string]any{"ID": id})
+	if err != nil {
+		return User{}, false, err
+	}
+	users, err := decodeList[User]("user.get", resp.Result)
+	if err != nil || len(users) == 0 {
+		return User{}, false, err
+	}
+	return users[0], true, nil
+}
+
 // DepartmentGet returns the departments matching filter (ID, PARENT,
 // UF_HEAD...; nil for all), paging through all pages.
 func (c *Client) DepartmentGet(ctx context.Context, filter map[string]any) ([]Department, error) {

@@ -243,7 +243,7 @@ func checkPortal(ctx context.Context, env *checkEnv) []checkLine {
 	case errors.Is(err, store.ErrNotFound):
 		return []checkLine{fail(fmt.Sprintf("portal %s: %v", name, err), "install the local application on the portal")}
 	}
-	what, fix := portalProblem("scope", err)
+	what, fix := portalProblem(bitrix.MethodScope, err)
 	return []checkLine{fail(fmt.Sprintf("portal %s: %s", name, what), fix)}
 }
 
@@ -281,7 +281,7 @@ func checkCRMMode(ctx context.Context, env *checkEnv) []checkLine {
 	mode, err := env.client.CRMMode(ctx)
 	switch {
 	case err != nil:
-		what, fix := portalProblem("crm.settings.mode.get", err)
+		what, fix := portalProblem(bitrix.MethodCRMMode, err)
 		return []checkLine{fail("CRM mode cannot be read: "+what, fix)}
 	case mode != bitrix.CRMModeClassic:
 		return []checkLine{fail("CRM is in simple mode: it has no leads",
@@ -302,7 +302,7 @@ func checkAdmin(ctx context.Context, env *checkEnv) []checkLine {
 	admin, err := env.client.IsAdmin(ctx)
 	switch {
 	case err != nil:
-		what, fix := portalProblem("user.admin", err)
+		what, fix := portalProblem(bitrix.MethodIsAdmin, err)
 		return []checkLine{fail("administrator rights cannot be read: "+what, fix)}
 	case !admin:
 		return []checkLine{fail(fmt.Sprintf("the webhook user is not a portal administrator, but the rules start %d workflow(s)", len(uses)),
@@ -333,7 +333,7 @@ func checkSchema(ctx context.Context, env *checkEnv) []checkLine {
 	rep, err := schema.Ensure(ctx, env.client, env.rules, schema.Options{DryRun: true, EventsMode: config.EventsPoll,
 		Canned: env.rules.TemplateNames()})
 	if err != nil {
-		method := "crm.lead.userfield.list"
+		method := bitrix.MethodLeadUserFieldList
 		var ae *bitrix.APIError
 		if errors.As(err, &ae) && ae.Method != "" {
 			method = ae.Method
@@ -369,7 +369,7 @@ func checkStages(ctx context.Context, env *checkEnv) []checkLine {
 	}
 	list, err := env.client.StatusList(ctx, "STATUS")
 	if err != nil {
-		what, fix := portalProblem("crm.status.list", err)
+		what, fix := portalProblem(bitrix.MethodStatusList, err)
 		return []checkLine{fail("lead stages cannot be read: "+what, fix)}
 	}
 	named := map[string]bool{}

@@ -105,7 +105,7 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	fmt.Fprintf(stdout, "portal %s\n", portalName(cfg))
 	if mode, err := client.CRMMode(ctx); err != nil {
-		what, fix := portalProblem("crm.settings.mode.get", err)
+		what, fix := portalProblem(bitrix.MethodCRMMode, err)
 		fmt.Fprintf(stderr, "b24desk setup: %s\n  fix: %s\n", what, fix)
 		return exitFailed
 	} else if mode != bitrix.CRMModeClassic {

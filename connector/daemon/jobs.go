@@ -158,7 +158,7 @@ func (d *Daemon) probePortal(ctx context.Context, now time.Time) error {
 	if last := d.portal.LastOK(); !last.IsZero() && now.Sub(last) < d.opts.PortalStaleAfter/2 {
 		return nil
 	}
-	_, err := d.portal.Call(ctx, "scope", nil)
+	_, err := d.portal.Scope(ctx)
 	return err
 }
 

@@ -63,6 +63,54 @@ func (p *portal) LeadGet(ctx context.Context, id int64) (*bitrix.Lead, error) {
 	return p.c.LeadGet(ctx, id)
 }
 
+// LeadList reads a page of leads (events' reconcile and sweep).
+func (p *portal) LeadList(ctx context.Context, opt bitrix.ListOptions) ([]bitrix.Lead, *int, error) {
+	if err := p.check(); err != nil {
+		return nil, nil, err
+	}
+	return p.c.LeadList(ctx, opt)
+}
+
+// UserByID reads a user (outbound's staff name).
+func (p *portal) UserByID(ctx context.Context, id string) (bitrix.User, bool, error) {
+	if err := p.check(); err != nil {
+		return bitrix.User{}, false, err
+	}
+	return p.c.UserByID(ctx, id)
+}
+
+// Scope reads the granted scopes (the readiness probe).
+func (p *portal) Scope(ctx context.Context) ([]string, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	return p.c.Scope(ctx)
+}
+
+// EventOfflineGet takes a page of the offline event queue.
+func (p *portal) EventOfflineGet(ctx context.Context, q bitrix.OfflineQuery) (bitrix.OfflineEvents, error) {
+	if err := p.check(); err != nil {
+		return bitrix.OfflineEvents{}, err
+	}
+	return p.c.EventOfflineGet(ctx, q)
+}
+
+// EventOfflineClear clears a page of the offline event queue.
+func (p *portal) EventOfflineClear(ctx context.Context, processID string, ids []int64) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	return p.c.EventOfflineClear(ctx, processID, ids)
+}
+
+// EventOfflineError reports a page of the offline event queue as failed.
+func (p *portal) EventOfflineError(ctx context.Context, processID string, messageIDs []string) error {
+	if err := p.check(); err != nil {
+		return err
+	}
+	return p.c.EventOfflineError(ctx, processID, messageIDs)
+}
+
 // OnCall records one request the client sent.
 func (p *portal) OnCall(i bitrix.CallInfo) {
 	p.metrics.APICall(i.Method, i.Result)

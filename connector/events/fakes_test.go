@@ -20,8 +20,8 @@ type fakeLead struct {
 	originator string
 }
 
-// fakePortal answers crm.lead.list (the filters reconcile and sweep send),
-// crm.lead.get and event.offline.* from memory. It pages 50 rows like the
+// fakePortal answers the lead list (the filters reconcile and sweep send),
+// the lead read and the offline queue from memory. It pages 50 rows like the
 // portal, by offset.
 type fakePortal struct {
 	mu      sync.Mutex
@@ -56,58 +56,67 @@ func notFound(method string) error {
 	return &bitrix.APIError{Status: 400, Description: "Not found", Method: method, Kind: bitrix.ErrNotFound}
 }
 
-func (f *fakePortal) Call(_ context.Context, method string, params any) (*bitrix.Response, error) {
-	p, _ := params.(map[string]any)
-	switch method {
-	case "crm.lead.list":
-		f.mu.Lock()
-		f.nList++
-		n, hook := f.nList, f.onList
-		f.mu.Unlock()
-		if hook != nil {
-			hook(n)
-		}
-		return f.list(p)
-	case "crm.lead.get":
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.calls = append(f.calls, method)
-		id, _ := p["id"].(int)
-		if err, ok := f.getErr[id]; ok {
-			return nil, err
-		}
-		if l, ok := f.leads[id]; ok {
-			return jsonResponse(f.row(l))
-		}
-		return nil, notFound(method)
-	case "event.offline.get":
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.calls = append(f.calls, method)
-		if f.offErr != nil {
-			return nil, f.offErr
-		}
-		limit, _ := p["limit"].(int)
-		evs := f.offline[:min(limit, len(f.offline))]
-		return jsonResponse(map[string]any{"process_id": "proc" + strconv.Itoa(len(f.cleared)+1), "events": evs})
-	case "event.offline.clear":
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.calls = append(f.calls, method)
-		pid, _ := p["process_id"].(string)
-		f.cleared = append(f.cleared, pid)
-		f.offline = f.offline[min(50, len(f.offline)):]
-		return jsonResponse(true)
+func (f *fakePortal) LeadList(_ context.Context, opt bitrix.ListOptions) ([]bitrix.Lead, *int, error) {
+	f.mu.Lock()
+	f.nList++
+	n, hook := f.nList, f.onList
+	f.mu.Unlock()
+	if hook != nil {
+		hook(n)
 	}
-	return nil, &bitrix.APIError{Status: 400, Code: "ERROR_METHOD_NOT_FOUND", Method: method, Kind: bitrix.ErrMethodNotFound}
+	return f.list(opt)
 }
 
-func jsonResponse(v any) (*bitrix.Response, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
+func (f *fakePortal) LeadGet(_ context.Context, id int64) (*bitrix.Lead, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "crm.lead.get")
+	if err, ok := f.getErr[int(id)]; ok {
 		return nil, err
 	}
-	return &bitrix.Response{Result: b}, nil
+	if l, ok := f.leads[int(id)]; ok {
+		var lead bitrix.Lead
+		return &lead, decodeInto(f.row(l), &lead)
+	}
+	return nil, notFound("crm.lead.get")
+}
+
+func (f *fakePortal) EventOfflineGet(_ context.Context, q bitrix.OfflineQuery) (bitrix.OfflineEvents, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "event.offline.get")
+	var page bitrix.OfflineEvents
+	if f.offErr != nil {
+		return page, f.offErr
+	}
+	evs := f.offline[:min(q.Limit, len(f.offline))]
+	err := decodeInto(map[string]any{"process_id": "proc" + strconv.Itoa(len(f.cleared)+1), "events": evs}, &page)
+	return page, err
+}
+
+func (f *fakePortal) EventOfflineClear(_ context.Context, processID string, _ []int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "event.offline.clear")
+	f.cleared = append(f.cleared, processID)
+	f.offline = f.offline[min(50, len(f.offline)):]
+	return nil
+}
+
+// EventOfflineError is not served: the poller must then read the page
+// again by its process_id.
+func (f *fakePortal) EventOfflineError(context.Context, string, []string) error {
+	return &bitrix.APIError{Status: 400, Code: "ERROR_METHOD_NOT_FOUND", Method: "event.offline.error", Kind: bitrix.ErrMethodNotFound}
+}
+
+// decodeInto passes v through JSON into out, as the client decodes an
+// answer.
+func decodeInto(v, out any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
 }
 
 func (f *fakePortal) row(l *fakeLead) map[string]any {
@@ -119,34 +128,29 @@ func (f *fakePortal) row(l *fakeLead) map[string]any {
 	}
 }
 
-func (f *fakePortal) list(p map[string]any) (*bitrix.Response, error) {
+func (f *fakePortal) list(opt bitrix.ListOptions) ([]bitrix.Lead, *int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "crm.lead.list")
-	filter, _ := p["filter"].(map[string]any)
-	f.filters = append(f.filters, filter)
+	f.filters = append(f.filters, opt.Filter)
 	var rows []*fakeLead
 	for _, l := range f.leads {
-		ok, err := matches(l, filter)
+		ok, err := matches(l, opt.Filter)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if ok {
 			rows = append(rows, l)
 		}
 	}
-	byDate := false
-	if order, ok := p["order"].(map[string]any); ok {
-		_, byDate = order["DATE_MODIFY"]
-	}
+	_, byDate := opt.Order["DATE_MODIFY"]
 	sort.Slice(rows, func(i, j int) bool {
 		if byDate && !rows[i].dateModify.Equal(rows[j].dateModify) {
 			return rows[i].dateModify.Before(rows[j].dateModify)
 		}
 		return rows[i].id < rows[j].id
 	})
-	start, _ := p["start"].(int)
-	start = max(start, 0)
+	start := max(opt.Start, 0)
 	if start > len(rows) {
 		start = len(rows)
 	}
@@ -155,11 +159,14 @@ func (f *fakePortal) list(p map[string]any) (*bitrix.Response, error) {
 	for _, l := range rows[start:end] {
 		out = append(out, f.row(l))
 	}
-	resp, err := jsonResponse(out)
-	if err == nil && end < len(rows) {
-		resp.Next = &end
+	var leads []bitrix.Lead
+	if err := decodeInto(out, &leads); err != nil {
+		return nil, nil, err
 	}
-	return resp, err
+	if end < len(rows) {
+		return leads, &end, nil
+	}
+	return leads, nil, nil
 }
 
 func matches(l *fakeLead, filter map[string]any) (bool, error) {

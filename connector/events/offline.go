@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -63,31 +64,16 @@ func NewOfflinePoller(o OfflinePollerOptions) (*OfflinePoller, error) {
 	return &OfflinePoller{o: o, log: o.Logger.With().Str("component", "events").Str("mode", "offline").Logger()}, nil
 }
 
-// offlinePage is the result of event.offline.get.
-type offlinePage struct {
-	ProcessID bitrix.FlexString `json:"process_id"`
-	Events    []offlineEvent    `json:"events"`
-}
-
-type offlineEvent struct {
-	ID        bitrix.FlexString `json:"ID"`
-	Timestamp bitrix.FlexTime   `json:"TIMESTAMP_X"`
-	EventName string            `json:"EVENT_NAME"`
-	EventData json.RawMessage   `json:"EVENT_DATA"`
-	MessageID bitrix.FlexString `json:"MESSAGE_ID"`
-}
-
-// leadID reads EVENT_DATA.FIELDS.ID; 0 when absent or not a positive integer.
-func (e offlineEvent) leadID() int {
-	var data struct {
-		Fields struct {
-			ID bitrix.FlexInt `json:"ID"`
-		} `json:"FIELDS"`
+// leadID reads EVENT_DATA.FIELDS.ID of an offline event; 0 when absent or
+// not a positive integer.
+func leadID(e bitrix.OfflineEvent) int {
+	var fields struct {
+		ID bitrix.FlexInt `json:"ID"`
 	}
-	if json.Unmarshal(e.EventData, &data) != nil || data.Fields.ID <= 0 || data.Fields.ID > maxLeadID {
+	if json.Unmarshal(e.EventData["FIELDS"], &fields) != nil || fields.ID <= 0 || fields.ID > maxLeadID {
 		return 0
 	}
-	return int(data.Fields.ID)
+	return int(fields.ID)
 }
 
 // PollOnce reads the offline queue page by page (event.offline.get with
@@ -114,7 +100,7 @@ func (p *OfflinePoller) PollOnce(ctx context.Context) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.held != "" {
-		n, _, err := p.page(ctx, map[string]any{"process_id": p.held})
+		n, _, err := p.page(ctx, bitrix.OfflineQuery{ProcessID: p.held})
 		recorded += n
 		if err != nil {
 			return recorded, err
@@ -122,11 +108,7 @@ func (p *OfflinePoller) PollOnce(ctx context.Context) (int, error) {
 	}
 	for _, failed := range []bool{true, false} {
 		for range p.o.MaxPages {
-			params := map[string]any{}
-			if failed {
-				params["error"] = 1
-			}
-			n, full, err := p.page(ctx, params)
+			n, full, err := p.page(ctx, bitrix.OfflineQuery{Error: failed})
 			recorded += n
 			if err != nil {
 				return recorded, err
@@ -139,22 +121,17 @@ func (p *OfflinePoller) PollOnce(ctx context.Context) (int, error) {
 	return recorded, nil
 }
 
-// page takes one page of the queue (params plus limit and clear=0),
-// records it and clears it; full reports a page of Limit events (more may
-// follow).
-func (p *OfflinePoller) page(ctx context.Context, params map[string]any) (recorded int, full bool, err error) {
-	params["limit"], params["clear"] = p.o.Limit, 0
-	resp, err := p.o.Client.Call(ctx, "event.offline.get", params)
+// page takes one page of the queue (q with Limit set; clear=0), records
+// it and clears it; full reports a page of Limit events (more may follow).
+func (p *OfflinePoller) page(ctx context.Context, q bitrix.OfflineQuery) (recorded int, full bool, err error) {
+	q.Limit = p.o.Limit
+	page, err := p.o.Client.EventOfflineGet(ctx, q)
 	if err != nil {
 		return 0, false, fmt.Errorf("offline events: %w", err)
 	}
-	var page offlinePage
-	if err := json.Unmarshal(resp.Result, &page); err != nil {
-		return 0, false, fmt.Errorf("offline events: decode event.offline.get: %w", err)
-	}
 	process := string(page.ProcessID)
 	if len(page.Events) == 0 {
-		if params["process_id"] != nil {
+		if q.ProcessID != "" {
 			p.held = "" // nothing left in the held page
 		}
 		return 0, false, nil
@@ -162,26 +139,26 @@ func (p *OfflinePoller) page(ctx context.Context, params map[string]any) (record
 	p.held = process
 	n, err := p.recordPage(ctx, page)
 	if err != nil {
-		if _, rerr := p.o.Client.Call(ctx, "event.offline.error", map[string]any{"process_id": process}); rerr == nil {
+		if rerr := p.o.Client.EventOfflineError(ctx, process, nil); rerr == nil {
 			p.held = "" // reported: read again with error=1
 		} else {
 			p.log.Warn().Err(rerr).Str("process_id", process).Msg("event.offline.error failed: the page is read again by its process_id")
 		}
 		return n, false, err
 	}
-	if _, err := p.o.Client.Call(ctx, "event.offline.clear", map[string]any{"process_id": process}); err != nil {
+	if err := p.o.Client.EventOfflineClear(ctx, process, nil); err != nil {
 		return n, false, fmt.Errorf("offline events: clear: %w", err)
 	}
 	p.held = ""
 	return n, len(page.Events) >= p.o.Limit, nil
 }
 
-func (p *OfflinePoller) recordPage(ctx context.Context, page offlinePage) (int, error) {
+func (p *OfflinePoller) recordPage(ctx context.Context, page bitrix.OfflineEvents) (int, error) {
 	now := p.o.Clock.Now()
 	recorded := 0
 	for _, e := range page.Events {
-		name := strings.ToUpper(strings.TrimSpace(e.EventName))
-		id := e.leadID()
+		name := strings.ToUpper(strings.TrimSpace(string(e.EventName)))
+		id := leadID(e)
 		if !isLeadEvent(name) || id == 0 {
 			p.o.Metrics.EventIgnored("offline")
 			continue
@@ -192,7 +169,7 @@ func (p *OfflinePoller) recordPage(ctx context.Context, page offlinePage) (int, 
 		} else {
 			p.o.Metrics.EventLag(now.Sub(at))
 		}
-		key := dedupeKey("offline", name, id, at) + ":" + string(e.ID) + ":" + string(e.MessageID)
+		key := dedupeKey("offline", name, id, at) + ":" + strconv.FormatInt(int64(e.ID), 10) + ":" + string(e.MessageID)
 		isNew, err := p.o.Recorder.Record(ctx, Change{LeadID: id, Event: name, At: at}, key)
 		if err != nil {
 			return recorded, fmt.Errorf("offline events: record lead %d: %w", id, err)

@@ -86,7 +86,7 @@ func TestOfflineFailedPageNotLost(t *testing.T) {
 			rec := &failingRecorder{q: events.NewMemoryQueue(), fail: true}
 			var client events.Client = c
 			if reportFails {
-				client = refuse{c, "event.offline.error"}
+				client = refuseReport{c}
 			}
 			poller, err := events.NewOfflinePoller(events.OfflinePollerOptions{Client: client, Recorder: rec, Logger: zerolog.Nop()})
 			if err != nil {
@@ -116,15 +116,9 @@ func TestOfflineFailedPageNotLost(t *testing.T) {
 	}
 }
 
-// refuse is a client whose calls of one method fail.
-type refuse struct {
-	events.Client
-	method string
-}
+// refuseReport is a client whose event.offline.error calls fail.
+type refuseReport struct{ events.Client }
 
-func (r refuse) Call(ctx context.Context, method string, params any) (*bitrix.Response, error) {
-	if method == r.method {
-		return nil, &bitrix.APIError{Method: method, Kind: bitrix.ErrTransient, Status: 500}
-	}
-	return r.Client.Call(ctx, method, params)
+func (r refuseReport) EventOfflineError(context.Context, string, []string) error {
+	return &bitrix.APIError{Method: "event.offline.error", Kind: bitrix.ErrTransient, Status: 500}
 }

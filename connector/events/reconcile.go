@@ -119,12 +119,7 @@ func (r *Reconciler) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		case scanAfter:
 			filter[">DATE_MODIFY"] = formatPortalTime(dm, r.o.Location)
 		}
-		page, _, err := listLeads(ctx, r.o.Client, map[string]any{
-			"filter": filter,
-			"order":  map[string]any{"DATE_MODIFY": "ASC", "ID": "ASC"},
-			"select": leadSelect,
-			"start":  -1,
-		})
+		page, err := listLeads(ctx, r.o.Client, filter, map[string]string{"DATE_MODIFY": "ASC", "ID": "ASC"})
 		if err != nil {
 			return found, r.finish(ctx, mark, newMark, fmt.Errorf("reconcile: %w", err))
 		}

@@ -180,11 +180,22 @@ func TestReconcilePortalErrorKeepsMark(t *testing.T) {
 	}
 }
 
+// failingClient fails every call with err.
 type failingClient struct{ err error }
 
-func (f *failingClient) Call(context.Context, string, any) (*bitrix.Response, error) {
-	return nil, f.err
+func (f *failingClient) LeadList(context.Context, bitrix.ListOptions) ([]bitrix.Lead, *int, error) {
+	return nil, nil, f.err
 }
+
+func (f *failingClient) LeadGet(context.Context, int64) (*bitrix.Lead, error) { return nil, f.err }
+
+func (f *failingClient) EventOfflineGet(context.Context, bitrix.OfflineQuery) (bitrix.OfflineEvents, error) {
+	return bitrix.OfflineEvents{}, f.err
+}
+
+func (f *failingClient) EventOfflineClear(context.Context, string, []int64) error { return f.err }
+
+func (f *failingClient) EventOfflineError(context.Context, string, []string) error { return f.err }
 
 func TestSweep(t *testing.T) {
 	e := newReconcileEnv(t)

@@ -45,12 +45,7 @@ func (r *Reconciler) Sweep(ctx context.Context, now time.Time) (int, error) {
 }
 
 func (r *Reconciler) sweepChunk(ctx context.Context, ids []int, now time.Time) (changed, deleted int, err error) {
-	rows, _, err := listLeads(ctx, r.o.Client, map[string]any{
-		"filter": map[string]any{"@ID": ids},
-		"order":  map[string]any{"ID": "ASC"},
-		"select": leadSelect,
-		"start":  -1,
-	})
+	rows, err := listLeads(ctx, r.o.Client, map[string]any{"@ID": ids}, map[string]string{"ID": "ASC"})
 	if err != nil {
 		return 0, 0, fmt.Errorf("sweep: %w", err)
 	}
@@ -96,7 +91,7 @@ func (r *Reconciler) sweepChunk(ctx context.Context, ids []int, now time.Time) (
 // confirmDeleted asks crm.lead.get about a lead the list did not return:
 // true only for "Not found".
 func (r *Reconciler) confirmDeleted(ctx context.Context, id int) (bool, error) {
-	_, err := r.o.Client.Call(ctx, "crm.lead.get", map[string]any{"id": id})
+	_, err := r.o.Client.LeadGet(ctx, int64(id))
 	switch {
 	case err == nil:
 		return false, nil

@@ -21,10 +21,12 @@ import (
 	"github.com/b24desk/b24desk/rules"
 )
 
-// Portal is the part of the Bitrix24 client outbound reads with
-// (crm.lead.get, user.get); *bitrix.Client has it.
+// Portal is the part of the Bitrix24 client outbound reads with: the
+// lead of a staff answer and the name of the staff member; *bitrix.Client
+// has it.
 type Portal interface {
-	Call(ctx context.Context, method string, params any) (*bitrix.Response, error)
+	LeadGet(ctx context.Context, id int64) (*bitrix.Lead, error)
+	UserByID(ctx context.Context, id string) (u bitrix.User, found bool, err error)
 }
 
 // Tickets is the ticket engine as outbound tells it about staff answers:

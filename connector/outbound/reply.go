@@ -63,18 +63,14 @@ func (o *Outbound) StaffAnswer(ctx context.Context, leadID int64) error {
 	if _, ok := o.replyMailbox(""); !ok {
 		return nil // no outbound mail configured: the lead is not read
 	}
-	resp, err := o.opts.Portal.Call(ctx, "crm.lead.get", map[string]any{"id": leadID})
+	lead, err := o.opts.Portal.LeadGet(ctx, leadID)
 	if errors.Is(err, bitrix.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("read lead %d: %w", leadID, err)
 	}
-	var lead bitrix.Lead
-	if err := json.Unmarshal(resp.Result, &lead); err != nil {
-		return fmt.Errorf("read lead %d: %w", leadID, err)
-	}
-	return o.StaffAnswerLead(ctx, &lead)
+	return o.StaffAnswerLead(ctx, lead)
 }
 
 // StaffAnswerLead queues the staff answer held by a lead just read (its
@@ -351,16 +347,15 @@ func (o *Outbound) staffName(ctx context.Context, lead *bitrix.Lead) string {
 	if id == "" || id == "0" {
 		id = strconv.FormatInt(lead.AssignedByID, 10)
 	}
-	resp, err := o.opts.Portal.Call(ctx, "user.get", map[string]any{"ID": id})
+	u, found, err := o.opts.Portal.UserByID(ctx, id)
 	if err != nil {
 		o.log.Warn().Err(err).Str("user", id).Msg("read the staff member's name")
 		return ""
 	}
-	var users []bitrix.User
-	if json.Unmarshal(resp.Result, &users) != nil || len(users) == 0 {
+	if !found {
 		return ""
 	}
-	return strings.TrimSpace(string(users[0].Name) + " " + string(users[0].LastName))
+	return strings.TrimSpace(string(u.Name) + " " + string(u.LastName))
 }
 
 // vars are the template variables for a ticket.

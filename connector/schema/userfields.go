@@ -4,37 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/b24desk/b24desk/bitrix"
 )
 
-// portalField is a lead user field as crm.lead.userfield.list returns it,
-// with the enumeration items' XML_IDs (bitrix.UserField leaves them out).
-type portalField struct {
-	ID         bitrix.FlexInt    `json:"ID"`
-	FieldName  bitrix.FlexString `json:"FIELD_NAME"`
-	UserTypeID bitrix.FlexString `json:"USER_TYPE_ID"`
-	Multiple   bitrix.FlexBool   `json:"MULTIPLE"`
-	List       []portalItem      `json:"LIST"`
-}
-
-type portalItem struct {
-	ID    bitrix.FlexString `json:"ID"`
-	Value bitrix.FlexString `json:"VALUE"`
-	XMLID bitrix.FlexString `json:"XML_ID"`
-}
-
-// listUserFields reads every lead user field, page by page: the list
-// answers at most 50 a page and a portal can have more lead fields, so
-// b24desk's own may be on any page (bitrix24-api.md §6).
-func (e *ensurer) listUserFields(ctx context.Context) (map[string]portalField, error) {
-	rows, err := bitrix.ListPages[portalField](ctx, e.c, "crm.lead.userfield.list",
-		map[string]any{"order": map[string]any{"ID": "ASC"}})
+// listUserFields reads every lead user field by name, page by page: the
+// list answers at most 50 a page and a portal can have more lead fields,
+// so b24desk's own may be on any page (bitrix24-api.md §6).
+func (e *ensurer) listUserFields(ctx context.Context) (map[string]bitrix.UserField, error) {
+	rows, err := e.c.LeadUserFieldList(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read the lead user fields: %w", err)
 	}
-	out := make(map[string]portalField, len(rows))
+	out := make(map[string]bitrix.UserField, len(rows))
 	for _, f := range rows {
 		out[string(f.FieldName)] = f
 	}
@@ -116,7 +100,7 @@ func (e *ensurer) createField(ctx context.Context, f Field) error {
 	return nil
 }
 
-func (e *ensurer) addItems(ctx context.Context, f Field, pf portalField, missing []Item) error {
+func (e *ensurer) addItems(ctx context.Context, f Field, pf bitrix.UserField, missing []Item) error {
 	what := fmt.Sprintf("field %s items%s", f.Name, itemsText(missing))
 	if e.opts.DryRun {
 		e.rep.add(VerbWouldUpdate, "%s", what)
@@ -132,7 +116,7 @@ func (e *ensurer) addItems(ctx context.Context, f Field, pf portalField, missing
 
 // missingItems lists f's items the portal field lacks (matched by XML_ID,
 // or by label for items an admin made by hand).
-func missingItems(f Field, pf portalField) []Item {
+func missingItems(f Field, pf bitrix.UserField) []Item {
 	var out []Item
 	for _, it := range f.Items {
 		if _, ok := findItem(it, pf.List); !ok {
@@ -142,15 +126,17 @@ func missingItems(f Field, pf portalField) []Item {
 	return out
 }
 
-func findItem(it Item, list []portalItem) (string, bool) {
+// findItem returns the ID of it in list: the item with its XML_ID, else
+// one without an XML_ID labelled like it.
+func findItem(it Item, list []bitrix.EnumItem) (string, bool) {
 	for _, p := range list {
 		if string(p.XMLID) == it.Key {
-			return string(p.ID), true
+			return strconv.FormatInt(int64(p.ID), 10), true
 		}
 	}
 	for _, p := range list {
 		if string(p.XMLID) == "" && string(p.Value) == it.Label {
-			return string(p.ID), true
+			return strconv.FormatInt(int64(p.ID), 10), true
 		}
 	}
 	return "", false
@@ -184,7 +170,7 @@ func yn(b bool) string {
 
 // record puts into the map the fields crm.lead.fields shows (what
 // crm.lead.update accepts) and their enumeration item IDs.
-func (e *ensurer) record(ctx context.Context, have map[string]portalField) error {
+func (e *ensurer) record(ctx context.Context, have map[string]bitrix.UserField) error {
 	described, err := e.c.LeadFields(ctx)
 	if err != nil {
 		return fmt.Errorf("read crm.lead.fields: %w", err)
@@ -205,10 +191,11 @@ func (e *ensurer) record(ctx context.Context, have map[string]portalField) error
 			continue
 		}
 		valid := map[string]bool{}
-		var described []portalItem
+		described := make([]bitrix.EnumItem, 0, len(info.Items))
 		for _, it := range info.Items {
 			valid[fmt.Sprint(int64(it.ID))] = true
-			described = append(described, portalItem{ID: bitrix.FlexString(fmt.Sprint(int64(it.ID))), Value: it.Value})
+			// Matched by label only (crm.lead.fields is not where XML_IDs are read).
+			described = append(described, bitrix.EnumItem{ID: it.ID, Value: it.Value})
 		}
 		for _, it := range f.Items {
 			id, ok := findItem(it, have[f.Name].List)
