@@ -165,10 +165,8 @@ func (rt *Ratings) record(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 			return err
 		}
 		fields := map[string]string{}
-		if m := rt.o.Schema(); m != nil {
-			if id, ok := m.EnumID(schema.FieldRating, choice.Label); ok {
-				fields[schema.FieldRating] = id
-			}
+		if id, ok := ticket.EnumID(rt.o.Schema(), schema.FieldRating, choice.Label); ok {
+			fields[schema.FieldRating] = id
 		}
 		text := fmt.Sprintf("Оценка ответа %s / Rating of answer %s: «%s» (%d)", answer, answer, choice.Label, choice.Score)
 		if c := strings.TrimSpace(comment); c != "" {

@@ -55,10 +55,8 @@ func SetFields(m *schema.Map, t *ticket.Ticket, set map[string]string) map[strin
 		switch strings.ToLower(k) {
 		case "priority":
 			t.Priority = v
-			if m != nil {
-				if id, ok := m.EnumID(schema.FieldPriority, v); ok {
-					out[schema.FieldPriority] = id
-				}
+			if id, ok := ticket.EnumID(m, schema.FieldPriority, v); ok {
+				out[schema.FieldPriority] = id
 			}
 		case "type":
 			t.Type = v
@@ -80,10 +78,8 @@ func SetFields(m *schema.Map, t *ticket.Ticket, set map[string]string) map[strin
 func (c *Clock) syncFields(ctx context.Context, tx *store.Tx, t *ticket.Ticket, p *rules.Policy, s Status, now time.Time) error {
 	loc := p.Calendar.Location
 	fields := map[string]string{schema.FieldSLADue: FormatTime(s.Due, loc)}
-	if m := c.o.Schema(); m != nil {
-		if id, ok := m.EnumID(schema.FieldSLAState, s.State); ok {
-			fields[schema.FieldSLAState] = id
-		}
+	if id, ok := ticket.EnumID(c.o.Schema(), schema.FieldSLAState, s.State); ok {
+		fields[schema.FieldSLAState] = id
 	}
 	if err := LeadUpdate(ctx, c.o.Outbox, tx, t, fields, "sla:"+s.State, now); err != nil {
 		return err

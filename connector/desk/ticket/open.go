@@ -68,10 +68,10 @@ func Open(r *rules.Rules, m Mail, d rules.Decision, enums *schema.Map, now time.
 	if d.Route.User > 0 {
 		fields["ASSIGNED_BY_ID"] = d.Route.User
 	}
-	if id, ok := enumID(enums, schema.FieldPriority, d.Priority); ok {
+	if id, ok := EnumID(enums, schema.FieldPriority, d.Priority); ok {
 		fields[schema.FieldPriority] = id
 	}
-	if id, ok := enumID(enums, schema.FieldSLAState, schema.StateOK); ok && !m.Junk {
+	if id, ok := EnumID(enums, schema.FieldSLAState, schema.StateOK); ok && !m.Junk {
 		fields[schema.FieldSLAState] = id
 	}
 	if m.SpamScore != nil {
@@ -132,7 +132,7 @@ func TakeIn(r *rules.Rules, lead *bitrix.Lead, in rules.Input, d rules.Decision,
 		fields["ASSIGNED_BY_ID"] = strconv.Itoa(d.Route.User)
 	}
 	if in.Ticket.Priority == "" {
-		if id, ok := enumID(enums, schema.FieldPriority, d.Priority); ok {
+		if id, ok := EnumID(enums, schema.FieldPriority, d.Priority); ok {
 			fields[schema.FieldPriority] = id
 		}
 	}
@@ -187,9 +187,10 @@ func newStage(r *rules.Rules) string {
 	return "NEW"
 }
 
-// enumID is the item ID of an enumeration field's value; false when the
-// value is empty or enums (nil: none known) has no item for it.
-func enumID(enums *schema.Map, field, value string) (string, bool) {
+// EnumID is the item ID of an enumeration field's value, to write the
+// field; false when the value is empty or enums (nil: none known) has no
+// item for it.
+func EnumID(enums *schema.Map, field, value string) (string, bool) {
 	if enums == nil || value == "" {
 		return "", false
 	}
