@@ -35,7 +35,8 @@ type PruneResult struct {
 // their ticket: see pruneMailDrafts) and mail_waits (keyed by the mail:
 // a handled mail waits for its portal write, then the intake deletes its
 // wait when it moves the mail, deleted ticket or not).
-var ticketStateTables = []string{"ticket_timeline", "ticket_pauses", "ticket_todo", "ticket_echoes", "spam_lessons", "spam_taught"}
+var ticketStateTables = []string{"ticket_timeline", "ticket_pauses", "ticket_todo", "ticket_echoes",
+	"spam_lessons", "spam_taught", "escalation_steps_done"}
 
 // Prune deletes personal data and history older than olderThan before now:
 // the raw copies of mails whose handling finished (a mail still spooled is

@@ -155,7 +155,8 @@ func TestPruneTicketState(t *testing.T) {
 				tx.PutTicketTodo(ctx, lead, 100+lead),
 				tx.PutExpectedEchoes(ctx, lead, Echoes{N: 1, Until: now.Add(time.Minute)}), // not expired
 				tx.QueueSpamLesson(ctx, SpamLesson{Lead: lead, Class: "spam", QueuedAt: start}),
-				tx.PutSpamTaught(ctx, lead, "ham"))
+				tx.PutSpamTaught(ctx, lead, "ham"),
+				markStep(ctx, tx, StepDone{LeadID: lead, Target: TargetResolution, Step: "p1/resolution/0", DoneAt: start}))
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -201,10 +202,10 @@ func TestPruneTicketState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Leads 13 and 15 lose 7 rows each: a timeline, two pauses, a to-do,
-	// echoes, a queued lesson and a taught class.
-	if res.TicketState != 14 || res.MailDrafts != 3 || res.Echoes != 0 {
-		t.Errorf("prune = %+v, want 14 ticket state rows, 3 drafts, no expired echoes", res)
+	// Leads 13 and 15 lose 8 rows each: a timeline, two pauses, a to-do,
+	// echoes, a queued lesson, a taught class and an escalation step done.
+	if res.TicketState != 16 || res.MailDrafts != 3 || res.Echoes != 0 {
+		t.Errorf("prune = %+v, want 16 ticket state rows, 3 drafts, no expired echoes", res)
 	}
 	kept := []int64{open, closed, deletedNow, deletedInside}
 	for _, table := range ticketStateTables {
@@ -232,6 +233,15 @@ func TestPruneTicketState(t *testing.T) {
 	if err != nil || again.TicketState != 0 || again.MailDrafts != 0 {
 		t.Errorf("second prune = %+v, %v; want no more ticket state or drafts", again, err)
 	}
+}
+
+// markStep records the step done, failing unless it is new.
+func markStep(ctx context.Context, tx *Tx, s StepDone) error {
+	isNew, err := tx.MarkStepDone(ctx, s)
+	if err == nil && !isNew {
+		err = fmt.Errorf("step %+v was done already", s)
+	}
+	return err
 }
 
 // leadsIn lists the leads a per-ticket table holds rows of.
