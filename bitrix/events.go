@@ -1,6 +1,9 @@
 package bitrix
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // EventBinding is one registered event handler (event.get).
 type EventBinding struct {
@@ -26,6 +29,40 @@ type OfflineEvent struct {
 type OfflineEvents struct {
 	ProcessID FlexString     `json:"process_id"`
 	Events    []OfflineEvent `json:"events"`
+	// Unreadable counts the events of the page that could not be read (an
+	// ID that is not a number, EVENT_DATA that is not an object...): they
+	// are left out of Events, so one malformed event never holds up the
+	// queue behind it.
+	Unreadable int `json:"-"`
+}
+
+// UnmarshalJSON reads the page event by event (events may arrive as a list
+// or as an object keyed by position; an empty page as [] or {}).
+func (p *OfflineEvents) UnmarshalJSON(data []byte) error {
+	var page struct {
+		ProcessID FlexString      `json:"process_id"`
+		Events    json.RawMessage `json:"events"`
+	}
+	if err := json.Unmarshal(data, &page); err != nil {
+		return err
+	}
+	*p = OfflineEvents{ProcessID: page.ProcessID}
+	if len(page.Events) == 0 || string(page.Events) == "null" {
+		return nil
+	}
+	raw, err := decodeList[json.RawMessage]("event.offline.get", page.Events)
+	if err != nil {
+		return err
+	}
+	for _, r := range raw {
+		var e OfflineEvent
+		if err := json.Unmarshal(r, &e); err != nil {
+			p.Unreadable++
+			continue
+		}
+		p.Events = append(p.Events, e)
+	}
+	return nil
 }
 
 // EventBind registers handler for event (online), or queues the event for

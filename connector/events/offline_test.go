@@ -92,3 +92,42 @@ func TestOfflinePollerRereadAfterFailedClearIsDeduped(t *testing.T) {
 		t.Fatalf("re-read event recorded again: n=%d queue=%d", n, q.Len())
 	}
 }
+
+// A malformed event (an ID that is not a number, EVENT_DATA that is not an
+// object) is skipped and cleared with its page: it never holds up the
+// events queued behind it, even on a page of nothing else.
+func TestOfflinePollerSkipsUnreadableEvents(t *testing.T) {
+	portal := newFakePortal()
+	portal.offline = append(portal.offline,
+		offlineRow(1, "ONCRMLEADUPDATE", "11", "2026-05-14T10:00:00+03:00"),
+		map[string]any{"ID": "not a number", "EVENT_NAME": "ONCRMLEADUPDATE", "EVENT_DATA": map[string]any{"FIELDS": map[string]any{"ID": "12"}}},
+		map[string]any{"ID": "3", "EVENT_NAME": "ONCRMLEADUPDATE", "EVENT_DATA": "a string"},
+		offlineRow(4, "ONCRMLEADADD", "14", "2026-05-14T10:00:01+03:00"),
+	)
+	for i := range 96 { // the rest of the first page and all the second unreadable
+		portal.offline = append(portal.offline, map[string]any{"ID": strconv.Itoa(100 + i), "EVENT_DATA": 7})
+	}
+	portal.offline = append(portal.offline, offlineRow(200, "ONCRMLEADUPDATE", "15", "2026-05-14T10:00:02+03:00"))
+	q := NewMemoryQueue()
+	p, err := NewOfflinePoller(OfflinePollerOptions{Client: portal, Recorder: q,
+		Clock: clock.NewManual(t0), Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := p.PollOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := q.Pending(context.Background(), t0.Add(time.Hour), 100)
+	var leads []int
+	for _, c := range pending {
+		leads = append(leads, c.Change.LeadID)
+	}
+	slices.Sort(leads)
+	if n != 3 || !slices.Equal(leads, []int{11, 14, 15}) {
+		t.Fatalf("recorded %d: leads %v, want 11, 14 and 15", n, leads)
+	}
+	if len(portal.offline) != 0 || len(portal.cleared) != 3 {
+		t.Fatalf("%d events left in the portal's queue, %d pages cleared; want 0 and 3", len(portal.offline), len(portal.cleared))
+	}
+}
