@@ -125,7 +125,7 @@ func (c *Client) call(ctx context.Context, method string, body map[string]json.R
 		default:
 			return nil, err
 		}
-		if attempt >= c.maxRetries {
+		if attempt >= c.maxRetries || (ae.network && attempt >= c.networkRetries) {
 			return nil, err
 		}
 		wait := retryBackoff(c.retryWait, attempt)
@@ -325,7 +325,7 @@ func (c *Client) networkError(method string, err error) error {
 		inner = ue.Err
 	}
 	desc := "network: " + c.secrets.redact(inner.Error())
-	ae := &APIError{Method: method, Kind: ErrTransient, Description: desc}
+	ae := &APIError{Method: method, Kind: ErrTransient, Description: desc, network: true}
 	if isDialError(inner) {
 		ae.notSent = true
 	}

@@ -46,6 +46,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// MaxRetries bounds the retries of one call (default 5; negative: none).
 	MaxRetries int
+	// NetworkRetries bounds those retries after a failure with no answer
+	// from the portal (connection refused, DNS, reset, timeout): 0 means
+	// MaxRetries, negative none. A one-shot command sets it negative to
+	// report an unreachable portal at once; the daemon keeps retrying.
+	NetworkRetries int
 	// RetryWait is the wait before the first retry; it doubles per retry up
 	// to 30 s, each wait spread by ±50% (default 500 ms).
 	RetryWait time.Duration
@@ -76,9 +81,10 @@ type Client struct {
 	secrets   *redactor
 	observer  atomic.Pointer[observerBox]
 
-	maxRetries int
-	retryWait  time.Duration
-	timeout    time.Duration
+	maxRetries     int
+	networkRetries int
+	retryWait      time.Duration
+	timeout        time.Duration
 
 	mu   sync.Mutex
 	base string // current REST base URL (changes after a domain-change redirect)
@@ -108,6 +114,14 @@ func New(cfg Config) (*Client, error) {
 		c.maxRetries = 5
 	} else if c.maxRetries < 0 {
 		c.maxRetries = 0
+	}
+	switch {
+	case cfg.NetworkRetries == 0:
+		c.networkRetries = c.maxRetries
+	case cfg.NetworkRetries < 0:
+		c.networkRetries = 0
+	default:
+		c.networkRetries = min(cfg.NetworkRetries, c.maxRetries)
 	}
 	if c.retryWait <= 0 {
 		c.retryWait = 500 * time.Millisecond

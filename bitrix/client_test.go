@@ -465,3 +465,49 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworkRetries: NetworkRetries bounds the retries after a failure
+// with no answer (a one-shot command's single attempt), the default keeps
+// MaxRetries for them (the daemon), and an answer saying "busy" is
+// retried up to MaxRetries either way.
+func TestNetworkRetries(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	refused := srv.URL
+	srv.Close() // nothing listens there any more
+	for _, tc := range []struct {
+		name    string
+		network int
+		want    int // requests sent
+	}{
+		{"default: as MaxRetries", 0, 4},
+		{"none", -1, 1},
+		{"one", 1, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sent := 0
+			c, err := New(Config{WebhookURL: refused + "/rest/1/" + testSecret + "/", RetryWait: time.Millisecond,
+				MaxRetries: 3, NetworkRetries: tc.network, Observer: ObserverFunc(func(CallInfo) { sent++ })})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Scope(context.Background()); !errors.Is(err, ErrTransient) {
+				t.Errorf("refused connection: %v, want transient", err)
+			}
+			if sent != tc.want {
+				t.Errorf("%d requests sent, want %d", sent, tc.want)
+			}
+		})
+	}
+	busy := jsonErr(503, "QUERY_LIMIT_EXCEEDED", "Too many requests")
+	fp := &fakePortal{answers: []answer{busy, busy, ok(`["crm"]`)}}
+	live := httptest.NewServer(fp)
+	defer live.Close()
+	c, err := New(Config{WebhookURL: live.URL + "/rest/1/" + testSecret + "/", RetryWait: time.Millisecond,
+		MaxRetries: 3, NetworkRetries: -1, Rate: 1000, Burst: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Scope(context.Background()); err != nil || len(fp.requests()) != 3 {
+		t.Errorf("busy portal with NetworkRetries -1: %v after %d requests, want success after 3", err, len(fp.requests()))
+	}
+}

@@ -50,6 +50,7 @@ type APIError struct {
 	gen     uint64 // OAuth token generation the request used (for the shared refresh)
 	resetAt int64  // operating_reset_at of a 429 answer, when given
 	notSent bool   // the portal certainly did not execute the request
+	network bool   // no answer came: the connection failed (Status 0)
 }
 
 // Error describes the failure without any secret.

@@ -146,7 +146,7 @@ func (d *demo) setup(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	client, err := daemon.NewClient(cfg, d.log, st, clock.System{}, 0)
+	client, err := daemon.NewClient(cfg, d.log, st, clock.System{}, daemon.Retries{})
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (d *demo) startDaemon(ctx context.Context) (chan error, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := daemon.NewClient(cfg, d.log, st, d.clk, 0)
+	client, err := daemon.NewClient(cfg, d.log, st, d.clk, daemon.Retries{})
 	if err != nil {
 		_ = st.Close()
 		return nil, err

@@ -145,7 +145,7 @@ func runAuth(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitFailed
 	}
 	defer st.Close()
-	client, err := newClient(cfg, log, st, clock.System{})
+	client, err := newCommandClient(cfg, log, st, clock.System{}, 0)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk auth: %v\n", err)
 		return exitFailed
@@ -197,7 +197,7 @@ func authStatus(ctx context.Context, cfg *config.Config, log zerolog.Logger, std
 		state = "expired (refreshed on the next call)"
 	}
 	fmt.Fprintf(stdout, "token pair stored in %s; access token %s, until %s\n", stateName(cfg), state, tok.ExpiresAt.Format(time.RFC3339))
-	c, err := newClient(cfg, log, st, clock.System{})
+	c, err := newCommandClient(cfg, log, st, clock.System{}, 0)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk auth status: %v\n", err)
 		return exitFailed

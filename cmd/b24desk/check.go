@@ -206,7 +206,7 @@ func checkState(ctx context.Context, env *checkEnv) []checkLine {
 			lines = append(lines, pass("state dir %s is writable and not locked", dir))
 		}
 	}
-	c, err := newClientRetries(env.cfg, env.log, env.state, clock.System{}, 1)
+	c, err := newCommandClient(env.cfg, env.log, env.state, clock.System{}, 1)
 	if err != nil {
 		lines = append(lines, fail(fmt.Sprintf("portal client: %v", err), "fix the portal section of the config"))
 		return lines

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -150,6 +154,62 @@ func TestCheckUnreachablePortal(t *testing.T) {
 	code, out := in.run(t, cmdCheck)
 	if code != exitFailed || !strings.Contains(out, "✗ portal") || !strings.Contains(out, "not reachable") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// TestOneShotCommandsGiveUpOnNoAnswer: check and setup against a portal
+// address where every connection is closed unanswered report "not
+// reachable" with exit 1 after one connection each, where the daemon's
+// retries would wait about 16 s (5 retries); the attempts are counted, not
+// timed.
+func TestOneShotCommandsGiveUpOnNoAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cmd  func(context.Context, []string, io.Writer, io.Writer) int
+		want string
+	}{
+		{"check", cmdCheck, "✗ portal http://127.0.0.1:"},
+		{"setup", cmdSetup, "b24desk setup: the portal is not reachable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := newInstall(t, "events:\n  mode: poll\n")
+			var accepted atomic.Int64
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = ln.Close() })
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					accepted.Add(1)
+					_ = c.Close()
+				}
+			}()
+			u, err := url.Parse(in.webhook)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := os.ReadFile(in.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg = []byte(strings.ReplaceAll(string(cfg), u.Host, ln.Addr().String()))
+			if err := os.WriteFile(in.config, cfg, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out := in.run(t, tc.cmd)
+			if code != exitFailed || !strings.Contains(out, tc.want) || !strings.Contains(out, "not reachable") ||
+				!strings.Contains(out, "fix: check portal.webhook_url") {
+				t.Errorf("exit %d, want %d with %q, not reachable and the fix:\n%s", code, exitFailed, tc.want, out)
+			}
+			if n := accepted.Load(); n != 1 {
+				t.Errorf("%d connections to the portal, want 1", n)
+			}
+		})
 	}
 }
 

@@ -136,16 +136,24 @@ func openStateShared(ctx context.Context, cfg *config.Config, log zerolog.Logger
 	return st, true, err
 }
 
-// newClient builds the portal client from cfg.Portal: a webhook, or an
-// OAuth application whose tokens live in st (st may be nil in webhook mode).
+// newClient builds the daemon's portal client from cfg.Portal: a
+// webhook, or an OAuth application whose tokens live in st (st may be nil
+// in webhook mode). It retries by the client's defaults, riding out an
+// outage.
 func newClient(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock) (*bitrix.Client, error) {
-	return newClientRetries(cfg, log, st, clk, 0)
+	return daemon.NewClient(cfg, log, st, clk, daemon.Retries{})
 }
 
-// newClientRetries is newClient with a bound on retries per call (0: the
-// client's default; negative: none), for commands that should answer fast.
-func newClientRetries(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock, retries int) (*bitrix.Client, error) {
-	return daemon.NewClient(cfg, log, st, clk, retries)
+// newCommandClient is newClient for a one-shot command (check, setup,
+// auth), which should answer fast: a call that gets no answer from the
+// portal (connection refused, DNS, reset, timeout) fails after that one
+// attempt, where the daemon's backoff would wait about 16 s over 5
+// retries for an answer that a second later is as unlikely (a wrong URL, a
+// portal down); the operator runs the command again. A portal that answers
+// "busy" (a 5xx, QUERY_LIMIT_EXCEEDED) is retried up to retries times
+// (0: the client's default; negative: none).
+func newCommandClient(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock, retries int) (*bitrix.Client, error) {
+	return daemon.NewClient(cfg, log, st, clk, daemon.Retries{Max: retries, Network: -1})
 }
 
 // portalName is the portal address safe to print (the webhook secret

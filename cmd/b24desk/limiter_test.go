@@ -76,7 +76,7 @@ func restartBesideFilledBucket(t *testing.T, shared bool) (limited, failed int) 
 		if !shared {
 			st = nil
 		}
-		c, err := newClientRetries(cfg, log, st, clock.System{}, retries)
+		c, err := newCommandClient(cfg, log, st, clock.System{}, retries)
 		if err != nil {
 			t.Fatal(err)
 		}

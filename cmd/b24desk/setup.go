@@ -97,7 +97,7 @@ func cmdSetup(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if st != nil {
 		defer st.Close()
 	}
-	client, err := newClient(cfg, log, st, clk)
+	client, err := newCommandClient(cfg, log, st, clk, 0)
 	if err != nil {
 		fmt.Fprintf(stderr, "b24desk setup: %v\n", err)
 		return exitFailed

@@ -12,18 +12,28 @@ import (
 	"github.com/b24desk/b24desk/connector/store"
 )
 
+// Retries bounds a portal client's retries per call, each as
+// bitrix.Config's: 0 the client's default, negative none.
+type Retries struct {
+	// Max bounds every retry of a call (bitrix.Config.MaxRetries).
+	Max int
+	// Network bounds those after a failure with no answer: connection
+	// refused, DNS, reset, timeout (bitrix.Config.NetworkRetries).
+	Network int
+}
+
 // NewClient builds the portal client from cfg.Portal: a webhook, or an
 // OAuth application whose tokens live in st (st may be nil in webhook
-// mode). retries bounds the retries per call (0: the client's default;
-// negative: none), for commands that should answer fast. Every b24desk
+// mode). The daemon passes Retries{} (the client's defaults: it rides out
+// an outage); one-shot commands bound them to answer fast. Every b24desk
 // process (the daemon, the CLI commands, the demo) builds its client here,
 // and with a state st its request limiter keeps the portal's bucket in st,
 // shared by every process on that state (store.BitrixBuckets); without
 // one the bucket lives in this process only, which a warning says.
-func NewClient(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock, retries int) (*bitrix.Client, error) {
+func NewClient(cfg *config.Config, log zerolog.Logger, st *store.Store, clk clock.Clock, retries Retries) (*bitrix.Client, error) {
 	p := cfg.Portal
 	bc := bitrix.Config{Plan: p.Plan, Rate: p.Rate, Burst: p.Burst, Timeout: p.RequestTimeout, Logger: log, Clock: clk,
-		MaxRetries: retries}
+		MaxRetries: retries.Max, NetworkRetries: retries.Network}
 	if st != nil {
 		bc.Bucket = st.Buckets()
 	} else {
