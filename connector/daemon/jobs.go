@@ -164,7 +164,8 @@ func (d *Daemon) probePortal(ctx context.Context, now time.Time) error {
 
 // prune deletes history older than the retention period (raw mail, done
 // outbox rows, old events, sent-mail records, acknowledgement counts, the
-// per-ticket state of tickets deleted longer ago, dead mail drafts), and
+// per-ticket state and the personal data of tickets deleted longer ago,
+// dead mail drafts), and
 // ticket history older than its own retention (with the rules replay's
 // classification inputs).
 func (d *Daemon) prune(ctx context.Context, now time.Time) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -16,6 +17,7 @@ type PruneResult struct {
 	Echoes        int64 // expired records of a lead's expected echoes deleted
 	TicketState   int64 // per-ticket state rows of tickets long deleted, or of none (see ticketStateTables)
 	MailDrafts    int64 // drafts of mail tickets whose lead.add will never be done
+	PersonalData  int64 // rows of tickets long deleted whose personal data was forgotten (see forgetDeleted)
 }
 
 // ticketStateTables are the per-ticket tables (keyed by lead_id) whose rows
@@ -46,7 +48,8 @@ var ticketStateTables = []string{"ticket_timeline", "ticket_pauses", "ticket_tod
 // whose echo window has passed (now, not the retention: an expired window
 // is never read again); then the per-ticket state of tickets deleted more
 // than olderThan ago or of no ticket (ticketStateTables), and the drafts of
-// mail tickets whose lead.add was given up or pruned (pruneMailDrafts).
+// mail tickets whose lead.add was given up or pruned (pruneMailDrafts);
+// last the personal data in the rows such a ticket keeps (forgetDeleted).
 func (s *Store) Prune(ctx context.Context, now time.Time, olderThan time.Duration) (PruneResult, error) {
 	before := now.Add(-olderThan)
 	cutoff := tsNN(before)
@@ -93,7 +96,10 @@ WHERE t.lead_id = `+table+`.lead_id AND (t.deleted = 0 OR t.updated_at >= ?))`, 
 			n, _ := res.RowsAffected()
 			r.TicketState += n
 		}
-		r.MailDrafts, err = tx.pruneMailDrafts(ctx, cutoff)
+		if r.MailDrafts, err = tx.pruneMailDrafts(ctx, cutoff); err != nil {
+			return err
+		}
+		r.PersonalData, err = tx.forgetDeleted(ctx, cutoff)
 		return err
 	})
 	if err != nil {
@@ -101,6 +107,74 @@ WHERE t.lead_id = `+table+`.lead_id AND (t.deleted = 0 OR t.updated_at >= ?))`, 
 	}
 	s.log.Info().Int64("raw_mails", r.RawMails).Int64("outbox_rows", r.OutboxHistory).
 		Int64("event_keys", r.EventKeys).Int64("mail_out", r.MailOut).Int64("ack_counts", r.AckCounts).Int64("echoes", r.Echoes).
-		Int64("ticket_state", r.TicketState).Int64("mail_drafts", r.MailDrafts).Msg("retention prune")
+		Int64("ticket_state", r.TicketState).Int64("mail_drafts", r.MailDrafts).Int64("personal_data", r.PersonalData).
+		Msg("retention prune")
 	return r, nil
+}
+
+// deletedBefore selects the tickets whose lead was deleted before the
+// cutoff (updated_at is when it was marked deleted: ticketStateTables).
+const deletedBefore = `SELECT lead_id FROM tickets WHERE deleted = 1 AND updated_at < ?`
+
+// forgetDeleted forgets the personal data of tickets whose lead was
+// deleted before cutoff (152-FZ, GDPR: kept no longer than its purpose) in
+// the rows that stay: a deleted ticket keeps its ticket row, its mails'
+// rows and its thread entries, so that a later mail naming its thread is
+// still threaded to it (a comment on the deleted lead, as before) and a
+// mail read again is still known. It blanks the ticket's requester
+// address, the Message-ID and note of its handled mails' rows (a spooled
+// one is still work; the mailbox and UID stay: the row's dedupe key, not
+// the sender's data), and replaces each
+// Message-ID of its thread entries by its hash (hashedThreadKey), which
+// LookupThread still finds. The portal's copy (the lead) is the portal's
+// to delete. It returns the rows changed; a second run changes none.
+func (tx *Tx) forgetDeleted(ctx context.Context, cutoff int64) (int64, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE tickets SET requester = ''
+WHERE deleted = 1 AND updated_at < ? AND requester != ''`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("forget deleted tickets' requesters: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	res, err = tx.q.ExecContext(ctx, `UPDATE messages SET message_id = '', error = ''
+WHERE (message_id != '' OR error != '') AND state != 'spooled' AND lead_id IN (`+deletedBefore+`)`, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("forget deleted tickets' mails: %w", err)
+	}
+	m, _ := res.RowsAffected()
+	n += m
+	rows, err := tx.q.QueryContext(ctx, `SELECT message_id FROM thread_index
+WHERE substr(message_id, 1, `+strconv.Itoa(len(hashedThreadPrefix))+`) != ? AND lead_id IN (`+deletedBefore+`)`,
+		hashedThreadPrefix, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("forget deleted tickets' thread: %w", err)
+	}
+	var ids []string // read whole first: PostgreSQL runs one statement at a time on a transaction
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("forget deleted tickets' thread: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("forget deleted tickets' thread: %w", err)
+	}
+	for _, id := range ids {
+		key := hashedThreadKey(id)
+		res, err := tx.q.ExecContext(ctx, `UPDATE thread_index SET message_id = ?
+WHERE message_id = ? AND NOT EXISTS (SELECT 1 FROM thread_index WHERE message_id = ?)`, key, id, key)
+		if err != nil {
+			return 0, fmt.Errorf("forget deleted tickets' thread: %w", err)
+		}
+		if changed, _ := res.RowsAffected(); changed == 0 {
+			// Recorded again after an earlier run hashed it: the hash stays.
+			if _, err := tx.q.ExecContext(ctx, `DELETE FROM thread_index WHERE message_id = ?`, id); err != nil {
+				return 0, fmt.Errorf("forget deleted tickets' thread: %w", err)
+			}
+		}
+		n++
+	}
+	return n, nil
 }

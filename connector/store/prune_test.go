@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,48 +107,54 @@ func TestPruneOutboundMailAndAckCounts(t *testing.T) {
 	}
 }
 
+// The leads of pruneTickets' tickets.
+const (
+	open          = 10
+	closed        = 11 // closed long ago: a customer reply can still reopen it
+	deletedNow    = 12 // deleted yesterday
+	deletedOld    = 13 // deleted before the cutoff
+	deletedInside = 14 // deleted a minute after the cutoff
+)
+
+// pruneTickets opens a state with a mail ticket of each lead above,
+// created at start, and the time (now) and retention to prune it with.
+func pruneTickets(t *testing.T) (s *Store, start, now time.Time, retention time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	s = openTest(t, t.TempDir())
+	start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	now = start.Add(45 * 24 * time.Hour)
+	retention = 30 * 24 * time.Hour
+	deleted := map[int64]time.Time{open: {}, closed: {}, deletedNow: now.Add(-24 * time.Hour),
+		deletedOld: start.Add(24 * time.Hour), deletedInside: now.Add(-retention).Add(time.Minute)}
+	for _, lead := range []int64{open, closed, deletedNow, deletedOld, deletedInside} {
+		tt := ticket.Ticket{LeadID: lead, OriginID: fmt.Sprint("m-", lead), Type: "B24D_TECH", Status: "NEW",
+			Requester: fmt.Sprintf("ivan%d@client.example", lead), CreatedAt: start,
+			LastWritten: json.RawMessage(`{"STATUS_ID":"NEW"}`)}
+		if lead == closed {
+			tt.Status, tt.ClosedAt = "CONVERTED", start.Add(time.Hour)
+		}
+		if err := s.UpsertTicket(ctx, tt, start); err != nil {
+			t.Fatal(err)
+		}
+		if at := deleted[lead]; !at.IsZero() {
+			tt.Delete(at) // desk's transition, saved when the deletion is seen
+			if err := s.UpsertTicket(ctx, tt, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return s, start, now, retention
+}
+
 // TestPruneTicketState: the per-ticket tables keep the rows of open,
 // closed and recently deleted tickets, and lose those of tickets deleted
 // longer than the retention ago and of leads the state has no ticket
 // for; mail drafts go once their lead.add will never be done.
 func TestPruneTicketState(t *testing.T) {
 	ctx := context.Background()
-	s := openTest(t, t.TempDir())
-	start := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	now := start.Add(45 * 24 * time.Hour)
-	retention := 30 * 24 * time.Hour
-	cutoff := now.Add(-retention)
-
-	const (
-		open          = 10
-		closed        = 11 // closed long ago: a customer reply can still reopen it
-		deletedNow    = 12 // deleted yesterday
-		deletedOld    = 13 // deleted before the cutoff
-		deletedInside = 14 // deleted a minute after the cutoff
-		noTicket      = 15 // state of a lead the store has no ticket for
-	)
-	tickets := []struct {
-		lead    int64
-		deleted time.Time // zero: not deleted
-	}{
-		{open, time.Time{}}, {closed, time.Time{}}, {deletedNow, now.Add(-24 * time.Hour)},
-		{deletedOld, start.Add(24 * time.Hour)}, {deletedInside, cutoff.Add(time.Minute)},
-	}
-	for _, tk := range tickets {
-		tt := ticket.Ticket{LeadID: tk.lead, OriginID: fmt.Sprint("o-", tk.lead), Type: "B24D_TECH", Status: "NEW", CreatedAt: start}
-		if tk.lead == closed {
-			tt.Status, tt.ClosedAt = "CONVERTED", start.Add(time.Hour)
-		}
-		if err := s.UpsertTicket(ctx, tt, start); err != nil {
-			t.Fatal(err)
-		}
-		if !tk.deleted.IsZero() {
-			tt.Delete(tk.deleted) // desk's transition, saved when the deletion is seen
-			if err := s.UpsertTicket(ctx, tt, tk.deleted); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	s, start, now, retention := pruneTickets(t)
+	const noTicket = 15 // state of a lead the store has no ticket for
 	for _, lead := range []int64{open, closed, deletedNow, deletedOld, deletedInside, noTicket} {
 		err := s.WithTx(ctx, func(tx *Tx) error {
 			tl := Timeline{CustomerReply: start, Paused: []rules.Interval{{Start: start, End: start.Add(time.Hour)}, {Start: start.Add(2 * time.Hour)}}}
@@ -247,21 +255,135 @@ func markStep(ctx context.Context, tx *Tx, s StepDone) error {
 // leadsIn lists the leads a per-ticket table holds rows of.
 func leadsIn(t *testing.T, s *Store, table string) []int64 {
 	t.Helper()
-	rows, err := s.q.QueryContext(context.Background(), `SELECT DISTINCT lead_id FROM `+table+` ORDER BY lead_id`)
+	return columnOf[int64](t, s, `SELECT DISTINCT lead_id FROM `+table+` ORDER BY lead_id`)
+}
+
+// columnOf reads the values of the one column the query selects.
+func columnOf[T any](t *testing.T, s *Store, query string, args ...any) []T {
+	t.Helper()
+	rows, err := s.q.QueryContext(context.Background(), query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var leads []int64
+	var out []T
 	for rows.Next() {
-		var lead int64
-		if err := rows.Scan(&lead); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		leads = append(leads, lead)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return leads
+	return out
+}
+
+// TestPruneForgetsDeletedTickets: the rows a ticket deleted longer than
+// the retention ago keeps lose their personal data (requester, its mails'
+// Message-ID and note, its thread's Message-IDs, hashed: still found),
+// everything else in them stays; open, closed and recently deleted
+// tickets keep theirs.
+func TestPruneForgetsDeletedTickets(t *testing.T) {
+	ctx := context.Background()
+	s, start, now, retention := pruneTickets(t)
+	tickets := []int64{open, closed, deletedNow, deletedOld, deletedInside}
+	mid := func(lead int64, n string) string { return fmt.Sprintf("%s-%d@client.example", n, lead) }
+	for _, lead := range tickets {
+		for i, st := range []MessageState{MessageDone, MessageReplied, MessageSpooled} {
+			m := Message{DedupeKey: fmt.Sprintf("mbox:support/1/%d%d", lead, i), Mailbox: "support", UIDValidity: 1,
+				UID: uint32(lead*10) + uint32(i), MessageID: mid(lead, string(st)), State: st, LeadID: lead, Error: "note " + string(st)}
+			if _, _, err := s.SpoolMessage(ctx, m, start); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, e := range []ThreadEntry{{MessageID: mid(lead, "in"), LeadID: lead, Direction: DirectionIn},
+			{MessageID: mid(lead, "out"), LeadID: lead, Direction: DirectionOut}} {
+			if err := s.PutThread(ctx, e, start); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before := map[int64]ticket.Ticket{}
+	for _, lead := range tickets {
+		tt, err := s.Ticket(ctx, lead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[lead] = tt
+	}
+
+	res, err := s.Prune(ctx, now, retention)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lead 13: its ticket row, two handled mails, two thread entries.
+	if res.PersonalData != 5 {
+		t.Errorf("prune = %+v, want 5 rows of personal data forgotten", res)
+	}
+	for _, lead := range tickets {
+		forgotten := lead == deletedOld
+		tt, err := s.Ticket(ctx, lead)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := before[lead]
+		if forgotten {
+			want.Requester = ""
+		}
+		if !reflect.DeepEqual(tt, want) {
+			t.Errorf("ticket %d after prune:\n %+v\nwant\n %+v", lead, tt, want)
+		}
+		for i, st := range []MessageState{MessageDone, MessageReplied, MessageSpooled} {
+			m, err := s.Message(ctx, fmt.Sprintf("mbox:support/1/%d%d", lead, i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantID, wantNote := mid(lead, string(st)), "note "+string(st)
+			if forgotten && st != MessageSpooled { // a spooled mail is still work
+				wantID, wantNote = "", ""
+			}
+			if m.MessageID != wantID || m.Error != wantNote || m.LeadID != lead || m.State != st ||
+				m.Mailbox != "support" || m.UID != uint32(lead*10)+uint32(i) {
+				t.Errorf("mail %d/%s after prune: %+v, want Message-ID %q, note %q", lead, st, m, wantID, wantNote)
+			}
+		}
+		for _, dir := range []Direction{DirectionIn, DirectionOut} {
+			id := mid(lead, string(dir))
+			e, found, err := s.LookupThread(ctx, "unknown@client.example", id)
+			if err != nil || !found || e.LeadID != lead || e.Direction != dir {
+				t.Errorf("thread entry %s after prune: %+v %v %v, want lead %d", id, e, found, err, lead)
+			}
+			if stored := threadKeysOf(t, s, lead); forgotten == slices.Contains(stored, id) {
+				t.Errorf("thread keys of lead %d: %v; Message-ID %s kept = %v, want %v", lead, stored, id, !forgotten, !forgotten)
+			}
+		}
+	}
+
+	// A Message-ID of the forgotten thread recorded again (a copy of a
+	// mail read again) is forgotten by the next run; the hash stays once.
+	if err := s.PutThread(ctx, ThreadEntry{MessageID: mid(deletedOld, "in"), LeadID: deletedOld, Direction: DirectionIn}, now); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Prune(ctx, now, retention)
+	if err != nil || again.PersonalData != 1 {
+		t.Errorf("second prune = %+v, %v; want the one entry recorded again", again, err)
+	}
+	if keys := threadKeysOf(t, s, deletedOld); len(keys) != 2 || !strings.HasPrefix(keys[0], hashedThreadPrefix) || !strings.HasPrefix(keys[1], hashedThreadPrefix) {
+		t.Errorf("thread keys of the forgotten ticket: %v, want two hashes", keys)
+	}
+	if e, found, err := s.LookupThread(ctx, mid(deletedOld, "in")); err != nil || !found || e.LeadID != deletedOld {
+		t.Errorf("forgotten thread entry: %+v %v %v", e, found, err)
+	}
+	third, err := s.Prune(ctx, now, retention)
+	if err != nil || third.PersonalData != 0 {
+		t.Errorf("third prune = %+v, %v; want nothing more", third, err)
+	}
+}
+
+// threadKeysOf lists the thread index keys of the lead, sorted.
+func threadKeysOf(t *testing.T, s *Store, lead int64) []string {
+	t.Helper()
+	return columnOf[string](t, s, `SELECT message_id FROM thread_index WHERE lead_id = ? ORDER BY message_id`, lead)
 }

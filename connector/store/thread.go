@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -48,17 +50,31 @@ WHERE thread_index.lead_id = 0 AND excluded.lead_id <> 0`, e.MessageID, e.LeadID
 	return nil
 }
 
-// LookupThread returns the entry of the first of messageIDs that is known
-// (pass In-Reply-To first, then References newest first).
+// hashedThreadPrefix starts the thread index key of a Message-ID that
+// retention hashed (see hashedThreadKey).
+const hashedThreadPrefix = "sha256:"
+
+// hashedThreadKey is the key a Message-ID keeps in the thread index once
+// retention forgot its ticket's personal data (Prune): its SHA-256, which
+// still finds the ticket from the Message-ID a later reply names but does
+// not give the Message-ID back.
+func hashedThreadKey(messageID string) string {
+	sum := sha256.Sum256([]byte(messageID))
+	return hashedThreadPrefix + hex.EncodeToString(sum[:])
+}
+
+// LookupThread returns the entry of the first of messageIDs that is known,
+// as recorded or hashed by retention (pass In-Reply-To first, then
+// References newest first).
 func (a access) LookupThread(ctx context.Context, messageIDs ...string) (ThreadEntry, bool, error) {
 	for _, id := range messageIDs {
 		if id == "" {
 			continue
 		}
-		var e ThreadEntry
-		err := a.q.QueryRowContext(ctx,
-			`SELECT message_id, lead_id, direction, origin_id FROM thread_index WHERE message_id = ?`, id).
-			Scan(&e.MessageID, &e.LeadID, &e.Direction, &e.OriginID)
+		e := ThreadEntry{MessageID: id}
+		err := a.q.QueryRowContext(ctx, `SELECT lead_id, direction, origin_id FROM thread_index
+WHERE message_id IN (?, ?) LIMIT 1`, id, hashedThreadKey(id)).
+			Scan(&e.LeadID, &e.Direction, &e.OriginID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
