@@ -119,7 +119,7 @@ func (p *parser) ladders(pol *Policy, n *yaml.Node, path string) {
 				},
 			})
 			p.require(sv, sp, seen, "at")
-			if seen != nil && len(seen) == 1 {
+			if len(seen) == 1 {
 				p.errf(sv, sp, "a step needs an action (notify, set, reassign, workflow)")
 			}
 			pol.Ladders[t] = append(pol.Ladders[t], st)
