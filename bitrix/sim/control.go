@@ -18,6 +18,7 @@ import (
 //	GET  /sim/faults             the active faults (FaultsJSON)
 //	PUT  /sim/faults             replace them (the fields left out are off)
 //	POST /sim/faults             change only the fields given, e.g. {"down": true}
+//	                             or {"blackhole": true}
 //	GET  /sim/audit[?prefix=P]   the Audit; with prefix, of the comments and
 //	                             notifications starting with P, each named
 //	                             by its first line (FirstLineWithPrefix)
@@ -36,6 +37,7 @@ type FaultsJSON struct {
 	HTMLStatus        int      `json:"html_status,omitempty"`
 	Down              bool     `json:"down"`
 	DownClose         bool     `json:"down_close,omitempty"`
+	Blackhole         bool     `json:"blackhole"`
 	WriteTimeout      bool     `json:"write_timeout,omitempty"`
 	WriteTimeoutRate  float64  `json:"write_timeout_rate,omitempty"`
 	WriteTimeoutAfter string   `json:"write_timeout_after,omitempty"`
@@ -56,7 +58,7 @@ func (f Faults) JSON() FaultsJSON {
 		return v.String()
 	}
 	return FaultsJSON{Latency: d(f.Latency), Error500Rate: f.Error500Rate, Error503Rate: f.Error503Rate,
-		HTMLRate: f.HTMLRate, HTMLStatus: f.HTMLStatus, Down: f.Down, DownClose: f.DownClose,
+		HTMLRate: f.HTMLRate, HTMLStatus: f.HTMLStatus, Down: f.Down, DownClose: f.DownClose, Blackhole: f.Blackhole,
 		WriteTimeout: f.WriteTimeout, WriteTimeoutRate: f.WriteTimeoutRate, WriteTimeoutAfter: d(f.WriteTimeoutAfter),
 		WriteDropRate: f.WriteDropRate, LateWrite: f.LateWrite, LateWriteRate: f.LateWriteRate,
 		LateWriteDelay: d(f.LateWriteDelay), Refuse: f.Refuse, MovedTo: f.MovedTo}
@@ -66,7 +68,7 @@ func (f Faults) JSON() FaultsJSON {
 // that parse and are not negative.
 func (j FaultsJSON) Faults() (Faults, error) {
 	f := Faults{Error500Rate: j.Error500Rate, Error503Rate: j.Error503Rate, HTMLRate: j.HTMLRate,
-		HTMLStatus: j.HTMLStatus, Down: j.Down, DownClose: j.DownClose, WriteTimeout: j.WriteTimeout,
+		HTMLStatus: j.HTMLStatus, Down: j.Down, DownClose: j.DownClose, Blackhole: j.Blackhole, WriteTimeout: j.WriteTimeout,
 		WriteTimeoutRate: j.WriteTimeoutRate, WriteDropRate: j.WriteDropRate, LateWrite: j.LateWrite,
 		LateWriteRate: j.LateWriteRate, Refuse: j.Refuse, MovedTo: j.MovedTo}
 	for name, r := range map[string]float64{"error_500_rate": j.Error500Rate, "error_503_rate": j.Error503Rate,
@@ -154,7 +156,7 @@ func (p *Portal) setFaultsJSON(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "sim control: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	p.st.faults = f
+	p.setFaults(f)
 	p.log.Info().Interface("faults", j).Msg("faults set")
 	controlJSON(w, f.JSON())
 }

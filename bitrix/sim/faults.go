@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,6 +30,15 @@ type Faults struct {
 	HTMLStatus   int           // default 502
 	Down         bool          // every request fails: 502 HTML page, or a closed connection with DownClose
 	DownClose    bool
+
+	// Blackhole: every request is taken and never answered, nor run (a
+	// network partition, a hung load balancer: the client meets its own
+	// timeout, not a connection error). The connection stays open, what
+	// the client sends is read and dropped, until the client closes it;
+	// switching Blackhole off or closing the portal closes the connections
+	// it still holds. A network fault: no Bitrix24 docs page describes it.
+	// Down wins over it.
+	Blackhole bool
 
 	// WriteTimeout: a write is applied, then the answer hangs until the
 	// client gives up (or WriteTimeoutAfter passes: then 504 HTML).
@@ -61,14 +73,34 @@ type Faults struct {
 func (p *Portal) SetFaults(f Faults) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.setFaults(f)
+}
+
+// setFaults puts f in force; call it with p.mu held. A blackhole that ends
+// releases the requests it holds (their connections are closed).
+func (p *Portal) setFaults(f Faults) {
+	if !f.Blackhole {
+		p.endHole()
+	} else if p.st.hole == nil {
+		p.st.hole = make(chan struct{})
+	}
 	p.st.faults = f
+}
+
+// endHole releases the requests the blackhole holds; call it with p.mu
+// held.
+func (p *Portal) endHole() {
+	if p.st.hole != nil {
+		close(p.st.hole)
+		p.st.hole = nil
+	}
 }
 
 // transportFault answers a request with a fault before it is parsed, and
 // reports whether it did.
 func (p *Portal) transportFault(w http.ResponseWriter, r *http.Request, name string) bool {
 	p.mu.Lock()
-	f := p.st.faults
+	f, hole := p.st.faults, p.st.hole
 	e500, e503, html := p.roll(f.Error500Rate), p.roll(f.Error503Rate), p.roll(f.HTMLRate)
 	p.mu.Unlock()
 	if f.Latency > 0 {
@@ -88,6 +120,8 @@ func (p *Portal) transportFault(w http.ResponseWriter, r *http.Request, name str
 	case f.Down:
 		writeHTML(w, http.StatusBadGateway, "502 Bad Gateway")
 		p.record(name, http.StatusBadGateway, "")
+	case f.Blackhole:
+		p.hold(w, r, name, hole)
 	case e500:
 		writeJSON(w, 500, errf(500, "INTERNAL_SERVER_ERROR", "Internal server error").body())
 		p.record(name, 500, "INTERNAL_SERVER_ERROR")
@@ -145,6 +179,47 @@ func (p *Portal) dropConnection(w http.ResponseWriter, name string) {
 	}
 	writeHTML(w, http.StatusBadGateway, "502 Bad Gateway")
 	p.record(name, http.StatusBadGateway, "")
+}
+
+// hold keeps a request of the blackhole unanswered: the connection is taken
+// over and what the client sends is read and dropped until the client
+// closes it, or release (the blackhole ends) or the portal's close comes;
+// then the connection is closed. Recorded as a request without an answer.
+func (p *Portal) hold(w http.ResponseWriter, r *http.Request, name string, release <-chan struct{}) {
+	p.record(name, 0, "")
+	stop := p.events.stop
+	var conn net.Conn
+	var buf *bufio.ReadWriter
+	var err error = http.ErrNotSupported
+	if hj, ok := w.(http.Hijacker); ok {
+		conn, buf, err = hj.Hijack()
+	}
+	if err != nil {
+		// A server that cannot hand the connection over (HTTP/2): the
+		// request waits instead, then gets the 504 page a load balancer
+		// gives up with.
+		select {
+		case <-r.Context().Done():
+			return
+		case <-release:
+		case <-stop:
+		}
+		writeHTML(w, http.StatusGatewayTimeout, "504 Gateway Time-out")
+		return
+	}
+	_ = conn.SetDeadline(time.Time{}) // a server's read timeout does not end the hold
+	closed := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, buf)
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-release:
+	case <-stop:
+	}
+	_ = conn.Close()
+	<-closed
 }
 
 func restPath(path string) string {

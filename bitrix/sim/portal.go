@@ -168,6 +168,7 @@ type state struct {
 	seq     map[string]int // ID counters per kind
 	calls   []Call
 	faults  Faults
+	hole    chan struct{} // closed when the blackhole (Faults.Blackhole) ends; nil without one
 	crmMode int
 	unknown map[string]bool // methods answered ERROR_METHOD_NOT_FOUND (ForgetMethods)
 	admin   bool
@@ -238,7 +239,8 @@ func (p *Portal) WebhookURL(base string) string {
 // AppToken returns the application token outgoing events carry.
 func (p *Portal) AppToken() string { return p.opts.AppToken }
 
-// Close stops the event sender; events not yet sent are dropped.
+// Close stops the event sender (events not yet sent are dropped); the
+// connections a blackhole holds are closed with it (hold).
 func (p *Portal) Close() { p.events.close() }
 
 // ServeHTTP serves the REST API, the OAuth token endpoint, the faults and

@@ -48,6 +48,9 @@ through the control endpoint (loopback clients only; docs/operations.md,
 "Rehearsing failures"):
   curl -X POST -d '{"down": true}' http://127.0.0.1:8024/sim/faults    # outage on
   curl -X POST -d '{"down": false}' http://127.0.0.1:8024/sim/faults   # and off
+  curl -X POST -d '{"blackhole": true}' http://127.0.0.1:8024/sim/faults
+      # an outage where nothing answers: requests are taken and held
+      # unanswered, not run, until the client gives up or it is switched off
   curl http://127.0.0.1:8024/sim/audit      # leads and side effects landed twice
 
 Examples:
