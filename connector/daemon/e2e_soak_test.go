@@ -28,16 +28,32 @@ import (
 )
 
 // soakFaults are the portal faults of the fault soak, set through the
-// simulator's control endpoint: 1% each of 500, 503 and HTML answers, and
-// of the writes 1% each applied and then answered with a dropped
-// connection or never answered, and late writes landing 200 ms after the
-// client gave up (well within the outbox's lookup delay, 90 s of the
-// soak's clock: at least half a second of real time). Every unknown
-// outcome of a batch costs one lookup request per row afterwards (the
-// outbox looks rows up one by one), which bounds how high the rates can be
-// for the soak to end in minutes at 2 requests/s.
-const soakFaults = `{"error_500_rate": 0.01, "error_503_rate": 0.01, "html_rate": 0.01,
- "write_drop_rate": 0.01, "write_timeout_rate": 0.01, "late_write_rate": 0.01, "late_write_delay": "200ms"}`
+// simulator's control endpoint: rate (B24DESK_SOAK_FAULT_RATE, default 1%)
+// each of 500, 503 and HTML answers, and of the writes rate each applied
+// and then answered with a dropped connection or never answered, and late
+// writes landing 200 ms after the client gave up (well within the outbox's
+// lookup delay, 90 s of the soak's clock: at least half a second of real
+// time). Every unknown outcome of a batch costs a lookup afterwards (the
+// lookups go in batches too), which bounds how high the rate can be for
+// the soak to end in minutes at 2 requests/s.
+func soakFaults(rate float64) string {
+	return fmt.Sprintf(`{"error_500_rate": %[1]g, "error_503_rate": %[1]g, "html_rate": %[1]g,
+ "write_drop_rate": %[1]g, "write_timeout_rate": %[1]g, "late_write_rate": %[1]g, "late_write_delay": "200ms"}`, rate)
+}
+
+// The kinds of the soak's portal outage (B24DESK_SOAK_OUTAGE_KIND):
+// refused connections (the gate closes the simulator's listener and every
+// connection, as a host cut off that answers with resets), a blackhole
+// (the simulator takes every request and never answers, sim's
+// Faults.Blackhole: a network partition or a hung load balancer, so the
+// daemon meets its request timeout, not a connection error), or mixed: a
+// blackhole for the first half of the outage, then refused (with the short
+// run's 12 s, 6 s of blackhole: longer than the daemon's request timeout).
+const (
+	outageRefuse    = "refuse"
+	outageBlackhole = "blackhole"
+	outageMixed     = "mixed"
+)
 
 // soakTick is the soak's beat: every tick a batch of mail is appended (while
 // there is mail left), the moments due happen, and the clock of the portal
@@ -76,6 +92,9 @@ type soakRun struct {
 	crashes    int          // daemon exits the soak did not cause
 	state      *store.Store // the daemon's state, read-only (knownTicket)
 	gate       *simGate     // the daemon's way to the simulator
+	outage     string       // the outage in force: "", outageRefuse or outageBlackhole
+	holeFrom   int          // the portal's request count when the blackhole began
+	blackholed int          // requests the blackhole took (never answered)
 }
 
 // TestFaultSoak: mail (generated customer mail with replies by
@@ -92,15 +111,30 @@ type soakRun struct {
 //
 // The short version runs in the test command; scripts/soak runs the long
 // one. Knobs: B24DESK_SOAK_MAILS (default 100), B24DESK_SOAK_KILLS (2),
-// B24DESK_SOAK_DOVECOT_RESTARTS (1), B24DESK_SOAK_OUTAGE (10s),
+// B24DESK_SOAK_DOVECOT_RESTARTS (1), B24DESK_SOAK_OUTAGE (12s),
+// B24DESK_SOAK_OUTAGE_KIND (mixed; refuse, blackhole or mixed),
+// B24DESK_SOAK_FAULT_RATE (0.01, of each fault kind: soakFaults),
 // B24DESK_SOAK_SEED (random; logged, to replay the moments),
+// B24DESK_SOAK_DAEMON_LOG (a file to keep the daemon's output in),
 // B24DESK_SOAK_SETTLE (10m: how long INBOX and the outbox may take to
 // empty after the mail, and again after the last escalations).
 func TestFaultSoak(t *testing.T) {
 	nMails := envInt(t, "B24DESK_SOAK_MAILS", 100)
 	kills := envInt(t, "B24DESK_SOAK_KILLS", 2)
 	restarts := envInt(t, "B24DESK_SOAK_DOVECOT_RESTARTS", 1)
-	outage := envDuration(t, "B24DESK_SOAK_OUTAGE", 10*time.Second)
+	outage := envDuration(t, "B24DESK_SOAK_OUTAGE", 12*time.Second)
+	kind := cmp.Or(os.Getenv("B24DESK_SOAK_OUTAGE_KIND"), outageMixed)
+	if kind != outageRefuse && kind != outageBlackhole && kind != outageMixed {
+		t.Fatalf("B24DESK_SOAK_OUTAGE_KIND=%q: want refuse, blackhole or mixed", kind)
+	}
+	faultRate := 0.01
+	if v := os.Getenv("B24DESK_SOAK_FAULT_RATE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r >= 1 {
+			t.Fatalf("B24DESK_SOAK_FAULT_RATE=%q: want a share of requests in [0, 1), such as 0.05", v)
+		}
+		faultRate = r
+	}
 	settleWithin := envDuration(t, "B24DESK_SOAK_SETTLE", 10*time.Minute)
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("B24DESK_SOAK_SEED"); v != "" {
@@ -114,7 +148,8 @@ func TestFaultSoak(t *testing.T) {
 	start := time.Now()
 
 	// The moments, in ticks: kills and Dovecot restarts anywhere while mail
-	// arrives or the outage lasts, the outage beginning in the first half.
+	// arrives or the outage lasts, the outage beginning in the first half
+	// and while mail arrives.
 	mailTicks := (nMails + soakPerTick - 1) / soakPerTick
 	outageTicks := int(outage / soakTick)
 	span := max(mailTicks, outageTicks) + 10
@@ -127,13 +162,13 @@ func TestFaultSoak(t *testing.T) {
 		at := 1 + s.rng.IntN(span)
 		moments[at] = append(moments[at], "dovecot")
 	}
-	outageAt := 1 + s.rng.IntN(span/2)
+	outageAt := 1 + s.rng.IntN(min(span/2, mailTicks))
 	moments[outageAt] = append(moments[outageAt], "outage")
-	t.Logf("seed %d: %d mails, kills and Dovecot restarts at ticks %v, outage of %s at tick %d (tick %s)",
-		seed, nMails, moments, outage, outageAt, soakTick)
+	t.Logf("seed %d: %d mails, kills and Dovecot restarts at ticks %v, outage (%s) of %s at tick %d (tick %s), fault rate %g each",
+		seed, nMails, moments, kind, outage, outageAt, soakTick, faultRate)
 
-	s.control(soakFaults)
-	var outageEnd time.Time
+	s.control(soakFaults(faultRate))
+	var outageEnd, outageHalf time.Time
 	for tick := 1; tick <= span || len(s.mails) < nMails || !outageEnd.IsZero(); tick++ {
 		if n := min(soakPerTick, nMails-len(s.mails)); n > 0 {
 			s.appendMails(n)
@@ -145,13 +180,21 @@ func TestFaultSoak(t *testing.T) {
 			case "dovecot":
 				s.imap.Restart(t)
 			case "outage":
-				s.gate.down()
-				outageEnd = time.Now().Add(outage)
+				outageHalf, outageEnd = time.Now().Add(outage/2), time.Now().Add(outage)
+				if kind == outageMixed {
+					s.setOutage(outageBlackhole)
+				} else {
+					s.setOutage(kind)
+				}
 			}
 		}
-		if !outageEnd.IsZero() && time.Now().After(outageEnd) {
-			s.gate.up()
+		switch now := time.Now(); {
+		case outageEnd.IsZero():
+		case now.After(outageEnd):
+			s.setOutage("")
 			outageEnd = time.Time{}
+		case kind == outageMixed && now.After(outageHalf):
+			s.setOutage(outageRefuse)
 		}
 		s.beat()
 	}
@@ -174,6 +217,32 @@ func TestFaultSoak(t *testing.T) {
 		t.Errorf("daemon exit %d on SIGTERM, want 0", code)
 	}
 	s.report(time.Since(start), chaosDone, settled)
+}
+
+// setOutage puts the daemon's way to the portal in the outage kind ("":
+// none): the new one is entered before the old one is left, so that no
+// request gets through in between.
+func (s *soakRun) setOutage(kind string) {
+	s.t.Helper()
+	if kind == s.outage {
+		return
+	}
+	switch kind {
+	case outageRefuse:
+		s.gate.down()
+	case outageBlackhole:
+		s.holeFrom = len(s.portal.Calls())
+		s.control(`{"blackhole": true}`)
+	}
+	switch s.outage {
+	case outageRefuse:
+		s.gate.up()
+	case outageBlackhole:
+		s.control(`{"blackhole": false}`)
+		s.blackholed += len(s.portal.Calls()) - s.holeFrom
+	}
+	s.outage = kind
+	s.t.Logf("outage: %s at %s", cmp.Or(kind, "over"), time.Now().UTC().Format("15:04:05.000"))
 }
 
 // envDuration reads a positive duration from the environment (def when
@@ -630,8 +699,16 @@ func (s *soakRun) report(took, chaos time.Duration, settled bool) {
 	}
 	t.Logf("%-38s %6d kB", "peak RSS of the daemon (VmHWM)", s.peakKB)
 	calls := s.portal.Calls()
-	t.Logf("%-38s %6d  (%s)", "portal requests", len(calls), requestOutcomes(calls))
+	t.Logf("%-38s %6d  (%s; %d into the blackhole)", "portal requests", len(calls), requestOutcomes(calls), s.blackholed)
+	if s.holeFrom > 0 && s.blackholed == 0 {
+		t.Log("the blackhole took no request: this run did not try the daemon's request timeouts")
+	}
 	t.Logf("%-38s %6s  (%s)", "portal requests by method", "", requestMethods(calls))
+	if path := os.Getenv("B24DESK_SOAK_DAEMON_LOG"); path != "" {
+		if err := os.WriteFile(path, []byte(s.output()), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 	if !settled {
 		t.Errorf("fault soak: INBOX and the outbox did not empty within the settle time")
 	}
