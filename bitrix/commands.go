@@ -56,6 +56,11 @@ func LeadUpdateCommand(id ID, fields map[string]any, registerSonet bool) BatchCm
 	return BatchCmd{Method: "crm.lead.update", Params: map[string]any{"id": id.Param(), "fields": fields, "params": sonet(registerSonet)}}
 }
 
+// LeadGetCommand is crm.lead.get (its result: LeadOf).
+func LeadGetCommand(id int64) BatchCmd {
+	return BatchCmd{Method: "crm.lead.get", Params: map[string]any{"id": id}}
+}
+
 // LeadListCommand is crm.lead.list.
 func LeadListCommand(opt ListOptions) BatchCmd {
 	return BatchCmd{Method: "crm.lead.list", Params: opt.params()}

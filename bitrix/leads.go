@@ -130,8 +130,26 @@ func (c *Client) LeadUpdate(ctx context.Context, id int64, fields map[string]any
 
 // LeadGet reads one lead; a missing lead is an error wrapping ErrNotFound.
 func (c *Client) LeadGet(ctx context.Context, id int64) (*Lead, error) {
+	resp, err := c.Do(ctx, LeadGetCommand(id))
+	if err != nil {
+		return nil, err
+	}
+	return decodeLead(resp.Result)
+}
+
+// LeadOf is the lead read by one LeadGetCommand of a batch, or that
+// command's own error: ErrNotFound for a lead that does not exist, an
+// unreadable result ErrInvalid, classified as LeadGet's are.
+func LeadOf(r BatchResult) (*Lead, error) {
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	return decodeLead(r.Result)
+}
+
+func decodeLead(raw json.RawMessage) (*Lead, error) {
 	var l Lead
-	if err := c.callInto(ctx, "crm.lead.get", map[string]any{"id": id}, &l); err != nil {
+	if err := decodeResult("crm.lead.get", raw, &l); err != nil {
 		return nil, err
 	}
 	return &l, nil

@@ -15,9 +15,9 @@ import (
 // change applies what differs between the lead and the ticket. A field
 // whose difference is only the portal not having applied b24desk's own
 // pending write yet is not a change.
-func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ticket.Ticket, lead *bitrix.Lead, now time.Time) error {
+func (e *Engine) change(ctx context.Context, tx *store.Tx, r *rules.Rules, t *ticket.Ticket, lead *bitrix.Lead, seen, now time.Time) error {
 	at := changeTime(lead, now)
-	t.LastDateModify = seenModify(lead, now)
+	t.LastDateModify = seen
 	tl, err := sla.LoadTimeline(ctx, tx, *t)
 	if err != nil {
 		return err

@@ -143,19 +143,19 @@ func (e *Engine) LeadChangedWith(ctx context.Context, c events.Change) (*bitrix.
 			return nil, err // b24desk's own write: applied when it was done
 		}
 	}
-	lead, err := e.o.Client.LeadGet(ctx, id)
+	lead, readAt, err := e.readLead(ctx, id, now)
 	if errors.Is(err, bitrix.ErrNotFound) {
 		return nil, e.closeDeleted(ctx, id, now)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("lead %d: %w", id, err)
 	}
-	return lead, e.leadRead(ctx, id, lead, now)
+	return lead, e.leadRead(ctx, id, lead, readAt, now)
 }
 
-// leadRead acts on a lead just read: a hand-made ticket is recorded, a known
-// ticket's change applied; a lead that is not a ticket is left alone.
-func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now time.Time) error {
+// leadRead acts on a lead read at readAt: a hand-made ticket is recorded, a
+// known ticket's change applied; a lead that is not a ticket is left alone.
+func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, readAt, now time.Time) error {
 	r := e.o.Rules()
 	if r == nil {
 		return errors.New("desk: no rules loaded")
@@ -167,6 +167,7 @@ func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now 
 		// Department pools route to their fallback until a tick reads them.
 		e.log.Warn().Err(err).Msg("department pools: members not read")
 	}
+	seen := seenModify(lead, readAt)
 	err := e.o.Store.WithTx(ctx, func(tx *store.Tx) error {
 		t, err := tx.Ticket(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -176,9 +177,9 @@ func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now 
 				return nil
 			}
 			if r.IsIntakeSource(lead.SourceID) {
-				return e.adopt(ctx, tx, r, lead, now)
+				return e.adopt(ctx, tx, r, lead, seen, now)
 			}
-			return e.handMade(ctx, tx, r, lead, now)
+			return e.handMade(ctx, tx, r, lead, seen, now)
 		}
 		if err != nil {
 			return err
@@ -186,7 +187,7 @@ func (e *Engine) leadRead(ctx context.Context, id int64, lead *bitrix.Lead, now 
 		if t.Deleted {
 			return nil
 		}
-		return e.change(ctx, tx, r, &t, lead, now)
+		return e.change(ctx, tx, r, &t, lead, seen, now)
 	})
 	if err != nil {
 		return err

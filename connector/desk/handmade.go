@@ -19,8 +19,8 @@ import (
 // classified from its fields, routed when nobody real is assigned (the
 // webhook's user or one of the rules' unassigned_users), given an SLA
 // policy counting from its creation, and its type's workflow started.
-func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, now time.Time) error {
-	return e.takeIn(ctx, tx, r, lead, false, now)
+func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, seen, now time.Time) error {
+	return e.takeIn(ctx, tx, r, lead, false, seen, now)
 }
 
 // adopt takes in a lead of one of the rules' intake sources (a CRM web
@@ -29,13 +29,14 @@ func (e *Engine) handMade(ctx context.Context, tx *store.Tx, r *rules.Rules, lea
 // e-mail), its type written as its SOURCE_ID and the original channel kept
 // in FieldChannel, then routed, given its SLA policy and workflow like a
 // hand-made ticket.
-func (e *Engine) adopt(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, now time.Time) error {
-	return e.takeIn(ctx, tx, r, lead, true, now)
+func (e *Engine) adopt(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, seen, now time.Time) error {
+	return e.takeIn(ctx, tx, r, lead, true, seen, now)
 }
 
 // takeIn records a lead the portal made as a ticket (adopted: the type is
-// classified and written, the channel kept).
-func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, adopted bool, now time.Time) error {
+// classified and written, the channel kept); seen is the DATE_MODIFY to
+// record (seenModify).
+func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead *bitrix.Lead, adopted bool, seen, now time.Time) error {
 	created := lead.DateCreate
 	if created.IsZero() || created.After(now) {
 		created = now
@@ -66,7 +67,7 @@ func (e *Engine) takeIn(ctx context.Context, tx *store.Tx, r *rules.Rules, lead 
 		o.d.State = o.before // nobody picked: the positions stay
 	}
 	tl := rules.Timeline{Created: created}
-	t.LastDateModify = seenModify(lead, now)
+	t.LastDateModify = seen
 	if lead.StatusID != "" {
 		t.EnterStage(r, &tl, lead.StatusID, changeTime(lead, now))
 	}

@@ -41,6 +41,29 @@ type Sink interface {
 	LeadChanged(ctx context.Context, c Change) error
 }
 
+// Prefetcher is a Sink that reads the leads of a batch of due changes
+// together (one batch request of up to 50 crm.lead.get instead of one
+// request per change). The Worker calls PrefetchLeads with the batch it is
+// about to drain and hands the returned context to LeadChanged for each
+// change of that batch, and for nothing else: a lead read there is used
+// once, by the change it was read for, in that drain. Reconcile and sweep
+// do the same with the changes of each page of leads they list. A prefetch that fails
+// reads nothing; the changes are then read one by one, as without it.
+type Prefetcher interface {
+	PrefetchLeads(ctx context.Context, changes []Change) context.Context
+}
+
+// prefetch lets a Prefetcher sink read the leads of changes together just
+// before they are handed to it; the context it returns is for handing
+// these changes only.
+func prefetch(ctx context.Context, sink Sink, changes []Change) context.Context {
+	p, ok := sink.(Prefetcher)
+	if !ok || len(changes) == 0 {
+		return ctx
+	}
+	return p.PrefetchLeads(ctx, changes)
+}
+
 // SinkFunc adapts a function to Sink.
 type SinkFunc func(ctx context.Context, c Change) error
 

@@ -123,11 +123,21 @@ func (r *Reconciler) RunOnce(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return found, r.finish(ctx, mark, newMark, fmt.Errorf("reconcile: %w", err))
 		}
+		seen := func(row leadRow) bool { // on the previous page
+			return mode == scanFrom && row.DateModify.Equal(dm) && int(row.ID) <= lastID
+		}
+		var changes []Change
 		for _, row := range page {
-			if mode == scanFrom && row.DateModify.Equal(dm) && int(row.ID) <= lastID {
-				continue // seen on the previous page
+			if c, ok, err := r.changeOf(ctx, row, now); err == nil && ok && !seen(row) {
+				changes = append(changes, c)
 			}
-			accepted, err := r.consider(ctx, row, now)
+		}
+		pctx := prefetch(ctx, r.o.Sink, changes)
+		for _, row := range page {
+			if seen(row) {
+				continue
+			}
+			accepted, err := r.consider(pctx, row, now)
 			if err != nil {
 				return found, r.finish(ctx, mark, newMark, err)
 			}
@@ -162,26 +172,36 @@ func (r *Reconciler) RunOnce(ctx context.Context, now time.Time) (int, error) {
 // consider hands one row to the Sink when it is a ticket whose DATE_MODIFY
 // differs from the one last processed; accepted reports whether it did.
 func (r *Reconciler) consider(ctx context.Context, row leadRow, now time.Time) (accepted bool, err error) {
+	c, ok, err := r.changeOf(ctx, row, now)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := r.o.Sink.LeadChanged(ctx, c); err != nil {
+		return false, fmt.Errorf("reconcile: lead %d not accepted: %w", c.LeadID, err)
+	}
+	r.log.Info().Int("lead", c.LeadID).Time("date_modify", row.DateModify.Time).Msg("change found by reconcile")
+	return true, nil
+}
+
+// changeOf is the change to hand to the Sink for a row; ok is false when
+// the row is not a ticket whose DATE_MODIFY differs from the one last
+// processed.
+func (r *Reconciler) changeOf(ctx context.Context, row leadRow, now time.Time) (c Change, ok bool, err error) {
 	id := int(row.ID)
 	if id <= 0 {
-		return false, nil
+		return Change{}, false, nil
 	}
-	last, ok, err := r.o.Known.LastDateModify(ctx, id)
+	last, known, err := r.o.Known.LastDateModify(ctx, id)
 	if err != nil {
-		return false, fmt.Errorf("reconcile: lead %d: %w", id, err)
+		return Change{}, false, fmt.Errorf("reconcile: lead %d: %w", id, err)
 	}
-	if !ok && !r.o.IsTicket(string(row.SourceID), string(row.OriginatorID)) {
-		return false, nil // not a ticket, and never was one
+	if !known && !r.o.IsTicket(string(row.SourceID), string(row.OriginatorID)) {
+		return Change{}, false, nil // not a ticket, and never was one
 	}
-	if ok && !last.IsZero() && last.Equal(row.DateModify.Time) {
-		return false, nil
+	if known && !last.IsZero() && last.Equal(row.DateModify.Time) {
+		return Change{}, false, nil
 	}
-	c := Change{LeadID: id, Event: EventReconcile, At: now, DateModify: row.DateModify.Time}
-	if err := r.o.Sink.LeadChanged(ctx, c); err != nil {
-		return false, fmt.Errorf("reconcile: lead %d not accepted: %w", id, err)
-	}
-	r.log.Info().Int("lead", id).Time("date_modify", row.DateModify.Time).Msg("change found by reconcile")
-	return true, nil
+	return Change{LeadID: id, Event: EventReconcile, At: now, DateModify: row.DateModify.Time}, true, nil
 }
 
 // finish stores the new mark when it moved forward and returns err (joined

@@ -50,9 +50,14 @@ func (r *Reconciler) sweepChunk(ctx context.Context, ids []int, now time.Time) (
 		return 0, 0, fmt.Errorf("sweep: %w", err)
 	}
 	present := make(map[int]leadRow, len(rows))
+	var changes []Change
 	for _, row := range rows {
 		present[int(row.ID)] = row
+		if c, ok, err := r.sweepChange(ctx, row, now); err == nil && ok {
+			changes = append(changes, c)
+		}
 	}
+	pctx := prefetch(ctx, r.o.Sink, changes)
 	for _, id := range ids {
 		row, ok := present[id]
 		if !ok {
@@ -71,21 +76,34 @@ func (r *Reconciler) sweepChunk(ctx context.Context, ids []int, now time.Time) (
 			deleted++
 			continue
 		}
-		last, known, err := r.o.Known.LastDateModify(ctx, id)
+		c, ok, err := r.sweepChange(pctx, row, now)
 		if err != nil {
-			return changed, deleted, fmt.Errorf("sweep: lead %d: %w", id, err)
+			return changed, deleted, err
 		}
-		if known && !last.IsZero() && last.Equal(row.DateModify.Time) {
+		if !ok {
 			continue
 		}
-		c := Change{LeadID: id, Event: EventSweep, At: now, DateModify: row.DateModify.Time}
-		if err := r.o.Sink.LeadChanged(ctx, c); err != nil {
+		if err := r.o.Sink.LeadChanged(pctx, c); err != nil {
 			return changed, deleted, fmt.Errorf("sweep: lead %d not accepted: %w", id, err)
 		}
 		r.log.Info().Int("lead", id).Time("date_modify", row.DateModify.Time).Msg("change found by sweep")
 		changed++
 	}
 	return changed, deleted, nil
+}
+
+// sweepChange is the change to hand to the Sink for a listed open ticket;
+// ok is false when its DATE_MODIFY is the one last processed.
+func (r *Reconciler) sweepChange(ctx context.Context, row leadRow, now time.Time) (c Change, ok bool, err error) {
+	id := int(row.ID)
+	last, known, err := r.o.Known.LastDateModify(ctx, id)
+	if err != nil {
+		return Change{}, false, fmt.Errorf("sweep: lead %d: %w", id, err)
+	}
+	if known && !last.IsZero() && last.Equal(row.DateModify.Time) {
+		return Change{}, false, nil
+	}
+	return Change{LeadID: id, Event: EventSweep, At: now, DateModify: row.DateModify.Time}, true, nil
 }
 
 // confirmDeleted asks crm.lead.get about a lead the list did not return:

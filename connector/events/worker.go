@@ -103,11 +103,16 @@ func (w *Worker) DrainOnce(ctx context.Context) (int, error) {
 		if len(batch) == 0 {
 			return delivered, nil
 		}
+		changes := make([]Change, len(batch))
+		for i, q := range batch {
+			changes[i] = q.Change
+		}
+		drain := prefetch(ctx, w.o.Sink, changes)
 		for _, q := range batch {
 			if err := ctx.Err(); err != nil {
 				return delivered, err
 			}
-			if err := w.o.Sink.LeadChanged(ctx, q.Change); err != nil {
+			if err := w.o.Sink.LeadChanged(drain, q.Change); err != nil {
 				next := now.Add(w.backoff(q.Attempts))
 				w.log.Warn().Err(err).Int("lead", q.Change.LeadID).Str("event", q.Change.Event).
 					Int("attempts", q.Attempts+1).Time("next", next).Msg("change not accepted, will retry")

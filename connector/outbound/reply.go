@@ -56,6 +56,15 @@ func (s Sink) LeadChanged(ctx context.Context, c events.Change) error {
 	return errors.Join(err, s.Out.StaffAnswer(ctx, int64(c.LeadID)))
 }
 
+// PrefetchLeads lets Next read the leads of a drained batch together
+// (events.Prefetcher); the staff answers are taken from those reads.
+func (s Sink) PrefetchLeads(ctx context.Context, changes []events.Change) context.Context {
+	if p, ok := s.Next.(events.Prefetcher); ok {
+		return p.PrefetchLeads(ctx, changes)
+	}
+	return ctx
+}
+
 // StaffAnswer reads the lead and, when UF_CRM_B24D_REPLY or
 // UF_CRM_B24D_CANNED holds an answer that was not sent yet, queues the
 // mail to the requester (see StaffAnswerLead).
