@@ -53,7 +53,7 @@ const incidentPolicy = `  - name: incident
 // env is a portal simulator over real HTTP, the real client, store, outbox,
 // engine and SLA clock, all on one manual clock.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	clk    *clock.Manual
 	portal *sim.Portal
 	client *bitrix.Client
@@ -68,10 +68,10 @@ type env struct {
 	skipEchoes bool
 }
 
-func newEnv(t *testing.T, start time.Time) *env { return newEnvRules(t, start, nil) }
+func newEnv(t testing.TB, start time.Time) *env { return newEnvRules(t, start, nil) }
 
 // newEnvRules is newEnv with the rules text changed by edit (nil: as is).
-func newEnvRules(t *testing.T, start time.Time, edit func(string) string) *env {
+func newEnvRules(t testing.TB, start time.Time, edit func(string) string) *env {
 	t.Helper()
 	e := &env{t: t, clk: clock.NewManual(start), dir: t.TempDir()}
 	e.portal = sim.New(sim.Options{Clock: e.clk, NoLimits: true, EventDelay: -1})
