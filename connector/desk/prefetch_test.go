@@ -298,3 +298,63 @@ func TestEchoesNotReadTogether(t *testing.T) {
 		t.Fatal("deleted lead's ticket not closed")
 	}
 }
+
+// TestReconcileAndSweepReadTogether: 60 changed tickets found by reconcile
+// (pages of 50 and 10) and then by the sweep are read with one batch
+// request per page, not one crm.lead.get each, and applied.
+func TestReconcileAndSweepReadTogether(t *testing.T) {
+	e := newEnv(t, at(10, 10, 0))
+	e.serveVia(nil)
+	ids := e.burst(events.NewMemoryQueue(), 60) // the events are lost: reconcile finds the changes
+	state := events.StoreState{Store: e.st}
+	r, err := events.NewReconciler(events.ReconcilerOptions{Client: e.client, Sink: e.eng, Known: state, Cursor: state,
+		OpenTickets: state, Logger: zerolog.Nop(),
+		IsTicket: func(source, originator string) bool { return originator == "b24desk" || e.rules.IsTicketSource(source) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() (batches, single, lists int) {
+		batches, single = e.reads()
+		for _, c := range e.portal.Calls() {
+			if c.Method == "crm.lead.list" {
+				lists++
+			}
+		}
+		return batches, single, lists
+	}
+	e.portal.ResetCalls()
+	found, err := r.RunOnce(context.Background(), e.clk.Now())
+	if err != nil || found != 60 {
+		t.Fatalf("reconcile found %d, %v; want 60", found, err)
+	}
+	if b, s, l := count(); b != 2 || s != 0 {
+		t.Fatalf("reconcile: %d list pages, %d batch and %d crm.lead.get requests; want a batch for each of the 2 pages with changes", l, b, s)
+	}
+	e.flush()
+	for i, id := range ids {
+		if tk := e.ticket(id); i%3 != 0 && tk.Assignee != int64(12+i%2) {
+			t.Fatalf("lead %d: assignee %d", id, tk.Assignee)
+		}
+	}
+
+	for _, id := range ids {
+		if err := e.portal.SetLeadFields(int(id), map[string]any{"ASSIGNED_BY_ID": 41}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clk.Set(e.clk.Now().Add(time.Minute))
+	e.portal.ResetCalls()
+	found, err = r.Sweep(context.Background(), e.clk.Now())
+	if err != nil || found != 60 {
+		t.Fatalf("sweep found %d, %v; want 60", found, err)
+	}
+	if b, s, l := count(); b != 2 || s != 0 || l != 2 {
+		t.Fatalf("sweep: %d list pages, %d batch and %d crm.lead.get requests; want 2, 2, 0", l, b, s)
+	}
+	e.flush()
+	for _, id := range ids {
+		if tk := e.ticket(id); tk.Assignee != 41 {
+			t.Fatalf("lead %d after the sweep: assignee %d", id, tk.Assignee)
+		}
+	}
+}
