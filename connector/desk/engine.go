@@ -124,7 +124,8 @@ func (e *Engine) LeadChanged(ctx context.Context, c events.Change) error {
 }
 
 // LeadChangedWith is LeadChanged that also returns the lead it read
-// (crm.lead.get), so that a caller acting on the same change (outbound's
+// (crm.lead.get, or the read PrefetchLeads made for the change's drain:
+// see Batched reads), so that a caller acting on the same change (outbound's
 // staff answers) need not read it again. The lead is nil when none was read
 // (a delete, a lead that is gone, a read that failed); it is returned also
 // with an error of the engine's own step after the read, and also for a
