@@ -11,8 +11,14 @@ import (
 	"github.com/b24desk/b24desk/bitrix"
 )
 
-// maxBatch is the most commands one batch may carry.
+// maxBatch is the most commands one batch runs: the commands past it end
+// with ERROR_BATCH_LENGTH_EXCEEDED each, the first maxBatch run as usual
+// (settings/how-to-call-rest-api/batch.md: "subqueries beyond the limit
+// will end with an error ERROR_BATCH_LENGTH_EXCEEDED").
 const maxBatch = 50
+
+// errBatchLength is the error of a command past maxBatch.
+var errBatchLength = errf(400, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded")
 
 // cmdOrderKey carries the command keys in request order (Go maps lose it).
 const cmdOrderKey = "\x00cmd-order"
@@ -34,9 +40,6 @@ type batchRun struct {
 func (p *Portal) batch(c *call) (outcome, *apiError) {
 	raw, _ := c.params.get("cmd", "CMD")
 	keys, cmds, isList := batchCommands(raw, c.params[cmdOrderKey])
-	if len(cmds) > maxBatch {
-		return outcome{}, errf(400, "ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded")
-	}
 	for _, k := range keys {
 		if name, _ := splitCommand(cmds[k]); name == "batch" {
 			return outcome{}, errf(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage")
@@ -45,7 +48,14 @@ func (p *Portal) batch(c *call) (outcome, *apiError) {
 	halt := truthy(c.params["halt"])
 	run := &batchRun{keys: keys, isList: isList, result: map[string]any{}, errs: map[string]any{},
 		total: map[string]any{}, next: map[string]any{}, timings: map[string]any{}}
-	for _, k := range keys {
+	for i, k := range keys {
+		if i >= maxBatch {
+			run.errs[k] = errBatchLength.body()
+			if halt {
+				break
+			}
+			continue
+		}
 		start := p.clk.Now()
 		res, e := p.batchOne(c, cmds[k], run)
 		run.timings[k] = p.timeSection(timing{start: start, finish: p.clk.Now()})
@@ -139,20 +149,25 @@ func batchCommands(raw, order any) ([]string, map[string]string, bool) {
 	return keys, cmds, false
 }
 
-// section renders an answer section: [] when empty, a list when the
-// commands were a list and all keys are present (as PHP's json_encode).
+// section renders an answer section as PHP's json_encode does: [] when
+// empty, a list when the commands were a list and the section holds
+// exactly their first len(m) keys (0, 1, ... in order), else an object.
 func (r *batchRun) section(m map[string]any) any {
 	if len(m) == 0 {
 		return []any{}
 	}
-	if r.isList && len(m) == len(r.keys) {
-		out := make([]any, len(r.keys))
-		for i, k := range r.keys {
-			out[i] = m[k]
-		}
-		return out
+	if !r.isList || len(m) > len(r.keys) {
+		return m
 	}
-	return m
+	out := make([]any, len(m))
+	for i, k := range r.keys[:len(m)] {
+		v, ok := m[k]
+		if !ok {
+			return m
+		}
+		out[i] = v
+	}
+	return out
 }
 
 // substitute replaces $result[...] references inside decoded values; a

@@ -293,11 +293,23 @@ func TestBatchShape(t *testing.T) {
 
 func TestBatchLimitsAndNesting(t *testing.T) {
 	p, srv := testPortal(t, Options{})
-	cmd := map[string]any{}
-	for i := range 51 {
-		cmd[fmt.Sprint("c", i)] = "scope"
+	// Past 50 commands, each further one ends with ERROR_BATCH_LENGTH_EXCEEDED
+	// and the first 50 run (settings/how-to-call-rest-api/batch.md).
+	cmd := []any{}
+	for i := range 52 {
+		cmd = append(cmd, "crm.lead.add?fields[TITLE]=b"+fmt.Sprint(i))
 	}
-	mustErr(t, post(t, p, srv, "batch", map[string]any{"cmd": cmd}), 400, "ERROR_BATCH_LENGTH_EXCEEDED", "")
+	before := p.LeadCount()
+	res := ok(t, post(t, p, srv, "batch", map[string]any{"cmd": cmd})).(map[string]any)
+	if n := len(res["result"].([]any)); n != 50 || p.LeadCount() != before+50 {
+		t.Fatalf("%d results, %d leads added; want the first 50 run", n, p.LeadCount()-before)
+	}
+	errs, _ := res["result_error"].(map[string]any)
+	for _, k := range []string{"50", "51"} {
+		if e, _ := errs[k].(map[string]any); e == nil || e["error"] != "ERROR_BATCH_LENGTH_EXCEEDED" {
+			t.Fatalf("command %s: %v, want ERROR_BATCH_LENGTH_EXCEEDED", k, errs[k])
+		}
+	}
 	mustErr(t, post(t, p, srv, "batch", map[string]any{"cmd": map[string]any{"a": "batch?cmd[x]=scope"}}), 405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "")
 }
 
